@@ -1,0 +1,1 @@
+"""Pure content model: digests, names, media types, manifests. No I/O."""

@@ -1,0 +1,24 @@
+"""Repository names and tags, by the OCI distribution spec's grammar."""
+
+import re
+
+from moorage.content.errors import NameInvalid, TagInvalid
+
+MAX_NAME_LENGTH = 255
+_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+_TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
+
+
+def check_name(name: str) -> str:
+    if len(name) > MAX_NAME_LENGTH:
+        raise NameInvalid(f"repository name longer than {MAX_NAME_LENGTH} characters")
+    if not _NAME.match(name):
+        raise NameInvalid(f"invalid repository name {name[:80]!r}")
+    return name
+
+
+def check_tag(tag: str) -> str:
+    if not _TAG.match(tag):
+        raise TagInvalid(f"invalid tag {tag[:80]!r}")
+    return tag

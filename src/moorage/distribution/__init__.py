@@ -1,0 +1,1 @@
+"""The OCI Distribution API v2 over HTTP: thin handlers over `registry/`."""

@@ -1,0 +1,51 @@
+"""The registry's HTTP application: routes, middleware, headers on every response."""
+
+from aiohttp import web
+
+from moorage.distribution import blobs, manifests, uploads
+from moorage.distribution.context import REGISTRY
+from moorage.distribution.errors import oci_errors
+from moorage.registry.service import Registry
+
+NAME = "{name:[^{}]+?}"
+
+
+async def _api_version_header(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Docker-Distribution-API-Version"] = "registry/2.0"
+
+
+def build_app(registry: Registry) -> web.Application:
+    app = web.Application(middlewares=[oci_errors], client_max_size=MAX_BODY)
+    app[REGISTRY] = registry
+    app.on_response_prepare.append(_api_version_header)
+    route = app.router
+    route.add_get("/v2/", manifests.base)
+    route.add_get("/v2/_catalog", manifests.catalog)
+    route.add_get(f"/v2/{NAME}/tags/list", manifests.list_tags)
+    for method, handler in (
+        ("GET", manifests.get_manifest),
+        ("HEAD", manifests.get_manifest),
+        ("PUT", manifests.put_manifest),
+        ("DELETE", manifests.delete_manifest),
+    ):
+        route.add_route(method, f"/v2/{NAME}/manifests/{{reference}}", handler)
+    route.add_get(f"/v2/{NAME}/referrers/{{digest}}", manifests.referrers)
+    route.add_post(f"/v2/{NAME}/blobs/uploads/", uploads.start_upload)
+    for method, handler in (
+        ("PATCH", uploads.patch_upload),
+        ("PUT", uploads.finish_upload),
+        ("GET", uploads.upload_status),
+        ("DELETE", uploads.cancel_upload),
+    ):
+        route.add_route(method, f"/v2/{NAME}/blobs/uploads/{{upload}}", handler)
+    for method, handler in (
+        ("GET", blobs.get_blob),
+        ("HEAD", blobs.head_blob),
+        ("DELETE", blobs.delete_blob),
+    ):
+        route.add_route(method, f"/v2/{NAME}/blobs/{{digest}}", handler)
+    return app
+
+
+# Manifests are read with their own cap; blobs stream. This bounds anything else.
+MAX_BODY = 1024 * 1024

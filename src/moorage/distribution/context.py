@@ -1,0 +1,7 @@
+"""Typed keys for what the application carries."""
+
+from aiohttp import web
+
+from moorage.registry.service import Registry
+
+REGISTRY = web.AppKey("registry", Registry)

@@ -1,0 +1,101 @@
+"""Manifests (GET/HEAD/PUT/DELETE with content negotiation), tags, referrers, catalog."""
+
+from aiohttp import web
+
+from moorage.content import mediatypes as mt
+from moorage.content.errors import ManifestTooLarge, ManifestUnknown
+from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.distribution.context import REGISTRY
+from moorage.distribution.requests import page, page_headers, read_limited, repository
+
+
+def _acceptable(request: web.Request, media_type: str) -> bool:
+    """Whether the client's Accept admits `media_type` (no Accept admits anything)."""
+    accepted = {
+        part.split(";")[0].strip().lower()
+        for header in request.headers.getall("Accept", ())
+        for part in header.split(",")
+    }
+    accepted.discard("")
+    return not accepted or bool(accepted & {media_type, "*/*", "application/*"})
+
+
+async def get_manifest(request: web.Request) -> web.StreamResponse:
+    name, reference = repository(request), request.match_info["reference"]
+    manifests = request.app[REGISTRY].manifests
+    if request.method == "HEAD":
+        record = manifests.find(name, reference)
+        digest, media_type, size, body = record.digest, record.media_type, record.size, b""
+    else:
+        stored = await manifests.get(name, reference)
+        digest, media_type, body = stored.digest, stored.media_type, stored.body
+        size = len(body)
+    if not _acceptable(request, media_type):
+        raise ManifestUnknown(
+            f"manifest {reference} is a {media_type}, which the request's Accept header excludes",
+            {"mediaType": media_type},
+        )
+    headers = {
+        "Docker-Content-Digest": digest,
+        "ETag": f'"{digest}"',
+        "Content-Type": media_type,
+        "Content-Length": str(size),
+    }
+    return web.Response(status=200, body=body or None, headers=headers)
+
+
+async def put_manifest(request: web.Request) -> web.StreamResponse:
+    name, reference = repository(request), request.match_info["reference"]
+    body = await read_limited(request, MAX_MANIFEST_BYTES)
+    if body is None:
+        raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes")
+    content_type = request.headers.get("Content-Type", "")
+    result = await request.app[REGISTRY].manifests.put(name, reference, body, content_type)
+    headers = {
+        "Location": f"/v2/{name}/manifests/{result.digest}",
+        "Docker-Content-Digest": result.digest,
+        "Content-Length": "0",
+    }
+    if result.subject:
+        headers["OCI-Subject"] = result.subject
+    return web.Response(status=201, headers=headers)
+
+
+async def delete_manifest(request: web.Request) -> web.StreamResponse:
+    name, reference = repository(request), request.match_info["reference"]
+    await request.app[REGISTRY].manifests.delete(name, reference)
+    return web.Response(status=202)
+
+
+async def list_tags(request: web.Request) -> web.StreamResponse:
+    name = repository(request)
+    limit, last = page(request)
+    tags = request.app[REGISTRY].manifests.tags(name, limit, last)
+    return web.json_response(
+        {"name": name, "tags": tags.items}, headers=page_headers(request, limit, tags)
+    )
+
+
+async def catalog(request: web.Request) -> web.StreamResponse:
+    limit, last = page(request)
+    names = request.app[REGISTRY].manifests.catalog(limit, last)
+    return web.json_response(
+        {"repositories": names.items}, headers=page_headers(request, limit, names)
+    )
+
+
+async def referrers(request: web.Request) -> web.StreamResponse:
+    name, subject = repository(request), request.match_info["digest"]
+    artifact_type = request.query.get("artifactType")
+    found = request.app[REGISTRY].manifests.referrers(name, subject, artifact_type)
+    index = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_INDEX,
+        "manifests": [descriptor.to_json() for descriptor in found],
+    }
+    headers = {"OCI-Filters-Applied": "artifactType"} if artifact_type is not None else {}
+    return web.json_response(index, content_type=mt.OCI_INDEX, headers=headers)
+
+
+async def base(request: web.Request) -> web.StreamResponse:
+    return web.json_response({})

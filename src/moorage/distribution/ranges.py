@@ -1,0 +1,56 @@
+"""Serving a blob's bytes, whole or one Range of them, when there is no file to sendfile."""
+
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from moorage.distribution.errors import error_response
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def span(request: web.Request, size: int) -> tuple[int, int]:
+    """(offset, length) the request asks for; raises Unsatisfiable."""
+    if "Range" not in request.headers:
+        return 0, size
+    try:
+        wanted = request.http_range
+    except ValueError:
+        raise Unsatisfiable from None
+    start, stop = wanted.start, wanted.stop
+    if start is None:
+        start = 0
+    if start < 0:  # a suffix: the last -start bytes
+        start = max(size + start, 0)
+        stop = size
+    stop = size if stop is None else min(stop, size)
+    if start >= size or stop <= start:
+        raise Unsatisfiable
+    return start, stop - start
+
+
+async def stream_blob(
+    request: web.Request,
+    size: int,
+    headers: dict[str, str],
+    open_stream: Callable[[int, int], AsyncIterator[bytes]],
+) -> web.StreamResponse:
+    try:
+        offset, length = span(request, size)
+    except Unsatisfiable:
+        response = error_response("BLOB_UNKNOWN", "requested range not satisfiable", status=416)
+        response.headers["Content-Range"] = f"bytes */{size}"
+        return response
+    response = web.StreamResponse(status=206 if length != size else 200, headers=headers)
+    if length != size:
+        response.headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{size}"
+    response.content_type = "application/octet-stream"
+    response.content_length = length
+    await response.prepare(request)
+    if request.method != "HEAD":
+        async for chunk in open_stream(offset, length):
+            await response.write(chunk)
+    await response.write_eof()
+    return response

@@ -1,0 +1,1 @@
+"""The registry's domain core: blobs, uploads, manifests, tags, mounts, deletes."""

@@ -1,0 +1,150 @@
+"""Blobs: reading what a repository links, uploading, mounting, unlinking.
+
+A blob becomes visible in a repository only after its bytes were verified
+against the digest the client named and committed to the blob store.
+"""
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from moorage.content.digest import Digest
+from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from moorage.registry.uploads import HashStates, UploadIds
+from moorage.storage import BlobStore
+from moorage.store.registry_metadata import RegistryMetadata
+
+
+@dataclass(frozen=True, slots=True)
+class BlobContent:
+    digest: str
+    size: int
+    path: Path | None  # a local file to sendfile from, when the driver has one
+
+
+class BlobService:
+    def __init__(self, store: BlobStore, metadata: RegistryMetadata, upload_ids: UploadIds) -> None:
+        self._store = store
+        self._metadata = metadata
+        self._ids = upload_ids
+        self._hashes = HashStates()
+
+    # Reading ---------------------------------------------------------------
+
+    def size(self, repository: str, digest: str) -> int:
+        Digest.parse(digest)
+        size = self._metadata.blob_size(repository, digest)
+        if size is None:
+            raise BlobUnknown(
+                f"blob {digest} is not in repository {repository}", {"digest": digest}
+            )
+        return size
+
+    def content(self, repository: str, digest: str) -> BlobContent:
+        size = self.size(repository, digest)
+        return BlobContent(digest, size, self._store.local_path(digest))
+
+    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+        return self._store.stream(digest, offset, length)
+
+    async def unlink(self, repository: str, digest: str) -> None:
+        Digest.parse(digest)
+        if not await asyncio.to_thread(self._metadata.unlink_blob, repository, digest):
+            raise BlobUnknown(
+                f"blob {digest} is not in repository {repository}", {"digest": digest}
+            )
+
+    # Uploading -------------------------------------------------------------
+
+    async def start_upload(self, repository: str) -> str:
+        upload_id, key = self._ids.new(repository)
+        await self._store.start_upload(key)
+        return upload_id
+
+    async def mount(self, repository: str, digest: str, source: str) -> bool:
+        """Link a blob `source` already links; False when it has no such blob."""
+        size = self._metadata.blob_size(source, digest)
+        if size is None:
+            return False
+        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
+        return True
+
+    async def upload_size(self, repository: str, upload_id: str) -> int:
+        key = self._ids.verify(repository, upload_id)
+        return await self._current_size(key)
+
+    async def append(
+        self,
+        repository: str,
+        upload_id: str,
+        body: AsyncIterator[bytes],
+        start: int | None = None,
+    ) -> int:
+        """Append `body` to the upload; `start`, when given, must be where it stands."""
+        key = self._ids.verify(repository, upload_id)
+        return await self._append(key, body, start)
+
+    async def finish(
+        self,
+        repository: str,
+        upload_id: str,
+        digest: str,
+        body: AsyncIterator[bytes],
+        start: int | None = None,
+    ) -> int:
+        """Append the last bytes, verify the whole upload against `digest`, and link it."""
+        wanted = Digest.parse(digest)
+        key = self._ids.verify(repository, upload_id)
+        size = await self._append(key, body, start)
+        actual = await self._digest_of(key, wanted.algorithm, size)
+        if actual != wanted.hex:
+            self._hashes.forget(key)
+            await self._store.abort_upload(key)
+            raise DigestInvalid(f"uploaded content does not match digest {digest}")
+        self._hashes.forget(key)
+        if await self._store.exists(digest):
+            await self._store.abort_upload(key)
+        else:
+            await self._store.commit_upload(key, digest)
+        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
+        return size
+
+    async def cancel(self, repository: str, upload_id: str) -> None:
+        key = self._ids.verify(repository, upload_id)
+        await self._current_size(key)
+        self._hashes.forget(key)
+        await self._store.abort_upload(key)
+
+    async def _current_size(self, key: str) -> int:
+        size = await self._store.upload_size(key)
+        if size is None:
+            raise BlobUploadUnknown("unknown upload")
+        return size
+
+    async def _append(self, key: str, body: AsyncIterator[bytes], start: int | None) -> int:
+        size = await self._current_size(key)
+        if start is not None and start != size:
+            raise RangeInvalid(f"chunk starts at {start}, upload is at {size}", size)
+        hasher = self._hashes.take(key, size)
+        writer = self._store.upload_writer(key)
+        try:
+            async for chunk in body:
+                writer.append(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+                size += len(chunk)
+        finally:
+            await writer.close()
+        if hasher is not None:
+            self._hashes.keep(key, hasher, size)
+        return size
+
+    async def _digest_of(self, key: str, algorithm: str, size: int) -> str:
+        hasher = self._hashes.take(key, size) if algorithm == "sha256" else None
+        if hasher is None:
+            hasher = hashlib.new(algorithm)
+            async for chunk in self._store.read_upload(key):
+                hasher.update(chunk)
+        return hasher.hexdigest()

@@ -1,0 +1,133 @@
+"""Manifests, tags and referrers of a repository."""
+
+import asyncio
+from dataclasses import dataclass
+
+from moorage.content.digest import Digest, is_digest
+from moorage.content.errors import (
+    DigestInvalid,
+    ManifestTooLarge,
+    ManifestUnknown,
+    NameUnknown,
+    PaginationNumberInvalid,
+)
+from moorage.content.manifest import MAX_MANIFEST_BYTES, Descriptor, parse_manifest
+from moorage.content.names import check_tag
+from moorage.registry.manifest_cache import ManifestCache
+from moorage.storage import BlobStore
+from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
+
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredManifest:
+    digest: str
+    media_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[str]
+    more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PutResult:
+    digest: str
+    subject: str | None
+
+
+class ManifestService:
+    def __init__(self, store: BlobStore, metadata: RegistryMetadata) -> None:
+        self._store = store
+        self._metadata = metadata
+        self._cache = ManifestCache()
+
+    def find(self, repository: str, reference: str) -> ManifestRecord:
+        if is_digest(reference):
+            digest = str(Digest.parse(reference))
+            record = self._metadata.manifest(repository, digest)
+        else:
+            record = self._metadata.tagged_manifest(repository, check_tag(reference))
+        if record is None:
+            self._raise_unknown(repository, reference)
+        return record
+
+    async def get(self, repository: str, reference: str) -> StoredManifest:
+        record = self.find(repository, reference)
+        body = self._cache.get(record.digest)
+        if body is None:
+            body = await self._store.read(record.digest)
+            self._cache.put(record.digest, body)
+        return StoredManifest(record.digest, record.media_type, body)
+
+    async def put(
+        self, repository: str, reference: str, body: bytes, content_type: str
+    ) -> PutResult:
+        if len(body) > MAX_MANIFEST_BYTES:
+            raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes")
+        if is_digest(reference):
+            wanted = Digest.parse(reference)
+            digest, tag = str(Digest.of(body, wanted.algorithm)), None
+            if digest != reference:
+                raise DigestInvalid(f"manifest body has digest {digest}, not {reference}")
+        else:
+            digest, tag = str(Digest.of(body)), check_tag(reference)
+        manifest = parse_manifest(body, content_type)
+        if not await self._store.exists(digest):
+            await self._store.write(digest, body)
+        await asyncio.to_thread(
+            self._metadata.put_manifest, repository, digest, len(body), manifest, tag
+        )
+        self._cache.put(digest, body)
+        return PutResult(digest, manifest.subject.digest if manifest.subject else None)
+
+    async def delete(self, repository: str, reference: str) -> None:
+        """By digest: the manifest and all its tags. By tag: that tag only."""
+        if is_digest(reference):
+            digest = str(Digest.parse(reference))
+            deleted = await asyncio.to_thread(self._metadata.delete_manifest, repository, digest)
+        else:
+            tag = check_tag(reference)
+            deleted = await asyncio.to_thread(self._metadata.delete_tag, repository, tag)
+        if not deleted:
+            self._raise_unknown(repository, reference)
+
+    def tags(self, repository: str, limit: int | None, last: str | None) -> Page:
+        names = self._metadata.tags(repository, _one_more(limit), last)
+        if names is None:
+            raise NameUnknown(f"repository {repository} is not known", {"name": repository})
+        return _page(names, limit)
+
+    def catalog(self, limit: int | None, last: str | None) -> Page:
+        return _page(self._metadata.catalog(_one_more(limit), last), limit)
+
+    def referrers(
+        self, repository: str, subject: str, artifact_type: str | None
+    ) -> list[Descriptor]:
+        Digest.parse(subject)
+        return self._metadata.referrers(repository, subject, artifact_type)
+
+    def _raise_unknown(self, repository: str, reference: str) -> None:
+        if not self._metadata.repository_exists(repository):
+            raise NameUnknown(f"repository {repository} is not known", {"name": repository})
+        raise ManifestUnknown(
+            f"manifest {reference} is not in repository {repository}", {"reference": reference}
+        )
+
+
+def _one_more(limit: int | None) -> int | None:
+    """How many rows to fetch to learn whether a page of `limit` is the last."""
+    if limit is None:
+        return None
+    if not 0 <= limit <= MAX_PAGE:
+        raise PaginationNumberInvalid(f"n must be between 0 and {MAX_PAGE}")
+    return limit + 1
+
+
+def _page(items: list[str], limit: int | None) -> Page:
+    if limit is None or len(items) <= limit:
+        return Page(items, more=False)
+    return Page(items[:limit], more=True)

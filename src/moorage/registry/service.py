@@ -1,0 +1,22 @@
+"""The registry as the HTTP faces see it: blobs and manifests over one store."""
+
+from dataclasses import dataclass
+
+from moorage.registry.blobs import BlobService
+from moorage.registry.manifests import ManifestService
+from moorage.registry.uploads import UploadIds
+from moorage.storage import BlobStore
+from moorage.store.registry_metadata import RegistryMetadata
+
+
+@dataclass(frozen=True)
+class Registry:
+    blobs: BlobService
+    manifests: ManifestService
+
+    @classmethod
+    def build(cls, store: BlobStore, metadata: RegistryMetadata, secret: bytes) -> "Registry":
+        return cls(
+            blobs=BlobService(store, metadata, UploadIds(secret)),
+            manifests=ManifestService(store, metadata),
+        )

@@ -1,0 +1,1 @@
+"""The composition root: configuration, building each part once, listeners, workers."""

@@ -1,0 +1,41 @@
+"""The server's configuration, validated once at start and passed explicitly."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from moorage.observability.logs import LEVELS
+
+STORAGE_DRIVERS = ("filesystem", "memory")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot work; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    data_dir: Path = Path(".moorage")
+    storage: str = "filesystem"
+    workers: int = os.cpu_count() or 1
+    log_level: str = "Normal"
+    shutdown_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.storage not in STORAGE_DRIVERS:
+            raise ConfigError(f"--storage must be one of {', '.join(STORAGE_DRIVERS)}")
+        if self.log_level not in LEVELS:
+            raise ConfigError(f"--log-level must be one of {', '.join(LEVELS)}")
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        if not 0 < self.port < 65536:
+            raise ConfigError("the listen port must be between 1 and 65535")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ConfigError(f"--listen expects HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)

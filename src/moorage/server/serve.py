@@ -1,0 +1,135 @@
+"""`moorage serve`: prepare the data directory and schema, then run and supervise workers."""
+
+import logging
+import multiprocessing
+import shutil
+import signal
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from moorage import __version__
+from moorage.observability import logs
+from moorage.server.config import ConfigError, ServerConfig
+from moorage.server.secrets import load_or_create_secret
+from moorage.server.worker import WorkerPlan, run_worker
+from moorage.store.database import migrate, open_engine, sqlite_url
+
+log = logging.getLogger("moorage.server")
+
+# A worker that dies sooner than this after starting counts as a failed start.
+MIN_HEALTHY_SECONDS = 2.0
+MAX_FAILED_STARTS = 5
+
+
+def serve(config: ServerConfig) -> int:
+    logs.configure(config.log_level, str(uuid.uuid4()))
+    logs.event(log, f"version={__version__}")
+    _check_port_free(config.host, config.port)
+    with _data_root(config) as root:
+        plan = _prepare(config, root)
+        if config.workers == 1:
+            run_worker(plan)
+            return 0
+        return _supervise(plan)
+
+
+@contextmanager
+def _data_root(config: ServerConfig) -> Iterator[Path]:
+    if config.storage != "memory":
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        yield config.data_dir
+        return
+    logs.event(
+        log,
+        "storage is memory (emptyDir): every image and all metadata are lost when "
+        "the registry stops; use --storage filesystem to keep them",
+    )
+    root = Path(tempfile.mkdtemp(prefix="moorage-emptydir-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
+    if config.storage == "memory" and config.workers > 1:
+        logs.event(log, "memory storage lives in one process: running a single worker")
+        config = ServerConfig(**{**config.__dict__, "workers": 1})
+    url = sqlite_url(root / "metadata.db")
+    engine = open_engine(url)
+    migrate(engine)
+    engine.dispose()
+    logs.event(log, "metadata schema is up to date", database=url)
+    return WorkerPlan(config, url, root / "storage", load_or_create_secret(root / "http-secret"))
+
+
+def _check_port_free(host: str, port: int) -> None:
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    finally:
+        probe.close()
+
+
+def _supervise(plan: WorkerPlan) -> int:
+    context = multiprocessing.get_context("fork")
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
+        process = context.Process(target=run_worker, args=(plan,), name=f"worker-{index}")
+        process.start()
+        return process, time.monotonic()
+
+    workers = [start(i) for i in range(plan.config.workers)]
+    logs.event(log, f"started {len(workers)} workers", workers=len(workers))
+    failed_starts = 0
+    while not stopping:
+        wait([process.sentinel for process, _ in workers], timeout=0.5)
+        for index, (process, started) in enumerate(workers):
+            if process.is_alive() or stopping:
+                continue
+            if time.monotonic() - started < MIN_HEALTHY_SECONDS:
+                failed_starts += 1
+            log.error(
+                "worker exited; starting another",
+                extra={"fields": {"worker": index, "exitcode": process.exitcode}},
+            )
+            if failed_starts >= MAX_FAILED_STARTS:
+                log.error("workers keep failing at start; giving up")
+                stopping = True
+                break
+            workers[index] = start(index)
+    return _stop(workers, plan.config.shutdown_timeout, failed_starts)
+
+
+def _stop(
+    workers: list[tuple[multiprocessing.process.BaseProcess, float]],
+    timeout: float,
+    failed_starts: int,
+) -> int:
+    for process, _ in workers:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + timeout + 5
+    for process, _ in workers:
+        process.join(max(deadline - time.monotonic(), 0))
+        if process.is_alive():
+            process.kill()
+            process.join()
+    logs.event(log, "registry stopped")
+    return 1 if failed_starts >= MAX_FAILED_STARTS else 0

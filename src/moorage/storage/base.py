@@ -1,0 +1,54 @@
+"""The contract every blob storage driver fulfils.
+
+Content is addressed by digest string and written once. An upload is a
+growing byte sequence under an opaque id; `commit_upload` makes it visible
+under a digest atomically (the caller has verified the digest already), so a
+reader never sees a partial blob under a valid name.
+"""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+
+class BlobStore(Protocol):
+    async def exists(self, digest: str) -> bool: ...
+
+    async def read(self, digest: str) -> bytes:
+        """The whole content: for small blobs such as manifests and configs."""
+        ...
+
+    async def write(self, digest: str, data: bytes) -> None:
+        """Store small content atomically (already verified by the caller)."""
+        ...
+
+    def local_path(self, digest: str) -> Path | None:
+        """A file the HTTP layer may sendfile from, or None when the driver has none."""
+        ...
+
+    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]: ...
+
+    async def delete(self, digest: str) -> None: ...
+
+    # Uploads in progress.
+    async def start_upload(self, upload_id: str) -> None: ...
+
+    async def upload_size(self, upload_id: str) -> int | None:
+        """Bytes received so far, or None when there is no such upload."""
+        ...
+
+    def upload_writer(self, upload_id: str) -> "UploadWriter": ...
+
+    def read_upload(self, upload_id: str) -> AsyncIterator[bytes]: ...
+
+    async def commit_upload(self, upload_id: str, digest: str) -> None: ...
+
+    async def abort_upload(self, upload_id: str) -> None: ...
+
+
+class UploadWriter(Protocol):
+    """Appends to an upload; `close` makes the appended bytes durable."""
+
+    def append(self, chunk: bytes) -> None: ...
+
+    async def close(self) -> None: ...

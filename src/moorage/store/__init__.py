@@ -1,0 +1,1 @@
+"""Persistence of registry metadata (and, later, API resources): SQLAlchemy 2 + Alembic."""

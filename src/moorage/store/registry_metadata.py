@@ -1,0 +1,295 @@
+"""Registry metadata queries: what each repository links, its manifests and tags.
+
+Methods are synchronous and short. Reads are single indexed lookups; each
+write is one transaction, and a manifest's references are checked inside the
+transaction that records it, so a concurrent delete cannot slip between.
+"""
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid, ManifestUnknown
+from moorage.content.manifest import Descriptor, Manifest
+from moorage.store.schema import (
+    blobs,
+    manifest_references,
+    manifests,
+    repositories,
+    repository_blobs,
+    tags,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRecord:
+    digest: str
+    media_type: str
+    size: int
+
+
+_BLOB_SIZE = (
+    select(blobs.c.size)
+    .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
+    .join(repositories, repositories.c.id == repository_blobs.c.repository_id)
+)
+_MANIFEST = select(manifests.c.digest, manifests.c.media_type, manifests.c.size).join(
+    repositories, repositories.c.id == manifests.c.repository_id
+)
+_TAGGED = (
+    select(manifests.c.digest, manifests.c.media_type, manifests.c.size)
+    .join(
+        tags,
+        and_(
+            tags.c.repository_id == manifests.c.repository_id, tags.c.digest == manifests.c.digest
+        ),
+    )
+    .join(repositories, repositories.c.id == manifests.c.repository_id)
+)
+
+
+class RegistryMetadata:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # Reads -----------------------------------------------------------------
+
+    def blob_size(self, repository: str, digest: str) -> int | None:
+        query = _BLOB_SIZE.where(repositories.c.name == repository, blobs.c.digest == digest)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def manifest(self, repository: str, digest: str) -> ManifestRecord | None:
+        query = _MANIFEST.where(repositories.c.name == repository, manifests.c.digest == digest)
+        return self._manifest_record(query)
+
+    def tagged_manifest(self, repository: str, tag: str) -> ManifestRecord | None:
+        query = _TAGGED.where(repositories.c.name == repository, tags.c.name == tag)
+        return self._manifest_record(query)
+
+    def _manifest_record(self, query: Any) -> ManifestRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else ManifestRecord(*row)
+
+    def repository_exists(self, repository: str) -> bool:
+        with self.engine.connect() as conn:
+            return self._repository_id(conn, repository) is not None
+
+    def tags(self, repository: str, limit: int | None, last: str | None) -> list[str] | None:
+        """Tag names in lexical order after `last`, or None if the repository is unknown."""
+        with self.engine.connect() as conn:
+            repo_id = self._repository_id(conn, repository)
+            if repo_id is None:
+                return None
+            query = select(tags.c.name).where(tags.c.repository_id == repo_id)
+            if last:
+                query = query.where(tags.c.name > last)
+            query = query.order_by(tags.c.name).limit(limit)
+            return list(conn.execute(query).scalars())
+
+    def catalog(self, limit: int | None, last: str | None) -> list[str]:
+        query = select(repositories.c.name)
+        if last:
+            query = query.where(repositories.c.name > last)
+        query = query.order_by(repositories.c.name).limit(limit)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def referrers(
+        self, repository: str, subject: str, artifact_type: str | None
+    ) -> list[Descriptor]:
+        query = (
+            select(
+                manifests.c.media_type,
+                manifests.c.digest,
+                manifests.c.size,
+                manifests.c.artifact_type,
+                manifests.c.annotations,
+            )
+            .join(repositories, repositories.c.id == manifests.c.repository_id)
+            .where(repositories.c.name == repository, manifests.c.subject_digest == subject)
+            .order_by(manifests.c.created_at, manifests.c.digest)
+        )
+        if artifact_type is not None:
+            query = query.where(manifests.c.artifact_type == artifact_type)
+        with self.engine.connect() as conn:
+            return [Descriptor(*row) for row in conn.execute(query)]
+
+    # Writes ----------------------------------------------------------------
+
+    def link_blob(self, repository: str, digest: str, size: int) -> None:
+        now = time.time()
+        with self.engine.begin() as conn:
+            _insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
+            repo_id = self._ensure_repository(conn, repository)
+            _insert_ignore(
+                conn,
+                repository_blobs,
+                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
+            )
+
+    def put_manifest(
+        self, repository: str, digest: str, size: int, manifest: Manifest, tag: str | None
+    ) -> None:
+        """Record a manifest whose bytes are already stored; check what it references first."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            repo_id = self._ensure_repository(conn, repository)
+            self._check_blobs(conn, repo_id, manifest.blobs)
+            self._check_children(conn, repo_id, manifest.children)
+            _insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
+            _insert_ignore(
+                conn,
+                repository_blobs,
+                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
+            )
+            _insert_ignore(
+                conn,
+                manifests,
+                [
+                    {
+                        "repository_id": repo_id,
+                        "digest": digest,
+                        "media_type": manifest.media_type,
+                        "size": size,
+                        "artifact_type": manifest.artifact_type,
+                        "subject_digest": manifest.subject.digest if manifest.subject else None,
+                        "annotations": manifest.annotations or None,
+                        "created_at": now,
+                    }
+                ],
+            )
+            references = {d.digest for d in (*manifest.blobs, *manifest.children)}
+            _insert_ignore(
+                conn,
+                manifest_references,
+                [
+                    {"repository_id": repo_id, "manifest_digest": digest, "reference_digest": ref}
+                    for ref in sorted(references)
+                ],
+            )
+            if tag is not None:
+                self._set_tag(conn, repo_id, tag, digest, now)
+
+    def delete_tag(self, repository: str, tag: str) -> bool:
+        with self.engine.begin() as conn:
+            repo_id = self._repository_id(conn, repository)
+            if repo_id is None:
+                return False
+            query = delete(tags).where(tags.c.repository_id == repo_id, tags.c.name == tag)
+            return conn.execute(query).rowcount > 0
+
+    def delete_manifest(self, repository: str, digest: str) -> bool:
+        """Remove a manifest from a repository with every tag that points at it."""
+        with self.engine.begin() as conn:
+            repo_id = self._repository_id(conn, repository)
+            if repo_id is None:
+                return False
+            in_repo = [
+                (tags, tags.c.digest),
+                (manifest_references, manifest_references.c.manifest_digest),
+            ]
+            for table, column in in_repo:
+                conn.execute(
+                    delete(table).where(table.c.repository_id == repo_id, column == digest)
+                )
+            removed = conn.execute(
+                delete(manifests).where(
+                    manifests.c.repository_id == repo_id, manifests.c.digest == digest
+                )
+            )
+            return removed.rowcount > 0
+
+    def unlink_blob(self, repository: str, digest: str) -> bool:
+        with self.engine.begin() as conn:
+            repo_id = self._repository_id(conn, repository)
+            if repo_id is None:
+                return False
+            query = delete(repository_blobs).where(
+                repository_blobs.c.repository_id == repo_id, repository_blobs.c.digest == digest
+            )
+            return conn.execute(query).rowcount > 0
+
+    # Helpers ---------------------------------------------------------------
+
+    @staticmethod
+    def _repository_id(conn: Connection, repository: str) -> int | None:
+        query = select(repositories.c.id).where(repositories.c.name == repository)
+        return conn.execute(query).scalar()
+
+    def _ensure_repository(self, conn: Connection, repository: str) -> int:
+        repo_id = self._repository_id(conn, repository)
+        if repo_id is None:
+            _insert_ignore(conn, repositories, [{"name": repository, "created_at": time.time()}])
+            repo_id = self._repository_id(conn, repository)
+        assert repo_id is not None
+        return repo_id
+
+    @staticmethod
+    def _check_blobs(conn: Connection, repo_id: int, wanted: Iterable[Descriptor]) -> None:
+        wanted = list(wanted)
+        if not wanted:
+            return
+        query = (
+            select(blobs.c.digest, blobs.c.size)
+            .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
+            .where(
+                repository_blobs.c.repository_id == repo_id,
+                blobs.c.digest.in_({d.digest for d in wanted}),
+            )
+        )
+        sizes = dict(conn.execute(query).all())
+        for descriptor in wanted:
+            size = sizes.get(descriptor.digest)
+            if size is None:
+                raise ManifestBlobUnknown(
+                    f"blob {descriptor.digest} is not in this repository",
+                    {"digest": descriptor.digest},
+                )
+            if size != descriptor.size:
+                raise ManifestInvalid(
+                    f"descriptor size {descriptor.size} for {descriptor.digest} "
+                    f"does not match the blob's size {size}"
+                )
+
+    @staticmethod
+    def _check_children(conn: Connection, repo_id: int, wanted: Iterable[Descriptor]) -> None:
+        digests = {d.digest for d in wanted}
+        if not digests:
+            return
+        query = select(manifests.c.digest).where(
+            manifests.c.repository_id == repo_id, manifests.c.digest.in_(digests)
+        )
+        missing = digests - set(conn.execute(query).scalars())
+        if missing:
+            first = sorted(missing)[0]
+            raise ManifestUnknown(
+                f"manifest {first} referenced by the index is not in this repository",
+                {"digest": first},
+            )
+
+    @staticmethod
+    def _set_tag(conn: Connection, repo_id: int, tag: str, digest: str, now: float) -> None:
+        insert = _dialect_insert(conn)(tags).values(
+            repository_id=repo_id, name=tag, digest=digest, updated_at=now
+        )
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[tags.c.repository_id, tags.c.name],
+                set_={"digest": digest, "updated_at": now},
+            )
+        )
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_dialect_insert(conn)(table).on_conflict_do_nothing(), rows)

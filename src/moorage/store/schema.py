@@ -1,0 +1,81 @@
+"""The metadata schema. Alembic migrations in `migrations/` create exactly this.
+
+repositories        one row per repository name
+blobs               content committed to the blob store (digest, size)
+repository_blobs    which blobs a repository may serve (pushed or mounted there)
+manifests           manifests linked in a repository, with what the referrers API needs
+manifest_references blobs and child manifests each manifest references (for GC and deletes)
+tags                tag -> manifest digest, per repository
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+repositories = Table(
+    "repositories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("digest", String(200), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+repository_blobs = Table(
+    "repository_blobs",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", ForeignKey("blobs.digest"), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+manifests = Table(
+    "manifests",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(200), primary_key=True),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("artifact_type", String(255)),
+    Column("subject_digest", String(200)),
+    Column("annotations", JSON),
+    Column("created_at", Float, nullable=False),
+    Index("ix_manifests_subject", "repository_id", "subject_digest"),
+)
+
+manifest_references = Table(
+    "manifest_references",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("manifest_digest", String(200), primary_key=True),
+    Column("reference_digest", String(200), primary_key=True),
+    Index("ix_manifest_references_target", "repository_id", "reference_digest"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("digest", String(200), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_tags_digest", "repository_id", "digest"),
+)
