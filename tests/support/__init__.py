@@ -1,0 +1,1 @@
+"""Helpers the tests share: a real `moorage serve` process, image builders."""
