@@ -32,6 +32,11 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     blob = registry.blobs.content(repository(request), request.match_info["digest"])
     headers = _blob_headers(blob.digest)
     if blob.path is not None:
+        # Refused here so the 416 carries an OCI error body, as the memory driver's does.
+        try:
+            ranges.span(request, blob.size)
+        except ranges.Unsatisfiable:
+            return ranges.unsatisfiable(blob.size)
         return web.FileResponse(blob.path, headers=headers)
 
     def open_stream(offset: int, length: int) -> AsyncIterator[bytes]:

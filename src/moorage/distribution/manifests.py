@@ -1,5 +1,7 @@
 """Manifests (GET/HEAD/PUT/DELETE with content negotiation), tags, referrers, catalog."""
 
+import json
+
 from aiohttp import web
 
 from moorage.content import mediatypes as mt
@@ -93,8 +95,11 @@ async def referrers(request: web.Request) -> web.StreamResponse:
         "mediaType": mt.OCI_INDEX,
         "manifests": [descriptor.to_json() for descriptor in found],
     }
-    headers = {"OCI-Filters-Applied": "artifactType"} if artifact_type is not None else {}
-    return web.json_response(index, content_type=mt.OCI_INDEX, headers=headers)
+    headers = {"Content-Type": mt.OCI_INDEX}
+    if artifact_type is not None:
+        headers["OCI-Filters-Applied"] = "artifactType"
+    # Not json_response: it appends "; charset=utf-8", and the spec wants the bare media type.
+    return web.Response(body=json.dumps(index).encode(), headers=headers)
 
 
 async def base(request: web.Request) -> web.StreamResponse:

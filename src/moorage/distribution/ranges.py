@@ -31,6 +31,12 @@ def span(request: web.Request, size: int) -> tuple[int, int]:
     return start, stop - start
 
 
+def unsatisfiable(size: int) -> web.Response:
+    response = error_response("BLOB_UNKNOWN", "requested range not satisfiable", status=416)
+    response.headers["Content-Range"] = f"bytes */{size}"
+    return response
+
+
 async def stream_blob(
     request: web.Request,
     size: int,
@@ -40,9 +46,7 @@ async def stream_blob(
     try:
         offset, length = span(request, size)
     except Unsatisfiable:
-        response = error_response("BLOB_UNKNOWN", "requested range not satisfiable", status=416)
-        response.headers["Content-Range"] = f"bytes */{size}"
-        return response
+        return unsatisfiable(size)
     response = web.StreamResponse(status=206 if length != size else 200, headers=headers)
     if length != size:
         response.headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{size}"

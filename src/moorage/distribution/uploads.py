@@ -40,8 +40,10 @@ async def start_upload(request: web.Request) -> web.StreamResponse:
         digest = str(Digest.parse(mount))
         if await blobs.mount(name, digest, check_name(source)):
             return _created(name, digest)
-    upload_id = await blobs.start_upload(name)
     digest = request.query.get("digest")
+    if digest is not None:
+        Digest.parse(digest)  # before an upload is opened that nothing would close
+    upload_id = await blobs.start_upload(name)
     if digest is not None:
         await blobs.finish(name, upload_id, digest, body_chunks(request))
         return _created(name, digest)

@@ -28,9 +28,9 @@ MAX_FAILED_STARTS = 5
 
 
 def serve(config: ServerConfig) -> int:
+    _check_port_free(config.host, config.port)
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
-    _check_port_free(config.host, config.port)
     with _data_root(config) as root:
         plan = _prepare(config, root)
         if config.workers == 1:
@@ -70,7 +70,13 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
 
 
 def _check_port_free(host: str, port: int) -> None:
+    """Fail with one clear line when another program holds the port.
+
+    Workers bind with SO_REUSEPORT, which would silently share the port with
+    another SO_REUSEPORT listener; this probe binds without it.
+    """
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ignore TIME_WAIT leftovers
     try:
         probe.bind((host, port))
     except OSError as exc:

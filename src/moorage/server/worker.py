@@ -15,6 +15,7 @@ from moorage.distribution.app import build_app
 from moorage.observability import logs
 from moorage.registry.service import Registry
 from moorage.server.config import ServerConfig
+from moorage.server.draining import InFlight
 from moorage.storage import open_blob_store
 from moorage.store.database import open_engine
 from moorage.store.registry_metadata import RegistryMetadata
@@ -54,8 +55,11 @@ async def _serve(plan: WorkerPlan) -> None:
     registry = Registry.build(
         open_blob_store(config.storage, plan.storage_root), RegistryMetadata(engine), plan.secret
     )
+    in_flight = InFlight()
+    app = build_app(registry)
+    app.middlewares.insert(0, in_flight.middleware)
     runner = web.AppRunner(
-        build_app(registry),
+        app,
         access_log_class=logs.RequestLogger,
         access_log=logging.getLogger("moorage.access"),
         handle_signals=False,
@@ -69,9 +73,19 @@ async def _serve(plan: WorkerPlan) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
+    for site in list(runner.sites):
+        await site.stop()
     logs.event(
-        log, "shutting down: finishing requests in flight", timeout=f"{config.shutdown_timeout}s"
+        log,
+        "shutting down: finishing requests in flight",
+        requests=in_flight.count,
+        timeout=f"{config.shutdown_timeout}s",
     )
+    if not await in_flight.drained(config.shutdown_timeout):
+        log.warning(
+            "shutdown timeout reached: abandoning requests in flight",
+            extra={"fields": {"requests": in_flight.count}},
+        )
     await runner.cleanup()
     engine.dispose()
     logs.event(log, "stopped")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid, ManifestUnknown
+from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, Manifest
 from moorage.store.schema import (
     blobs,
@@ -268,7 +268,8 @@ class RegistryMetadata:
         missing = digests - set(conn.execute(query).scalars())
         if missing:
             first = sorted(missing)[0]
-            raise ManifestUnknown(
+            # The spec's MANIFEST_BLOB_UNKNOWN covers a referenced manifest as well as a blob.
+            raise ManifestBlobUnknown(
                 f"manifest {first} referenced by the index is not in this repository",
                 {"digest": first},
             )
