@@ -94,9 +94,8 @@ def _parse_image(doc: dict[str, Any], media_type: str) -> Manifest:
     layers = [_descriptor(layer, f"layers[{i}]") for i, layer in enumerate(layers_doc)]
     if media_type == mt.DOCKER_MANIFEST and not layers:
         raise ManifestInvalid("a Docker schema 2 manifest needs at least one layer")
-    artifact_type = _optional_str(doc, "artifactType")
-    if artifact_type is None and config.media_type not in _IMAGE_CONFIGS:
-        artifact_type = config.media_type
+    # The referrers API types a manifest without artifactType by its config, images included.
+    artifact_type = _optional_str(doc, "artifactType") or config.media_type
     # Foreign layers live elsewhere (their urls say where): nothing to check here.
     local = tuple(d for d in (config, *layers) if not d.urls)
     return Manifest(
@@ -120,14 +119,6 @@ def _parse_index(doc: dict[str, Any], media_type: str) -> Manifest:
         artifact_type=_optional_str(doc, "artifactType"),
         annotations=_annotations(doc.get("annotations"), "annotations"),
     )
-
-
-_IMAGE_CONFIGS = frozenset(
-    {
-        "application/vnd.oci.image.config.v1+json",
-        "application/vnd.docker.container.image.v1+json",
-    }
-)
 
 
 def _subject(doc: dict[str, Any]) -> Descriptor | None:

@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, select
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, Manifest
+from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
     blobs,
     manifest_references,
@@ -32,13 +33,17 @@ class ManifestRecord:
     size: int
 
 
+_REPOSITORY = bindparam("repository")
 _BLOB_SIZE = (
     select(blobs.c.size)
     .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
     .join(repositories, repositories.c.id == repository_blobs.c.repository_id)
+    .where(repositories.c.name == _REPOSITORY, blobs.c.digest == bindparam("digest"))
 )
-_MANIFEST = select(manifests.c.digest, manifests.c.media_type, manifests.c.size).join(
-    repositories, repositories.c.id == manifests.c.repository_id
+_MANIFEST = (
+    select(manifests.c.digest, manifests.c.media_type, manifests.c.size)
+    .join(repositories, repositories.c.id == manifests.c.repository_id)
+    .where(repositories.c.name == _REPOSITORY, manifests.c.digest == bindparam("digest"))
 )
 _TAGGED = (
     select(manifests.c.digest, manifests.c.media_type, manifests.c.size)
@@ -49,48 +54,50 @@ _TAGGED = (
         ),
     )
     .join(repositories, repositories.c.id == manifests.c.repository_id)
+    .where(repositories.c.name == _REPOSITORY, tags.c.name == bindparam("tag"))
 )
+_TAGS = (
+    select(tags.c.name)
+    .join(repositories, repositories.c.id == tags.c.repository_id)
+    .where(repositories.c.name == _REPOSITORY, tags.c.name > bindparam("last"))
+    .order_by(tags.c.name)
+)
+_REPOSITORY_ID = select(repositories.c.id).where(repositories.c.name == _REPOSITORY)
 
 
 class RegistryMetadata:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reads = FastReads(engine)
+        self._blob_size = self._reads.prepare(_BLOB_SIZE)
+        self._manifest = self._reads.prepare(_MANIFEST)
+        self._tagged = self._reads.prepare(_TAGGED)
+        self._repository = self._reads.prepare(_REPOSITORY_ID)
+        self._tags = self._reads.prepare(_TAGS)
 
-    # Reads -----------------------------------------------------------------
+    # Reads on the request path ---------------------------------------------
 
     def blob_size(self, repository: str, digest: str) -> int | None:
-        query = _BLOB_SIZE.where(repositories.c.name == repository, blobs.c.digest == digest)
-        with self.engine.connect() as conn:
-            return conn.execute(query).scalar()
+        row = self._reads.one(self._blob_size, repository=repository, digest=digest)
+        return None if row is None else row[0]
 
     def manifest(self, repository: str, digest: str) -> ManifestRecord | None:
-        query = _MANIFEST.where(repositories.c.name == repository, manifests.c.digest == digest)
-        return self._manifest_record(query)
+        row = self._reads.one(self._manifest, repository=repository, digest=digest)
+        return None if row is None else ManifestRecord(*row)
 
     def tagged_manifest(self, repository: str, tag: str) -> ManifestRecord | None:
-        query = _TAGGED.where(repositories.c.name == repository, tags.c.name == tag)
-        return self._manifest_record(query)
-
-    def _manifest_record(self, query: Any) -> ManifestRecord | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+        row = self._reads.one(self._tagged, repository=repository, tag=tag)
         return None if row is None else ManifestRecord(*row)
 
     def repository_exists(self, repository: str) -> bool:
-        with self.engine.connect() as conn:
-            return self._repository_id(conn, repository) is not None
+        return self._reads.one(self._repository, repository=repository) is not None
 
     def tags(self, repository: str, limit: int | None, last: str | None) -> list[str] | None:
         """Tag names in lexical order after `last`, or None if the repository is unknown."""
-        with self.engine.connect() as conn:
-            repo_id = self._repository_id(conn, repository)
-            if repo_id is None:
-                return None
-            query = select(tags.c.name).where(tags.c.repository_id == repo_id)
-            if last:
-                query = query.where(tags.c.name > last)
-            query = query.order_by(tags.c.name).limit(limit)
-            return list(conn.execute(query).scalars())
+        rows = self._reads.all(self._tags, limit, repository=repository, last=last or "")
+        if not rows and not self.repository_exists(repository):
+            return None
+        return [name for (name,) in rows]
 
     def catalog(self, limit: int | None, last: str | None) -> list[str]:
         query = select(repositories.c.name)
