@@ -1,5 +1,6 @@
 """Building test images in memory, writing them as OCI layouts, pushing them over HTTP."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -17,6 +18,8 @@ OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
+OCI_LAYER_GZIP = OCI_LAYER + "+gzip"
+DOCKER_LAYER_GZIP = DOCKER_LAYER + ".gzip"
 
 
 def digest_of(data: bytes) -> str:
@@ -55,10 +58,19 @@ class Image:
 
 
 def image(
-    layers: int = 2, layer_size: int = 4096, docker: bool = False, arch: str = "amd64"
+    layers: int = 2,
+    layer_size: int = 4096,
+    docker: bool = False,
+    arch: str = "amd64",
+    compressed: bool = False,
 ) -> Image:
-    """A runnable-shaped image: an OCI (or Docker schema 2) manifest over tar layers."""
+    """A runnable-shaped image: an OCI (or Docker schema 2) manifest over tar layers.
+
+    `compressed` gzips the layers, as registries usually hold them (clients that
+    push to a registry compress uncompressed layers, which changes their digests).
+    """
     contents = [layer(layer_size, f"file{i}") for i in range(layers)]
+    blobs = [gzip.compress(c, mtime=0) for c in contents] if compressed else contents
     config = json.dumps(
         {
             "architecture": arch,
@@ -68,19 +80,19 @@ def image(
         }
     ).encode()
     media_type, config_type, layer_type = (
-        (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER)
+        (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER_GZIP if compressed else DOCKER_LAYER)
         if docker
-        else (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER)
+        else (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP if compressed else OCI_LAYER)
     )
     manifest = json.dumps(
         {
             "schemaVersion": 2,
             "mediaType": media_type,
             "config": descriptor(config_type, config),
-            "layers": [descriptor(layer_type, c) for c in contents],
+            "layers": [descriptor(layer_type, b) for b in blobs],
         }
     ).encode()
-    return Image(config, contents, manifest, media_type)
+    return Image(config, blobs, manifest, media_type)
 
 
 def index(images: list[Image]) -> bytes:
@@ -129,3 +141,33 @@ def push_image(client: httpx.Client, repository: str, img: Image, tag: str) -> h
         content=img.manifest,
         headers={"Content-Type": img.media_type},
     )
+
+
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+EMPTY_CONFIG = b"{}"
+
+
+def artifact(
+    subject: bytes | None = None,
+    artifact_type: str | None = None,
+    config_type: str = OCI_EMPTY,
+    annotations: dict[str, str] | None = None,
+    payload: bytes | None = None,
+    subject_type: str = OCI_MANIFEST,
+) -> Image:
+    """An OCI image manifest used as an artifact, optionally referring to `subject`."""
+    config = EMPTY_CONFIG if config_type == OCI_EMPTY else b'{"kind": "artifact"}'
+    blob = os.urandom(64) if payload is None else payload
+    doc: dict[str, object] = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": descriptor(config_type, config),
+        "layers": [descriptor("application/octet-stream", blob)],
+    }
+    if artifact_type is not None:
+        doc["artifactType"] = artifact_type
+    if subject is not None:
+        doc["subject"] = descriptor(subject_type, subject)
+    if annotations:
+        doc["annotations"] = annotations
+    return Image(config, [blob], json.dumps(doc).encode(), OCI_MANIFEST)

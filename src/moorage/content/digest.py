@@ -21,7 +21,7 @@ class Digest:
 
     @classmethod
     def parse(cls, text: str) -> "Digest":
-        if len(text) > 256 or not _GRAMMAR.match(text):
+        if len(text) > 256 or not _GRAMMAR.fullmatch(text):
             raise DigestInvalid(f"invalid digest {text[:80]!r}")
         algorithm, _, hex_ = text.partition(":")
         expected = ALGORITHMS.get(algorithm)

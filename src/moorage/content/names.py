@@ -13,12 +13,12 @@ _TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
 def check_name(name: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise NameInvalid(f"repository name longer than {MAX_NAME_LENGTH} characters")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise NameInvalid(f"invalid repository name {name[:80]!r}")
     return name
 
 
 def check_tag(tag: str) -> str:
-    if not _TAG.match(tag):
+    if not _TAG.fullmatch(tag):
         raise TagInvalid(f"invalid tag {tag[:80]!r}")
     return tag

@@ -10,14 +10,19 @@ from moorage.registry.service import Registry
 NAME = "{name:[^{}]+?}"
 
 
-async def _api_version_header(_request: web.Request, response: web.StreamResponse) -> None:
-    response.headers["Docker-Distribution-API-Version"] = "registry/2.0"
+async def _common_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers["Docker-Distribution-API-Version"] = "registry/2.0"
+    digest = headers.get("Docker-Content-Digest")
+    if digest is not None:
+        # Content is addressed by digest: that is its entity tag (FileResponse sets its own).
+        headers["ETag"] = f'"{digest}"'
 
 
 def build_app(registry: Registry) -> web.Application:
     app = web.Application(middlewares=[oci_errors], client_max_size=MAX_BODY)
     app[REGISTRY] = registry
-    app.on_response_prepare.append(_api_version_header)
+    app.on_response_prepare.append(_common_headers)
     route = app.router
     route.add_get("/v2/", manifests.base)
     route.add_get("/v2/_catalog", manifests.catalog)
@@ -31,6 +36,7 @@ def build_app(registry: Registry) -> web.Application:
         route.add_route(method, f"/v2/{NAME}/manifests/{{reference}}", handler)
     route.add_get(f"/v2/{NAME}/referrers/{{digest}}", manifests.referrers)
     route.add_post(f"/v2/{NAME}/blobs/uploads/", uploads.start_upload)
+    route.add_post(f"/v2/{NAME}/blobs/uploads", uploads.start_upload)
     for method, handler in (
         ("PATCH", uploads.patch_upload),
         ("PUT", uploads.finish_upload),

@@ -12,7 +12,6 @@ from moorage.distribution.requests import repository
 def _blob_headers(digest: str) -> dict[str, str]:
     return {
         "Docker-Content-Digest": digest,
-        "ETag": f'"{digest}"',
         "Accept-Ranges": "bytes",
         "Cache-Control": "max-age=31536000",
     }

@@ -39,7 +39,6 @@ async def get_manifest(request: web.Request) -> web.StreamResponse:
         )
     headers = {
         "Docker-Content-Digest": digest,
-        "ETag": f'"{digest}"',
         "Content-Type": media_type,
         "Content-Length": str(size),
     }

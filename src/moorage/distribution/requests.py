@@ -64,7 +64,8 @@ def content_range(request: web.Request) -> int | None:
 
 async def body_chunks(request: web.Request) -> AsyncIterator[bytes]:
     content_length(request)
-    async for chunk in request.content.iter_chunked(BODY_CHUNK):
+    # Whatever has arrived, as it arrived: re-slicing into fixed sizes would copy.
+    async for chunk in request.content.iter_any():
         yield chunk
 
 

@@ -76,7 +76,7 @@ class RequestLogger(AbstractAccessLogger):
             "http.request.remoteaddr": request.remote,
             "http.request.useragent": request.headers.get("User-Agent", ""),
             "http.response.status": response.status,
-            "http.response.written": response.body_length,
+            "http.response.written": response.content_length or 0,
             "http.response.duration": f"{time * 1000:.3f}ms",
         }
         self.logger.info("response completed", extra={"fields": fields})

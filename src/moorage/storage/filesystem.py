@@ -17,7 +17,10 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from moorage.storage.writeback import start_writeback
+
 READ_CHUNK = 1 << 20
+WRITEBACK_STEP = 8 << 20
 
 
 class FilesystemBlobStore:
@@ -91,11 +94,17 @@ class FileUploadWriter:
 
     def __init__(self, path: Path) -> None:
         self._file = path.open("ab", buffering=0)
+        self._written = self._file.tell()
+        self._queued = self._written  # bytes before this offset are queued for writeback
 
     def append(self, chunk: bytes) -> None:
         view = memoryview(chunk)
         while view:
             view = view[self._file.write(view) :]
+        self._written += len(chunk)
+        if self._written - self._queued >= WRITEBACK_STEP:
+            start_writeback(self._file.fileno(), self._queued, self._written - self._queued)
+            self._queued = self._written
 
     async def close(self) -> None:
         self._file.close()
