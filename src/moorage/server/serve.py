@@ -1,5 +1,6 @@
 """`moorage serve`: prepare the data directory and schema, then run and supervise workers."""
 
+import dataclasses
 import logging
 import multiprocessing
 import shutil
@@ -60,7 +61,7 @@ def _data_root(config: ServerConfig) -> Iterator[Path]:
 def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
-        config = ServerConfig(**{**config.__dict__, "workers": 1})
+        config = dataclasses.replace(config, workers=1)
     url = sqlite_url(root / "metadata.db")
     engine = open_engine(url)
     migrate(engine)

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvloop
 from aiohttp import web
 
 from moorage.distribution.app import build_app
@@ -46,7 +45,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run_worker(plan: WorkerPlan) -> None:
     logs.configure(plan.config.log_level, str(uuid.uuid4()))
-    uvloop.run(_serve(plan))
+    # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
+    asyncio.run(_serve(plan))
 
 
 async def _serve(plan: WorkerPlan) -> None:
