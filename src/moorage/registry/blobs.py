@@ -12,6 +12,7 @@ from pathlib import Path
 
 from moorage.content.digest import Digest
 from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from moorage.registry.ingest import ingest
 from moorage.registry.uploads import HashStates, UploadIds
 from moorage.storage import BlobStore
 from moorage.store.registry_metadata import RegistryMetadata
@@ -130,11 +131,7 @@ class BlobService:
         hasher = self._hashes.take(key, size)
         writer = self._store.upload_writer(key)
         try:
-            async for chunk in body:
-                writer.append(chunk)
-                if hasher is not None:
-                    hasher.update(chunk)
-                size += len(chunk)
+            size += await ingest(body, writer, hasher)
         finally:
             await writer.close()
         if hasher is not None:

@@ -1,0 +1,153 @@
+"""The registries under test (and a trivial sink), each a process group on a loopback port."""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from procstat import TreeMonitor
+
+BENCH = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn.request("GET", "/v2/")
+        status = conn.getresponse().status
+        conn.close()
+        return status < 500
+    except OSError:
+        return False
+
+
+@dataclass
+class Server:
+    """A server started in its own session; subclasses say how."""
+
+    name: str
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    monitor: TreeMonitor | None = None
+    benign: tuple[str, ...] = ()  # error-level log lines that are not problems
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 30.0) -> "Server":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=log, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while not answers(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start; see {self.log_path}")
+            time.sleep(0.05)
+        self.monitor = TreeMonitor(self.process.pid)
+        self.monitor.start()
+        return self
+
+    def stop(self) -> int:
+        """SIGTERM to the group, SIGKILL after 30 s; returns the exit code."""
+        assert self.process is not None
+        if self.monitor:
+            self.monitor.stop()
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait(10)
+
+    def log_errors(self) -> list[str]:
+        """Log lines at level error (or worse), and tracebacks."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        marks = ("level=error", "level=fatal", "level=panic", "Traceback")
+        lines = text.splitlines()
+        found = [line for line in lines if any(m in line for m in marks)]
+        return [line for line in found if not any(b in line for b in self.benign)]
+
+
+@dataclass
+class Distribution(Server):
+    """Debian's docker-registry (CNCF distribution 2.8): filesystem storage, delete enabled."""
+
+    benign: tuple[str, ...] = ('err.code="blob unknown"', 'err.code="manifest unknown"')
+
+    def command(self) -> list[str]:
+        config = self.workdir / "config.yml"
+        config.write_text(
+            "version: 0.1\n"
+            "log:\n  level: error\n"
+            "storage:\n"
+            f"  filesystem:\n    rootdirectory: {self.workdir / 'data'}\n"
+            "  delete:\n    enabled: true\n"
+            f"http:\n  addr: {self.host}\n"
+        )
+        return ["docker-registry", "serve", str(config)]
+
+
+@dataclass
+class Moorage(Server):
+    """`moorage serve`: filesystem storage, 2 workers, one log line per request."""
+
+    workers: int = 2
+
+    def command(self) -> list[str]:
+        return [
+            str(VENV_BIN / "moorage"),
+            "serve",
+            "--listen",
+            self.host,
+            "--data-dir",
+            str(self.workdir / "data"),
+            "--storage",
+            "filesystem",
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "Normal",
+        ]
+
+
+@dataclass
+class Sink(Server):
+    """bench/sink.py: swallows uploads and serves the source file, to measure the client."""
+
+    source: Path = Path()
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(BENCH / "sink.py"), str(self.port), str(self.source)]
+
+
+def make_workdir(root: Path | None) -> Path:
+    return Path(tempfile.mkdtemp(prefix="moorage-bench-", dir=root))
+
+
+def remove_workdir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
