@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, Manifest
+from moorage.store.database import writer
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
     blobs,
@@ -68,6 +69,7 @@ _REPOSITORY_ID = select(repositories.c.id).where(repositories.c.name == _REPOSIT
 class RegistryMetadata:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = writer(engine)
         self._reads = FastReads(engine)
         self._blob_size = self._reads.prepare(_BLOB_SIZE)
         self._manifest = self._reads.prepare(_MANIFEST)
@@ -131,7 +133,7 @@ class RegistryMetadata:
 
     def link_blob(self, repository: str, digest: str, size: int) -> None:
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             _insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
             repo_id = self._ensure_repository(conn, repository)
             _insert_ignore(
@@ -145,7 +147,7 @@ class RegistryMetadata:
     ) -> None:
         """Record a manifest whose bytes are already stored; check what it references first."""
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             repo_id = self._ensure_repository(conn, repository)
             self._check_blobs(conn, repo_id, manifest.blobs)
             self._check_children(conn, repo_id, manifest.children)
@@ -184,7 +186,7 @@ class RegistryMetadata:
                 self._set_tag(conn, repo_id, tag, digest, now)
 
     def delete_tag(self, repository: str, tag: str) -> bool:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             repo_id = self._repository_id(conn, repository)
             if repo_id is None:
                 return False
@@ -193,7 +195,7 @@ class RegistryMetadata:
 
     def delete_manifest(self, repository: str, digest: str) -> bool:
         """Remove a manifest from a repository with every tag that points at it."""
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             repo_id = self._repository_id(conn, repository)
             if repo_id is None:
                 return False
@@ -213,7 +215,7 @@ class RegistryMetadata:
             return removed.rowcount > 0
 
     def unlink_blob(self, repository: str, digest: str) -> bool:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             repo_id = self._repository_id(conn, repository)
             if repo_id is None:
                 return False

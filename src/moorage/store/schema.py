@@ -19,6 +19,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -78,4 +80,34 @@ tags = Table(
     Column("digest", String(200), nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_tags_digest", "repository_id", "digest"),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("api_group", String(128), nullable=False),
+    Column("plural", String(128), nullable=False),
+    Column("namespace", String(253), nullable=False),  # "" for cluster-scoped kinds
+    Column("name", String(253), nullable=False),
+    Column("resource_version", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("api_group", "plural", "namespace", "name", name="uq_resources_key"),
+)
+
+resource_events = Table(
+    "resource_events",
+    metadata,
+    Column(
+        "resource_version",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("api_group", String(128), nullable=False),
+    Column("plural", String(128), nullable=False),
+    Column("namespace", String(253), nullable=False),
+    Column("type", String(16), nullable=False),  # ADDED | MODIFIED | DELETED
+    Column("body", Text, nullable=False),
+    Index("ix_resource_events_kind", "api_group", "plural", "resource_version"),
 )
