@@ -26,6 +26,7 @@ class RunningServer:
     log_path: Path
     args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
+    api_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -36,8 +37,21 @@ class RunningServer:
     def url(self) -> str:
         return f"http://{self.address}"
 
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
     def start(self, timeout: float = 20.0) -> "RunningServer":
-        command = [*MOORAGE, "serve", "--listen", self.address, "--data-dir", str(self.data_dir)]
+        command = [
+            *MOORAGE,
+            "serve",
+            "--listen",
+            self.address,
+            "--api-listen",
+            f"127.0.0.1:{self.api_port}",
+            "--data-dir",
+            str(self.data_dir),
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [*command, *self.args], stdout=log, stderr=log, start_new_session=True
@@ -47,7 +61,9 @@ class RunningServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"moorage serve exited:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/v2/", timeout=1).status_code < 500:
+                registry = httpx.get(f"{self.url}/v2/", timeout=1)
+                api = httpx.get(f"{self.api_url}/version", timeout=1)
+                if registry.status_code < 500 and api.status_code == 200:
                     return self
             except httpx.TransportError:
                 pass

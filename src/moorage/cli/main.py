@@ -12,7 +12,7 @@ def _serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]
     defaults = ServerConfig()
     serve = commands.add_parser(
         "serve",
-        help="run the registry",
+        help="run the registry and its API server",
         description="Run the registry on its embedded defaults: SQLite metadata and "
         "filesystem blobs under one data directory.",
     )
@@ -21,6 +21,12 @@ def _serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]
         default=f"{defaults.host}:{defaults.port}",
         metavar="HOST:PORT",
         help="registry address (default %(default)s)",
+    )
+    serve.add_argument(
+        "--api-listen",
+        default=f"{defaults.api_host}:{defaults.api_port}",
+        metavar="HOST:PORT",
+        help="API server address (default %(default)s)",
     )
     serve.add_argument(
         "--data-dir",
@@ -58,9 +64,12 @@ def _run_serve(args: argparse.Namespace) -> int:
     from moorage.server.serve import serve
 
     host, port = parse_listen(args.listen)
+    api_host, api_port = parse_listen(args.api_listen, "--api-listen")
     config = ServerConfig(
         host=host,
         port=port,
+        api_host=api_host,
+        api_port=api_port,
         data_dir=args.data_dir,
         storage=args.storage,
         workers=args.workers,

@@ -17,6 +17,8 @@ class ConfigError(ValueError):
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 5000
+    api_host: str = "127.0.0.1"
+    api_port: int = 6443
     data_dir: Path = Path(".moorage")
     storage: str = "filesystem"
     workers: int = os.cpu_count() or 1
@@ -30,12 +32,15 @@ class ServerConfig:
             raise ConfigError(f"--log-level must be one of {', '.join(LEVELS)}")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
-        if not 0 < self.port < 65536:
-            raise ConfigError("the listen port must be between 1 and 65535")
+        for port in (self.port, self.api_port):
+            if not 0 < port < 65536:
+                raise ConfigError("listen ports must be between 1 and 65535")
+        if (self.host, self.port) == (self.api_host, self.api_port):
+            raise ConfigError("--listen and --api-listen must differ")
 
 
-def parse_listen(value: str) -> tuple[str, int]:
+def parse_listen(value: str, option: str = "--listen") -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit():
-        raise ConfigError(f"--listen expects HOST:PORT, got {value!r}")
+        raise ConfigError(f"{option} expects HOST:PORT, got {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)

@@ -18,7 +18,7 @@ from moorage import __version__
 from moorage.observability import logs
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.secrets import load_or_create_secret
-from moorage.server.worker import WorkerPlan, run_worker
+from moorage.server.worker import WorkerPlan, run_api_server, run_registry_worker
 from moorage.store.database import migrate, open_engine, sqlite_url
 
 log = logging.getLogger("moorage.server")
@@ -30,14 +30,11 @@ MAX_FAILED_STARTS = 5
 
 def serve(config: ServerConfig) -> int:
     _check_port_free(config.host, config.port)
+    _check_port_free(config.api_host, config.api_port)
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
     with _data_root(config) as root:
-        plan = _prepare(config, root)
-        if config.workers == 1:
-            run_worker(plan)
-            return 0
-        return _supervise(plan)
+        return _supervise(_prepare(config, root))
 
 
 @contextmanager
@@ -97,13 +94,19 @@ def _supervise(plan: WorkerPlan) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
+    # Index 0 is the API server; the rest are registry workers sharing the registry port.
     def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
-        process = context.Process(target=run_worker, args=(plan,), name=f"worker-{index}")
+        target, name = (run_api_server, "api") if index == 0 else (run_registry_worker, "worker")
+        process = context.Process(target=target, args=(plan,), name=f"{name}-{index}")
         process.start()
         return process, time.monotonic()
 
-    workers = [start(i) for i in range(plan.config.workers)]
-    logs.event(log, f"started {len(workers)} workers", workers=len(workers))
+    workers = [start(i) for i in range(plan.config.workers + 1)]
+    logs.event(
+        log,
+        f"started the API server and {plan.config.workers} registry workers",
+        workers=plan.config.workers,
+    )
     failed_starts = 0
     while not stopping:
         wait([process.sentinel for process, _ in workers], timeout=0.5)

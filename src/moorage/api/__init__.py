@@ -1,0 +1,1 @@
+"""The control-plane API over HTTP, in Kubernetes conventions."""

@@ -1,0 +1,100 @@
+"""Reading API requests: the path's parts, bodies in JSON or YAML, list options."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from moorage.api.status import ApiError
+
+MAX_BODY = 3 * 1024 * 1024
+NAMESPACE_SUBRESOURCES = ("status", "finalize")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a resource path names: /api/v1/... or /apis/GROUP/VERSION/..."""
+
+    group: str
+    version: str
+    plural: str
+    namespace: str | None = None  # None: cluster-scoped, or every namespace
+    name: str | None = None
+    subresource: str | None = None
+
+
+def parse_target(group: str, version: str, tail: str) -> Target:
+    parts = [p for p in tail.split("/") if p]
+    namespace = None
+    if len(parts) >= 3 and parts[0] == "namespaces" and parts[2] not in NAMESPACE_SUBRESOURCES:
+        namespace, parts = parts[1], parts[2:]
+    if not 1 <= len(parts) <= 3:
+        raise ApiError("NotFound", "the server could not find the requested resource")
+    name = parts[1] if len(parts) > 1 else None
+    subresource = parts[2] if len(parts) > 2 else None
+    return Target(group, version, parts[0], namespace, name, subresource)
+
+
+def _require_text(request: web.Request) -> None:
+    """Only JSON and YAML bodies; clients that offer protobuf or CBOR retry in JSON on 415."""
+    if "protobuf" in request.content_type or "cbor" in request.content_type:
+        raise ApiError(
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"application/json, application/yaml (got {request.content_type})",
+        )
+
+
+async def read_object(request: web.Request) -> dict[str, Any]:
+    _require_text(request)
+    body = await request.content.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise ApiError("RequestEntityTooLarge", f"the request body exceeds {MAX_BODY} bytes")
+    content_type = request.content_type
+    try:
+        obj = yaml.safe_load(body) if "yaml" in content_type else json.loads(body)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ApiError(
+            "BadRequest",
+            f"the request body is not valid {'YAML' if 'yaml' in content_type else 'JSON'}: {exc}",
+        ) from None
+    if not isinstance(obj, dict):
+        raise ApiError("BadRequest", "the request body must be an object")
+    return obj
+
+
+async def read_raw(request: web.Request) -> bytes:
+    _require_text(request)
+    body = await request.content.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise ApiError("RequestEntityTooLarge", f"the request body exceeds {MAX_BODY} bytes")
+    return body
+
+
+def limit_of(request: web.Request) -> int | None:
+    value = request.query.get("limit")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ApiError("BadRequest", f"limit must be a non-negative integer, got {value!r}")
+    return int(value) or None
+
+
+def encode_continue(after: tuple[str, str] | None) -> str | None:
+    if after is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(list(after)).encode()).decode()
+
+
+def decode_continue(token: str | None) -> tuple[str, str] | None:
+    if not token:
+        return None
+    try:
+        namespace, name = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, TypeError, binascii.Error):
+        raise ApiError("BadRequest", "the provided continue parameter is not valid") from None
+    return str(namespace), str(name)

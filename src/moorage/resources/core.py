@@ -1,0 +1,132 @@
+"""core/v1: Namespace, Secret, ConfigMap, Event."""
+
+import base64
+import binascii
+from typing import Any
+
+from moorage.resources.base import Invalid, ObjectMeta, Open, Strict
+from moorage.resources.kinds import Kind, Object
+
+SECRET_TYPES_REQUIRED_KEYS = {
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+    "kubernetes.io/dockercfg": (".dockercfg",),
+    "kubernetes.io/basic-auth": (),
+    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
+    "kubernetes.io/service-account-token": (),
+    "Opaque": (),
+}
+
+
+class TopLevel(Strict):
+    api_version: str | None = None
+    kind: str | None = None
+    metadata: ObjectMeta
+
+
+class NamespaceSpec(Strict):
+    finalizers: list[str] | None = None
+
+
+class NamespaceStatus(Strict):
+    phase: str | None = None
+
+
+class Namespace(TopLevel):
+    spec: NamespaceSpec | None = None
+    status: NamespaceStatus | None = None
+
+
+class Secret(TopLevel):
+    type: str = "Opaque"
+    data: dict[str, str] | None = None
+    string_data: dict[str, str] | None = None
+    immutable: bool | None = None
+
+
+class ConfigMap(TopLevel):
+    data: dict[str, str] | None = None
+    binary_data: dict[str, str] | None = None
+    immutable: bool | None = None
+
+
+class Event(TopLevel):
+    involved_object: dict[str, Any] | None = None
+    reason: str | None = None
+    message: str | None = None
+    type: str | None = None
+    source: dict[str, Any] | None = None
+    count: int | None = None
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    event_time: str | None = None
+    reporting_component: str | None = None
+    reporting_instance: str | None = None
+    action: str | None = None
+    related: Open | None = None
+    series: Open | None = None
+
+
+def _normalize_namespace(obj: Object) -> Object:
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    obj.setdefault("status", {})["phase"] = "Active"
+    return obj
+
+
+def _normalize_secret(obj: Object) -> Object:
+    """stringData is write-only: merged into data (base64), as the API server does."""
+    name = obj["metadata"].get("name", "")
+    data = obj.setdefault("data", {})
+    for key, value in data.items():
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid(
+                "Secret",
+                name,
+                [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": f"data[{key}]",
+                        "message": "illegal base64 data",
+                    }
+                ],
+            ) from None
+    for key, value in obj.pop("stringData", {}).items():
+        data[key] = base64.b64encode(value.encode()).decode()
+    secret_type = obj["type"]
+    required = SECRET_TYPES_REQUIRED_KEYS.get(secret_type, ())
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise Invalid(
+            "Secret",
+            name,
+            [
+                {
+                    "reason": "FieldValueRequired",
+                    "field": f"data[{missing[0]}]",
+                    "message": f"required for a Secret of type {secret_type}",
+                }
+            ],
+        )
+    return obj
+
+
+KINDS = [
+    Kind(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        "namespace",
+        False,
+        Namespace,
+        ("ns",),
+        subresources=("status",),
+        name_is_label=True,
+        normalize=_normalize_namespace,
+    ),
+    Kind("", "v1", "Secret", "secrets", "secret", True, Secret, normalize=_normalize_secret),
+    Kind("", "v1", "ConfigMap", "configmaps", "configmap", True, ConfigMap, ("cm",)),
+    Kind("", "v1", "Event", "events", "event", True, Event, ("ev",)),
+]

@@ -1,0 +1,61 @@
+"""Serving one aiohttp application on a SO_REUSEPORT socket until SIGTERM, then draining."""
+
+import asyncio
+import logging
+import signal
+import socket
+
+from aiohttp import web
+
+from moorage.observability import logs
+from moorage.server.draining import InFlight
+
+log = logging.getLogger("moorage.server")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve_until_stopped(
+    app: web.Application, host: str, port: int, shutdown_timeout: float, what: str
+) -> None:
+    in_flight = InFlight()
+    app.middlewares.insert(0, in_flight.middleware)
+    runner = web.AppRunner(
+        app,
+        access_log_class=logs.RequestLogger,
+        access_log=logging.getLogger("moorage.access"),
+        handle_signals=False,
+        shutdown_timeout=shutdown_timeout,
+    )
+    await runner.setup()
+    await web.SockSite(runner, listening_socket(host, port)).start()
+    logs.event(log, f"{what} listening on {host}:{port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    for site in list(runner.sites):
+        await site.stop()
+    logs.event(
+        log,
+        "shutting down: finishing requests in flight",
+        requests=in_flight.count,
+        timeout=f"{shutdown_timeout}s",
+    )
+    if not await in_flight.drained(shutdown_timeout):
+        log.warning(
+            "shutdown timeout reached: abandoning requests in flight",
+            extra={"fields": {"requests": in_flight.count}},
+        )
+    await runner.cleanup()
+    logs.event(log, "stopped")

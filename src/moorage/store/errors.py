@@ -1,0 +1,27 @@
+"""What the resource store refuses, in the vocabulary of Kubernetes Status reasons."""
+
+
+class StoreError(Exception):
+    reason = "InternalError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    reason = "NotFound"
+
+
+class AlreadyExists(StoreError):
+    reason = "AlreadyExists"
+
+
+class Conflict(StoreError):
+    reason = "Conflict"
+
+
+class Gone(StoreError):
+    """A watch asked to resume from a resourceVersion older than the change log keeps."""
+
+    reason = "Expired"

@@ -1,0 +1,236 @@
+"""API objects in one table, and the change log that gives resourceVersion and watch.
+
+Every change (create, update, delete) appends a row to `resource_events`;
+its sequence number is the object's new resourceVersion, so versions are
+totally ordered across every kind and every process sharing the database.
+A watch is a read of that log from a version on. The log is trimmed to its
+newest EVENT_RETENTION rows; resuming from before that is 410 Gone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+
+from moorage.store.database import writer
+from moorage.store.errors import AlreadyExists, Conflict, Gone, NotFound
+from moorage.store.schema import resource_events, resources
+
+EVENT_RETENTION = 100_000
+Object = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    group: str
+    plural: str
+    namespace: str  # "" for cluster-scoped kinds
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Object]
+    resource_version: int
+    continue_after: tuple[str, str] | None  # (namespace, name) of the last item, when more follow
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    resource_version: int
+    type: str
+    namespace: str
+    object: Object
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class Transaction:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, ref: Ref) -> Object | None:
+        body = self._conn.execute(select(resources.c.body).where(_key(ref))).scalar()
+        return None if body is None else json.loads(body)
+
+    def require(self, ref: Ref) -> Object:
+        found = self.get(ref)
+        if found is None:
+            raise NotFound(f'{ref.plural} "{ref.name}" not found')
+        return found
+
+    def list(
+        self,
+        group: str,
+        plural: str,
+        namespace: str | None,
+        limit: int | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> Page:
+        query = select(resources.c.namespace, resources.c.name, resources.c.body).where(
+            resources.c.api_group == group, resources.c.plural == plural
+        )
+        if namespace is not None:
+            query = query.where(resources.c.namespace == namespace)
+        if after is not None:
+            ns, name = after
+            query = query.where(
+                or_(
+                    resources.c.namespace > ns,
+                    and_(resources.c.namespace == ns, resources.c.name > name),
+                )
+            )
+        query = query.order_by(resources.c.namespace, resources.c.name)
+        if limit:
+            query = query.limit(limit + 1)
+        rows = self._conn.execute(query).all()
+        more = bool(limit) and len(rows) > limit
+        rows = rows[:limit] if limit else rows
+        last = (rows[-1][0], rows[-1][1]) if more else None
+        return Page([json.loads(r[2]) for r in rows], self.latest_version(), last)
+
+    def namespaced_kinds(self, namespace: str) -> list[tuple[str, str]]:
+        """(group, plural) of every kind with objects in `namespace`."""
+        query = (
+            select(resources.c.api_group, resources.c.plural)
+            .where(resources.c.namespace == namespace)
+            .distinct()
+        )
+        return [(group, plural) for group, plural in self._conn.execute(query)]
+
+    def latest_version(self) -> int:
+        return (
+            self._conn.execute(select(func.max(resource_events.c.resource_version))).scalar() or 0
+        )
+
+    def create(self, ref: Ref, obj: Object) -> Object:
+        if self.get(ref) is not None:
+            raise AlreadyExists(f'{ref.plural} "{ref.name}" already exists')
+        meta = obj.setdefault("metadata", {})
+        meta.update(uid=str(uuid.uuid4()), creationTimestamp=now())
+        meta.setdefault("generation", 1)
+        version = self._record(ref, "ADDED", obj)
+        self._conn.execute(
+            insert(resources).values(
+                api_group=ref.group,
+                plural=ref.plural,
+                namespace=ref.namespace,
+                name=ref.name,
+                resource_version=version,
+                body=json.dumps(obj),
+            )
+        )
+        return obj
+
+    def update(self, ref: Ref, obj: Object, expected_version: str | None = None) -> Object:
+        """Replace an object; `expected_version`, when given, must be its current one."""
+        current = self.require(ref)
+        current_version = current["metadata"]["resourceVersion"]
+        if expected_version and expected_version != current_version:
+            raise Conflict(
+                f'Operation cannot be fulfilled on {ref.plural} "{ref.name}": the object has '
+                "been modified; please apply your changes to the latest version and try again"
+            )
+        meta = obj.setdefault("metadata", {})
+        for kept in ("uid", "creationTimestamp"):
+            meta[kept] = current["metadata"][kept]
+        generation = current["metadata"].get("generation", 1)
+        if obj.get("spec") != current.get("spec"):
+            generation += 1
+        meta["generation"] = generation
+        version = self._record(ref, "MODIFIED", obj)
+        self._conn.execute(
+            update(resources)
+            .where(_key(ref))
+            .values(resource_version=version, body=json.dumps(obj))
+        )
+        return obj
+
+    def delete(self, ref: Ref) -> Object:
+        current = self.require(ref)
+        self._record(ref, "DELETED", current)
+        self._conn.execute(delete(resources).where(_key(ref)))
+        return current
+
+    def _record(self, ref: Ref, type_: str, obj: Object) -> int:
+        version = self._conn.execute(
+            insert(resource_events)
+            .values(
+                api_group=ref.group, plural=ref.plural, namespace=ref.namespace, type=type_, body=""
+            )
+            .returning(resource_events.c.resource_version)
+        ).scalar_one()
+        obj["metadata"]["resourceVersion"] = str(version)
+        self._conn.execute(
+            update(resource_events)
+            .where(resource_events.c.resource_version == version)
+            .values(body=json.dumps(obj))
+        )
+        return version
+
+
+class ResourceStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._writer.begin() as conn:
+            yield Transaction(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        with self._engine.connect() as conn:
+            yield Transaction(conn)
+
+    def events_after(self, version: int, group: str, plural: str, limit: int = 500) -> list[Event]:
+        """Changes to one kind after `version`, oldest first; Gone if the log no longer has them."""
+        with self._engine.connect() as conn:
+            oldest = conn.execute(select(func.min(resource_events.c.resource_version))).scalar()
+            if oldest is not None and version < oldest - 1:
+                raise Gone(f"too old resource version: {version} ({oldest - 1})")
+            rows = conn.execute(
+                select(
+                    resource_events.c.resource_version,
+                    resource_events.c.type,
+                    resource_events.c.namespace,
+                    resource_events.c.body,
+                )
+                .where(
+                    resource_events.c.resource_version > version,
+                    resource_events.c.api_group == group,
+                    resource_events.c.plural == plural,
+                )
+                .order_by(resource_events.c.resource_version)
+                .limit(limit)
+            ).all()
+        return [Event(v, t, ns, json.loads(body)) for v, t, ns, body in rows]
+
+    def trim_events(self, keep: int = EVENT_RETENTION) -> None:
+        with self._writer.begin() as conn:
+            newest = conn.execute(select(func.max(resource_events.c.resource_version))).scalar()
+            if newest is not None and newest > keep:
+                conn.execute(
+                    delete(resource_events).where(
+                        resource_events.c.resource_version <= newest - keep
+                    )
+                )
+
+
+def _key(ref: Ref) -> Any:
+    return and_(
+        resources.c.api_group == ref.group,
+        resources.c.plural == ref.plural,
+        resources.c.namespace == ref.namespace,
+        resources.c.name == ref.name,
+    )
