@@ -1,6 +1,7 @@
 """The registries under test (and a trivial sink), each a process group on a loopback port."""
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from procstat import TreeMonitor
+
+PROJECT = "bench"  # every workload pushes to bench/<name>
 
 BENCH = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
@@ -68,9 +71,13 @@ class Server:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start; see {self.log_path}")
             time.sleep(0.05)
+        self.prepare()
         self.monitor = TreeMonitor(self.process.pid)
         self.monitor.start()
         return self
+
+    def prepare(self) -> None:
+        """What a fresh server needs before the workloads run."""
 
     def stop(self) -> int:
         """SIGTERM to the group, SIGKILL after 30 s; returns the exit code."""
@@ -117,6 +124,7 @@ class Moorage(Server):
     """`moorage serve`: filesystem storage, 2 workers, one log line per request."""
 
     workers: int = 2
+    api_port: int = field(default_factory=free_port)
 
     def command(self) -> list[str]:
         return [
@@ -124,6 +132,8 @@ class Moorage(Server):
             "serve",
             "--listen",
             self.host,
+            "--api-listen",
+            f"127.0.0.1:{self.api_port}",
             "--data-dir",
             str(self.workdir / "data"),
             "--storage",
@@ -133,6 +143,35 @@ class Moorage(Server):
             "--log-level",
             "Normal",
         ]
+
+    def prepare(self) -> None:
+        """Pushes go to projects that exist: create the one every workload pushes to."""
+        body = json.dumps(
+            {
+                "apiVersion": "project.openshift.io/v1",
+                "kind": "ProjectRequest",
+                "metadata": {"name": PROJECT},
+            }
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=5)
+                conn.request(
+                    "POST",
+                    "/apis/project.openshift.io/v1/projectrequests",
+                    body=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                status = conn.getresponse().status
+                conn.close()
+            except OSError:
+                status = 0
+            if status in (201, 409):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"could not create project {PROJECT}: status {status}")
+            time.sleep(0.1)
 
 
 @dataclass

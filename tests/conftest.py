@@ -1,16 +1,56 @@
+"""Fixtures shared by every suite; the metadata backends and the per-test server.
+
+Tests that ask for `metadata_backend` (directly, or through `server` and
+`database_args`) run once on SQLite and once on a real PostgreSQL, which one
+cluster per test session (per xdist worker) serves, a database per server.
+"""
+
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.postgres import PostgresCluster, postgres_bin
 from tests.support.server import RunningServer
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster on a free loopback port, stopped and removed at the end."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (initdb not found): run scripts/setup --test")
+    cluster = PostgresCluster(bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def metadata_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def backend_args(request: pytest.FixtureRequest, backend: str) -> list[str]:
+    """`moorage serve` options that put its metadata on `backend` (a new database each call)."""
+    if backend == "sqlite":
+        return []
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return ["--database-url", cluster.create_database()]
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RunningServer]:
+def database_args(request: pytest.FixtureRequest, metadata_backend: str) -> list[str]:
+    return backend_args(request, metadata_backend)
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_args: list[str]) -> Iterator[RunningServer]:
     """A registry with filesystem storage and two workers, stopped after the test."""
-    running = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "2"])
+    args = ["--workers", "2", *database_args]
+    running = RunningServer(tmp_path / "data", tmp_path / "server.log", args)
     running.start()
     yield running
     if running.process and running.process.poll() is None:

@@ -205,9 +205,9 @@ def test_foreign_layers_with_urls_are_not_checked_as_local_blobs() -> None:
     assert [d.digest for d in manifest.blobs] == [D1, D2]
 
 
-def test_an_index_references_its_manifests_as_children() -> None:
+def test_an_index_references_its_manifests_as_children_with_their_platforms() -> None:
     manifest = parse(index_doc(), mt.OCI_INDEX)
-    assert manifest.children == (Descriptor(mt.OCI_MANIFEST, D1, 10),)
+    assert manifest.children == (Descriptor(mt.OCI_MANIFEST, D1, 10, platform={"os": "linux"}),)
     assert manifest.blobs == ()
 
 

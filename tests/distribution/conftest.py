@@ -1,9 +1,11 @@
 """Fixtures for the HTTP tests: registries shared by a test session, one repository per test.
 
 Starting a registry takes about a second, so the tests of one xdist worker share
-one filesystem registry (two workers) and one memory registry, and each test
-works in repositories of its own. Tests that need a registry nobody else
-touches (the catalog) use the function-scoped `server`/`http` fixtures.
+one filesystem registry (two workers) per metadata backend (SQLite and
+PostgreSQL: every test that uses `registry` or `client` runs on both) and one
+memory registry, and each test works in repositories of its own. Tests that
+need a registry nobody else touches (the catalog) use the function-scoped
+`server`/`http` fixtures.
 """
 
 import uuid
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from tests.support.postgres import PostgresCluster
 from tests.support.server import RunningServer
 
 
@@ -27,9 +30,24 @@ def _running(tmp: pytest.TempPathFactory, args: list[str]) -> Iterator[RunningSe
 
 
 @pytest.fixture(scope="session")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """A filesystem registry with two worker processes."""
+def sqlite_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A filesystem registry with two worker processes, its metadata in SQLite."""
     yield from _running(tmp_path_factory, ["--workers", "2"])
+
+
+@pytest.fixture(scope="session")
+def postgresql_registry(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster
+) -> Iterator[RunningServer]:
+    """A filesystem registry with two worker processes, its metadata in PostgreSQL."""
+    url = postgres.create_database()
+    yield from _running(tmp_path_factory, ["--workers", "2", "--database-url", url])
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest, metadata_backend: str) -> RunningServer:
+    """The shared filesystem registry of the test's metadata backend."""
+    return request.getfixturevalue(f"{metadata_backend}_registry")
 
 
 @pytest.fixture(scope="session")

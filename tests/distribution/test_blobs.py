@@ -16,11 +16,10 @@ from tests.support.oci import assert_api_version, assert_oci_error
 SIZE = 1024
 
 
-@pytest.fixture(params=["filesystem", "memory"])
+@pytest.fixture(params=["sqlite", "postgresql", "memory"])
 def driver_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
-    server = request.getfixturevalue(
-        "registry" if request.param == "filesystem" else "memory_registry"
-    )
+    """Filesystem storage with either metadata backend, and memory storage."""
+    server = request.getfixturevalue(f"{request.param}_registry")
     with httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 

@@ -7,6 +7,15 @@ from tests.support.clients import Sandbox
 
 
 @pytest.fixture
+def metadata_backend(request: pytest.FixtureRequest) -> str:
+    """SQLite only: real clients are slow, and one skopeo round trip covers PostgreSQL.
+
+    A test opts in with `@pytest.mark.parametrize("metadata_backend", [...], indirect=True)`.
+    """
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
 def sandboxes(tmp_path: Path) -> Iterator[Callable[[str], Sandbox]]:
     """Makes client sandboxes under tmp_path by name, and cleans them up after the test."""
     made: list[Sandbox] = []

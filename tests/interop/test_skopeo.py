@@ -38,6 +38,7 @@ def layout_with(tmp_path: Path, tagged: dict[str, bytes], images: list[Image]) -
     return write_oci_layout(tmp_path / "source", tagged, images)
 
 
+@pytest.mark.parametrize("metadata_backend", ["sqlite", "postgresql"], indirect=True)
 def test_an_oci_image_copied_in_and_out_keeps_its_manifest_and_blobs(
     server: RunningServer, http: httpx.Client, sandbox: Sandbox, tmp_path: Path
 ) -> None:

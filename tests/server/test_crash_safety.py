@@ -22,6 +22,7 @@ class Acknowledged:
         self.lock = threading.Lock()
         self.blobs: dict[str, str] = {}  # digest -> repository
         self.tags: dict[tuple[str, str], str] = {}  # (repository, tag) -> manifest digest
+        self.some_tag = threading.Event()
 
     def blob(self, repository: str, digest: str) -> None:
         with self.lock:
@@ -30,12 +31,19 @@ class Acknowledged:
     def tag(self, repository: str, tag: str, digest: str) -> None:
         with self.lock:
             self.tags[(repository, tag)] = digest
+        self.some_tag.set()
 
 
-def slow_body(data: bytes, sent: threading.Event) -> Iterator[bytes]:
+def slow_body(data: bytes, sent: threading.Event, hold: threading.Event) -> Iterator[bytes]:
+    """Streams `data`; at half way it signals `sent` and waits for `hold` before going on.
+
+    So the upload is surely still streaming when the server is killed, however slowly
+    the manifest writers get their first tag in (a loaded machine, a remote database).
+    """
     for offset in range(0, len(data), CHUNK):
-        if offset >= len(data) // 2:
+        if offset >= len(data) // 2 and not sent.is_set():
             sent.set()
+            hold.wait(60)
         yield data[offset : offset + CHUNK]
         time.sleep(0.01)
 
@@ -49,7 +57,7 @@ def push_slowly(
             response = client.post(
                 f"/v2/{repository}/blobs/uploads/",
                 params={"digest": digest_of(data)},
-                content=slow_body(data, half_sent),
+                content=slow_body(data, half_sent, acked.some_tag),
             )
             if response.status_code == 201:
                 acked.blob(repository, digest_of(data))
@@ -77,8 +85,11 @@ def push_manifests_until_killed(url: str, repository: str, acked: Acknowledged) 
         return
 
 
-def test_a_kill_mid_write_loses_nothing_acknowledged(tmp_path: Path) -> None:
-    server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "2"])
+def test_a_kill_mid_write_loses_nothing_acknowledged(
+    tmp_path: Path, database_args: list[str]
+) -> None:
+    args = ["--workers", "2", *database_args]
+    server = RunningServer(tmp_path / "data", tmp_path / "server.log", args)
     server.start()
     acked = Acknowledged()
     big = [os.urandom(8 * 1024 * 1024) for _ in range(3)]
@@ -97,6 +108,7 @@ def test_a_kill_mid_write_loses_nothing_acknowledged(tmp_path: Path) -> None:
         thread.start()
     for event in half_sent:
         assert event.wait(60)
+    assert acked.some_tag.wait(60), "the manifest writers should have landed some tags"
     time.sleep(0.05)
     server.kill()
     for thread in threads:

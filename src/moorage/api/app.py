@@ -1,20 +1,36 @@
 """The API server's application: discovery, resource routes, errors as Status objects."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from moorage.api import discovery, handlers, openapi
-from moorage.api.backends import Backend, ProjectBackend, ProjectRequestBackend, StoredBackend
-from moorage.api.context import BACKENDS, CATALOGUE
+from moorage.api.backends import (
+    Backend,
+    ProjectBackend,
+    ProjectRequestBackend,
+    StoredBackend,
+    delete_contents,
+)
+from moorage.api.context import BACKENDS, CATALOGUE, STOPPING
+from moorage.api.image_backends import (
+    ImageStreamBackend,
+    ImageStreamImageBackend,
+    ImageStreamMappingBackend,
+    ImageStreamTagBackend,
+)
 from moorage.api.status import ApiError, status_response
+from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.base import Invalid
-from moorage.resources.kinds import Catalogue
+from moorage.resources.kinds import Catalogue, Kind
 from moorage.store.errors import StoreError
 from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.api")
+PROJECTS = "project.openshift.io"
+IMAGES = "image.openshift.io"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -40,21 +56,50 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
         return status_response("InternalError", "an internal error occurred")
 
 
-def backends(catalogue: Catalogue, store: ResourceStore) -> dict[str, Backend]:
+def backends(
+    catalogue: Catalogue, store: ResourceStore, streams: ImageStreams
+) -> dict[str, Backend]:
+    def kind(group: str, plural: str) -> Kind:
+        found = catalogue.find(group, "v1", plural)
+        assert found is not None, plural
+        return found
+
     out: dict[str, Backend] = {k.qualified: StoredBackend(k, store) for k in catalogue.kinds}
-    namespaces = out["namespaces"]
-    assert isinstance(namespaces, StoredBackend)
-    projects = ProjectBackend(catalogue.find("project.openshift.io", "v1", "projects"), namespaces)
-    out["projects.project.openshift.io"] = projects
-    request_kind = catalogue.find("project.openshift.io", "v1", "projectrequests")
-    out["projectrequests.project.openshift.io"] = ProjectRequestBackend(request_kind, projects)
+    # Streams first: their tags leave the registry before the namespace's objects go.
+    namespaces = StoredBackend(
+        kind("", "namespaces"), store, [streams.remove_namespace_tags, delete_contents]
+    )
+    out["namespaces"] = namespaces
+    projects = ProjectBackend(kind(PROJECTS, "projects"), namespaces)
+    out[f"projects.{PROJECTS}"] = projects
+    out[f"projectrequests.{PROJECTS}"] = ProjectRequestBackend(
+        kind(PROJECTS, "projectrequests"), projects
+    )
+    out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(kind(IMAGES, "imagestreams"), store, streams)
+    out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
+        kind(IMAGES, "imagestreamtags"), store, streams
+    )
+    out[f"imagestreamimages.{IMAGES}"] = ImageStreamImageBackend(
+        kind(IMAGES, "imagestreamimages"), store
+    )
+    out[f"imagestreammappings.{IMAGES}"] = ImageStreamMappingBackend(
+        kind(IMAGES, "imagestreammappings"), store, streams
+    )
     return out
 
 
-def build_api_app(catalogue: Catalogue, store: ResourceStore) -> web.Application:
+async def _end_watches(app: web.Application) -> None:
+    app[STOPPING].set()
+
+
+def build_api_app(
+    catalogue: Catalogue, store: ResourceStore, streams: ImageStreams
+) -> web.Application:
     app = web.Application(middlewares=[statuses])
     app[CATALOGUE] = catalogue
-    app[BACKENDS] = backends(catalogue, store)
+    app[BACKENDS] = backends(catalogue, store, streams)
+    app[STOPPING] = asyncio.Event()
+    app.on_shutdown.append(_end_watches)
     route = app.router
     route.add_get("/version", discovery.version)
     route.add_get("/openapi/v3", openapi.index)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from moorage.api.status import ApiError
@@ -47,8 +48,14 @@ def _resolve_name(obj: Object) -> str:
 class StoredBackend:
     """Objects kept as they are in the resource store."""
 
-    def __init__(self, kind: Kind, store: ResourceStore) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        store: ResourceStore,
+        on_delete: list[Callable[[Transaction, str], None]] | None = None,
+    ) -> None:
         self.kind, self._store = kind, store
+        self._on_delete = on_delete or []
 
     def _ref(self, namespace: str, name: str) -> Ref:
         return Ref(
@@ -82,35 +89,42 @@ class StoredBackend:
         with self._store.transaction() as tx:
             current = tx.require(ref)
             if subresource == "status":
+                sent_version = obj["metadata"].get("resourceVersion")
                 obj = {**current, "status": obj.get("status")}
-                obj["metadata"] = {
-                    **current["metadata"],
-                    "resourceVersion": obj["metadata"].get("resourceVersion"),
-                }
+                obj["metadata"] = {**current["metadata"], "resourceVersion": sent_version}
             obj = self.kind.validate(obj)
             return tx.update(ref, obj, obj["metadata"].get("resourceVersion"))
 
     def delete(self, namespace: str, name: str) -> Object:
         with self._store.transaction() as tx:
-            if self.kind.qualified == "namespaces":
-                _delete_contents(tx, name)
+            for cleanup in self._on_delete:
+                cleanup(tx, name)
             return tx.delete(self._ref(namespace, name))
 
     def events_after(self, version: int) -> list[Event]:
         return self._store.events_after(version, self.kind.group, self.kind.plural)
 
     def _place(self, namespace: str, obj: Object) -> None:
-        meta = obj.setdefault("metadata", {})
-        if not self.kind.namespaced:
-            meta.pop("namespace", None)
-            return
-        if meta.get("namespace", namespace) != namespace:
-            raise ApiError(
-                "BadRequest",
-                "the namespace of the provided object does not match the namespace sent on "
-                "the request",
-            )
-        meta["namespace"] = namespace
+        _place_in(self.kind, namespace, obj)
+
+
+def _place_in(kind: Kind, namespace: str, obj: Object) -> None:
+    """Put the object in the request's namespace (refusing one that names another)."""
+    meta = obj.setdefault("metadata", {})
+    if not kind.namespaced:
+        meta.pop("namespace", None)
+        return
+    if meta.get("namespace", namespace) != namespace:
+        raise ApiError(
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )
+    meta["namespace"] = namespace
+
+
+def require_name(obj: Object, name: str) -> None:
+    if obj.get("metadata", {}).get("name") != name:
+        raise ApiError("BadRequest", "the name of the object does not match the name on the URL")
 
 
 def _require_namespace(tx: Transaction, namespace: str) -> None:
@@ -122,7 +136,7 @@ def _require_namespace(tx: Transaction, namespace: str) -> None:
         )
 
 
-def _delete_contents(tx: Transaction, namespace: str) -> None:
+def delete_contents(tx: Transaction, namespace: str) -> None:
     """Everything in a namespace goes with it (at once: no Terminating phase here)."""
     for group, plural in tx.namespaced_kinds(namespace):
         for obj in tx.list(group, plural, namespace).items:

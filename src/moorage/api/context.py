@@ -1,5 +1,7 @@
 """Typed keys for what the API application carries."""
 
+import asyncio
+
 from aiohttp import web
 
 from moorage.api.backends import Backend
@@ -7,3 +9,5 @@ from moorage.resources.kinds import Catalogue
 
 CATALOGUE = web.AppKey("catalogue", Catalogue)
 BACKENDS = web.AppKey("backends", dict[str, Backend])
+# Set when the server begins to stop: watches end so the server need not wait them out.
+STOPPING = web.AppKey("stopping", asyncio.Event)

@@ -30,6 +30,12 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def apply_patch(current: dict[str, Any], body: bytes, content_type: str) -> dict[str, Any]:
+    if content_type not in (MERGE, STRATEGIC, JSON_PATCH):
+        raise ApiError(
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON_PATCH}, {MERGE}, {STRATEGIC}",
+        )
     try:
         patch = json.loads(body)
     except ValueError as exc:
@@ -38,15 +44,9 @@ def apply_patch(current: dict[str, Any], body: bytes, content_type: str) -> dict
         if not isinstance(patch, dict):
             raise ApiError("BadRequest", "a merge patch must be a JSON object")
         return merge_patch(current, patch)
-    if content_type == JSON_PATCH:
-        if not isinstance(patch, list):
-            raise ApiError("BadRequest", "a JSON patch must be a JSON array of operations")
-        try:
-            return jsonpatch.apply_patch(current, patch)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise ApiError("Invalid", f"the patch could not be applied: {exc}") from None
-    raise ApiError(
-        "UnsupportedMediaType",
-        f"the body of the request was in an unknown format - accepted media types include: "
-        f"{JSON_PATCH}, {MERGE}, {STRATEGIC}",
-    )
+    if not isinstance(patch, list):
+        raise ApiError("BadRequest", "a JSON patch must be a JSON array of operations")
+    try:
+        return jsonpatch.apply_patch(current, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+        raise ApiError("Invalid", f"the patch could not be applied: {exc}") from None

@@ -14,7 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from moorage.api.backends import Backend
-from moorage.api.status import status_object
+from moorage.api.context import STOPPING
+from moorage.api.status import ApiError, status_object
 from moorage.store.errors import Gone
 
 POLL_SECONDS = 0.2
@@ -28,12 +29,31 @@ async def stream(
 ) -> web.StreamResponse:
     start = request.query.get("resourceVersion") or "0"
     if not start.isdigit():
-        raise Gone(f"invalid resource version {start!r}")
-    timeout = float(request.query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        raise ApiError("BadRequest", f"invalid resourceVersion {start!r}")
+    timeout_text = request.query.get("timeoutSeconds") or str(DEFAULT_TIMEOUT)
+    if not timeout_text.isdigit():
+        raise ApiError("BadRequest", f"timeoutSeconds must be a whole number, got {timeout_text!r}")
+    timeout = float(timeout_text)
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
     await response.prepare(request)
-    version = int(start)
+    try:
+        await _follow(request, response, backend, namespace, matches, int(start), timeout)
+        await response.write_eof()
+    except ConnectionResetError:
+        pass  # the watcher went away: nothing to finish
+    return response
+
+
+async def _follow(
+    request: web.Request,
+    response: web.StreamResponse,
+    backend: Backend,
+    namespace: str | None,
+    matches: Matches,
+    version: int,
+    timeout: float,
+) -> None:
     if version == 0:
         page = await asyncio.to_thread(backend.list, namespace, None, None)
         for obj in page.items:
@@ -41,7 +61,8 @@ async def stream(
                 await _send(response, "ADDED", obj)
         version = page.resource_version
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    stopping = request.app[STOPPING]
+    while time.monotonic() < deadline and not _disconnected(request) and not stopping.is_set():
         try:
             events = await asyncio.to_thread(backend.events_after, version)
         except Gone as exc:
@@ -53,8 +74,11 @@ async def stream(
                 await _send(response, event.type, event.object)
         if not events:
             await asyncio.sleep(POLL_SECONDS)
-    await response.write_eof()
-    return response
+
+
+def _disconnected(request: web.Request) -> bool:
+    """The watcher went away: a quiet watch would otherwise only notice at its next event."""
+    return request.transport is None or request.transport.is_closing()
 
 
 async def _send(response: web.StreamResponse, type_: str, obj: dict[str, Any]) -> None:

@@ -2,91 +2,78 @@
 
 import argparse
 import sys
-from pathlib import Path
 
 from moorage import __version__
-from moorage.server.config import ConfigError, ServerConfig, parse_listen
+from moorage.cli.commands import (
+    apply,
+    create,
+    delete,
+    describe,
+    edit,
+    get,
+    login,
+    patch,
+    projects,
+)
+from moorage.cli.errors import CliError
+from moorage.cli.options import Parser, connection_options
+
+SERVE_SUMMARY = "run the registry and its API server"
+COMMANDS = (login, projects, get, describe, create, apply, patch, edit, delete)
+DESCRIPTION = """A container image registry with a Kubernetes-style API.
+
+`moorage serve` runs the registry and its API server; the other commands are a
+client of that API, like `oc`: they find the server and namespace (project) in
+the kubeconfig file (--kubeconfig, else $KUBECONFIG, else ~/.kube/config) that
+`moorage login SERVER` writes and kubectl shares."""
 
 
-def _serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    defaults = ServerConfig()
-    serve = commands.add_parser(
-        "serve",
-        help="run the registry and its API server",
-        description="Run the registry on its embedded defaults: SQLite metadata and "
-        "filesystem blobs under one data directory.",
+def build_parser(serving: bool = True) -> Parser:
+    """The whole parser; `serving=False` lists `serve` without importing the server."""
+    common = connection_options()
+    parser = Parser(
+        prog="moorage",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
-    serve.add_argument(
-        "--listen",
-        default=f"{defaults.host}:{defaults.port}",
-        metavar="HOST:PORT",
-        help="registry address (default %(default)s)",
-    )
-    serve.add_argument(
-        "--api-listen",
-        default=f"{defaults.api_host}:{defaults.api_port}",
-        metavar="HOST:PORT",
-        help="API server address (default %(default)s)",
-    )
-    serve.add_argument(
-        "--data-dir",
-        type=Path,
-        default=defaults.data_dir,
-        help="where metadata and blobs live (default %(default)s)",
-    )
-    serve.add_argument(
-        "--storage",
-        choices=["filesystem", "memory"],
-        default=defaults.storage,
-        help="blob storage; memory is emptyDir: lost on restart",
-    )
-    serve.add_argument(
-        "--workers",
-        type=int,
-        default=defaults.workers,
-        help="worker processes sharing the port (default: cores, %(default)s)",
-    )
-    serve.add_argument(
-        "--log-level",
-        choices=["Normal", "Debug", "Trace", "TraceAll"],
-        default=defaults.log_level,
-        help="as the Config's logLevel",
-    )
-    serve.add_argument(
-        "--shutdown-timeout",
-        type=float,
-        default=defaults.shutdown_timeout,
-        help="seconds to finish requests in flight on SIGTERM",
-    )
+    parser.add_argument("--version", action="version", version=f"moorage {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if serving:
+        from moorage.cli.serve import add_serve_parser
 
-
-def _run_serve(args: argparse.Namespace) -> int:
-    from moorage.server.serve import serve
-
-    host, port = parse_listen(args.listen)
-    api_host, api_port = parse_listen(args.api_listen, "--api-listen")
-    config = ServerConfig(
-        host=host,
-        port=port,
-        api_host=api_host,
-        api_port=api_port,
-        data_dir=args.data_dir,
-        storage=args.storage,
-        workers=args.workers,
-        log_level=args.log_level,
-        shutdown_timeout=args.shutdown_timeout,
-    )
-    return serve(config)
+        add_serve_parser(commands)
+    else:
+        commands.add_parser("serve", help=SERVE_SUMMARY)
+    for module in COMMANDS:
+        module.register(commands, common)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="moorage", description="A container image registry.")
-    parser.add_argument("--version", action="version", version=f"moorage {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    _serve_parser(commands)
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(serving="serve" in words).parse_args(words)
+    if args.command == "serve":
+        return _serve(args)
     try:
-        return _run_serve(args)
+        return args.func(args) or 0
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from moorage.server.config import ConfigError
+
+    try:
+        return args.func(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

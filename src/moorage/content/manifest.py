@@ -25,6 +25,7 @@ class Descriptor:
     artifact_type: str | None = None
     annotations: dict[str, str] | None = None
     urls: tuple[str, ...] = ()
+    platform: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest}
@@ -39,6 +40,7 @@ class Descriptor:
 @dataclass(frozen=True, slots=True)
 class Manifest:
     media_type: str
+    config: Descriptor | None = None
     blobs: tuple[Descriptor, ...] = ()
     children: tuple[Descriptor, ...] = ()
     subject: Descriptor | None = None
@@ -100,6 +102,7 @@ def _parse_image(doc: dict[str, Any], media_type: str) -> Manifest:
     local = tuple(d for d in (config, *layers) if not d.urls)
     return Manifest(
         media_type=media_type,
+        config=config,
         blobs=local,
         subject=_subject(doc),
         artifact_type=artifact_type,
@@ -151,6 +154,7 @@ def _descriptor(value: Any, where: str) -> Descriptor:
         artifact_type=_optional_str(value, "artifactType", where),
         annotations=_annotations(value.get("annotations"), f"{where}.annotations") or None,
         urls=tuple(urls),
+        platform=value["platform"] if isinstance(value.get("platform"), dict) else None,
     )
 
 
@@ -169,3 +173,13 @@ def _annotations(value: Any, where: str) -> dict[str, str]:
     ):
         raise ManifestInvalid(f"{where} must map strings to strings")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class PushedManifest:
+    """A manifest as it lands in a repository, with its image config when it has one."""
+
+    digest: str
+    size: int
+    manifest: Manifest
+    config: dict[str, Any] | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from moorage.content.digest import Digest
 from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from moorage.registry.ingest import ingest
+from moorage.registry.policy import PushPolicy
 from moorage.registry.uploads import HashStates, UploadIds
 from moorage.storage import BlobStore
 from moorage.store.registry_metadata import RegistryMetadata
@@ -26,8 +27,15 @@ class BlobContent:
 
 
 class BlobService:
-    def __init__(self, store: BlobStore, metadata: RegistryMetadata, upload_ids: UploadIds) -> None:
+    def __init__(
+        self,
+        store: BlobStore,
+        metadata: RegistryMetadata,
+        upload_ids: UploadIds,
+        policy: PushPolicy,
+    ) -> None:
         self._store = store
+        self._policy = policy
         self._metadata = metadata
         self._ids = upload_ids
         self._hashes = HashStates()
@@ -60,12 +68,14 @@ class BlobService:
     # Uploading -------------------------------------------------------------
 
     async def start_upload(self, repository: str) -> str:
+        self._policy.check_push(repository)
         upload_id, key = self._ids.new(repository)
         await self._store.start_upload(key)
         return upload_id
 
     async def mount(self, repository: str, digest: str, source: str) -> bool:
         """Link a blob `source` already links; False when it has no such blob."""
+        self._policy.check_push(repository)
         size = self._metadata.blob_size(source, digest)
         if size is None:
             return False

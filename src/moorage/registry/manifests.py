@@ -1,7 +1,9 @@
 """Manifests, tags and referrers of a repository."""
 
 import asyncio
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from moorage.content.digest import Digest, is_digest
 from moorage.content.errors import (
@@ -11,9 +13,17 @@ from moorage.content.errors import (
     NameUnknown,
     PaginationNumberInvalid,
 )
-from moorage.content.manifest import MAX_MANIFEST_BYTES, Descriptor, parse_manifest
+from moorage.content.manifest import (
+    MAX_MANIFEST_BYTES,
+    Descriptor,
+    Manifest,
+    PushedManifest,
+    parse_manifest,
+)
+from moorage.content.mediatypes import IMAGE_CONFIGS
 from moorage.content.names import check_tag
 from moorage.registry.manifest_cache import ManifestCache
+from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
@@ -40,8 +50,9 @@ class PutResult:
 
 
 class ManifestService:
-    def __init__(self, store: BlobStore, metadata: RegistryMetadata) -> None:
+    def __init__(self, store: BlobStore, metadata: RegistryMetadata, policy: PushPolicy) -> None:
         self._store = store
+        self._policy = policy
         self._metadata = metadata
         self._cache = ManifestCache()
 
@@ -66,6 +77,7 @@ class ManifestService:
     async def put(
         self, repository: str, reference: str, body: bytes, content_type: str
     ) -> PutResult:
+        self._policy.check_push(repository)
         if len(body) > MAX_MANIFEST_BYTES:
             raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes")
         if is_digest(reference):
@@ -78,11 +90,23 @@ class ManifestService:
         manifest = parse_manifest(body, content_type)
         if not await self._store.exists(digest):
             await self._store.write(digest, body)
-        await asyncio.to_thread(
-            self._metadata.put_manifest, repository, digest, len(body), manifest, tag
-        )
+        pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
+        await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
         self._cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
+
+    async def _image_config(self, manifest: Manifest) -> dict[str, Any] | None:
+        """The image's config, for the Image's metadata; None for artifacts and indexes."""
+        config = manifest.config
+        if config is None or config.media_type not in IMAGE_CONFIGS:
+            return None
+        if config.size > MAX_MANIFEST_BYTES or not await self._store.exists(config.digest):
+            return None
+        try:
+            parsed = json.loads(await self._store.read(config.digest))
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
 
     async def delete(self, repository: str, reference: str) -> None:
         """By digest: the manifest and all its tags. By tag: that tag only."""

@@ -1,5 +1,6 @@
 """The catalogue of kinds: where each lives in the API and how its objects are checked."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from moorage.resources.base import Invalid, causes_of, check_name
 
 Object = dict[str, Any]
-ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+ALL_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Kind:
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
     name_is_label: bool = False  # DNS-1123 label (namespaces, projects) instead of subdomain
+    name_pattern: re.Pattern[str] | None = None  # names of another shape (image digests)
     normalize: Callable[[Object], Object] | None = field(default=None, compare=False)
 
     @property
@@ -48,10 +50,17 @@ class Kind:
             raise Invalid(self.kind, name, causes_of(exc)) from None
         checked = model.model_dump(by_alias=True, exclude_none=True)
         checked["apiVersion"], checked["kind"] = self.api_version, self.kind
-        causes = check_name(checked["metadata"].get("name"), subdomain=not self.name_is_label)
+        causes = self._check_name(checked["metadata"].get("name"))
         if causes:
             raise Invalid(self.kind, name, causes)
         return self.normalize(checked) if self.normalize else checked
+
+    def _check_name(self, name: str | None) -> list[dict[str, str]]:
+        if self.name_pattern is None or not name:
+            return check_name(name, subdomain=not self.name_is_label)
+        if self.name_pattern.match(name):
+            return []
+        return [_cause("metadata.name", f"{name[:80]!r} is not a valid {self.kind} name")]
 
 
 def _cause(field_: str, message: str) -> dict[str, str]:

@@ -24,8 +24,17 @@ class ServerConfig:
     workers: int = os.cpu_count() or 1
     log_level: str = "Normal"
     shutdown_timeout: float = 30.0
+    # None: SQLite in <data_dir>/metadata.db; else a sqlite:// or postgresql:// URL.
+    database_url: str | None = None
+
+    @property
+    def registry_host(self) -> str:
+        """How image references name this registry (host:port)."""
+        return f"{self.host}:{self.port}"
 
     def __post_init__(self) -> None:
+        if self.database_url is not None:
+            _check_database_url(self.database_url)
         if self.storage not in STORAGE_DRIVERS:
             raise ConfigError(f"--storage must be one of {', '.join(STORAGE_DRIVERS)}")
         if self.log_level not in LEVELS:
@@ -37,6 +46,15 @@ class ServerConfig:
                 raise ConfigError("listen ports must be between 1 and 65535")
         if (self.host, self.port) == (self.api_host, self.api_port):
             raise ConfigError("--listen and --api-listen must differ")
+
+
+def _check_database_url(url: str) -> None:
+    from moorage.store.database import DatabaseUrlError, database_url
+
+    try:
+        database_url(url)
+    except DatabaseUrlError as exc:
+        raise ConfigError(f"--database-url: {exc}") from None
 
 
 def parse_listen(value: str, option: str = "--listen") -> tuple[str, int]:

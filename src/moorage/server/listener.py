@@ -46,6 +46,7 @@ async def serve_until_stopped(
     await stop.wait()
     for site in list(runner.sites):
         await site.stop()
+    await app.shutdown()  # long-lived requests (watches) end now; others finish below
     logs.event(
         log,
         "shutting down: finishing requests in flight",

@@ -14,12 +14,14 @@ from contextlib import contextmanager
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from moorage import __version__
 from moorage.observability import logs
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.secrets import load_or_create_secret
 from moorage.server.worker import WorkerPlan, run_api_server, run_registry_worker
-from moorage.store.database import migrate, open_engine, sqlite_url
+from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 
 log = logging.getLogger("moorage.server")
 
@@ -59,12 +61,27 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
-    url = sqlite_url(root / "metadata.db")
-    engine = open_engine(url)
-    migrate(engine)
-    engine.dispose()
-    logs.event(log, "metadata schema is up to date", database=url)
+    url = _metadata_url(config, root)
+    _migrate(url)
+    logs.event(log, "metadata schema is up to date", database=masked(url))
     return WorkerPlan(config, url, root / "storage", load_or_create_secret(root / "http-secret"))
+
+
+def _metadata_url(config: ServerConfig, root: Path) -> str:
+    if config.database_url is None:
+        return sqlite_url(root / "metadata.db")
+    return database_url(config.database_url).render_as_string(hide_password=False)
+
+
+def _migrate(url: str) -> None:
+    engine = open_engine(url)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
+    finally:
+        engine.dispose()
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from moorage.api.app import build_api_app
 from moorage.distribution.app import build_app
+from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.registry.service import Registry
 from moorage.resources.catalogue import catalogue
@@ -43,9 +44,11 @@ async def _registry(plan: WorkerPlan) -> None:
     config = plan.config
     engine = open_engine(plan.database_url)
     store = open_blob_store(config.storage, plan.storage_root)
-    registry = Registry.build(store, RegistryMetadata(engine), plan.secret)
+    metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
+    registry = Registry.build(store, metadata, plan.secret)
     app = build_app(registry)
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
+    metadata.close()
     engine.dispose()
 
 
@@ -53,7 +56,7 @@ async def _api(plan: WorkerPlan) -> None:
     config = plan.config
     engine = open_engine(plan.database_url)
     store = ResourceStore(engine)
-    app = build_api_app(catalogue(), store)
+    app = build_api_app(catalogue(), store, ImageStreams(config.registry_host))
     trimming = asyncio.create_task(_trim_events(store))
     await serve_until_stopped(app, config.api_host, config.api_port, config.shutdown_timeout, "API")
     trimming.cancel()

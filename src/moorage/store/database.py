@@ -1,45 +1,124 @@
-"""Opening the metadata database and bringing its schema up to date."""
+"""Opening the metadata database and bringing its schema up to date.
+
+Two backends: SQLite (a file in the data directory, the default) and
+PostgreSQL (given a URL). Write transactions are serialized on both, so
+every read-check-write transaction in the store behaves the same (ADR 0003).
+"""
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BACKENDS = ("sqlite", "postgresql")
+# The key of the PostgreSQL advisory lock every write transaction holds ("moor").
+WRITE_LOCK = 0x6D6F6F72
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL moorage cannot use; the message says why."""
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=8,
-            max_overflow=8,
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+def database_url(url: str) -> URL:
+    """Parse and check a URL; plain `postgresql://` (and `postgres://`) mean psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(f"not a database URL: {masked(url)}") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        parsed, backend = parsed.set(drivername="postgresql"), "postgresql"
+    if backend not in BACKENDS:
+        raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def masked(url: str | URL) -> str:
+    """The URL as it may be logged: with its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def open_engine(url: str | URL) -> Engine:
+    parsed = database_url(str(url)) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return _postgresql_engine(parsed)
 
 
 def writer(engine: Engine) -> Engine:
     """The engine to open write transactions on.
 
-    On SQLite they begin IMMEDIATE: the write lock is taken (waiting up to
-    busy_timeout) before the first read, so a transaction that reads and
-    then writes cannot fail on upgrade because another process wrote first.
+    Write transactions are serialized: on SQLite they begin IMMEDIATE (the
+    write lock is taken, waiting up to busy_timeout, before the first read);
+    on PostgreSQL they first take a transaction-scoped advisory lock, at READ
+    COMMITTED, so each later statement sees every commit made before the lock
+    was granted. A transaction that reads, checks and then writes therefore
+    never races another writer, and commits happen in the order of the
+    sequence numbers they draw.
     """
     return engine.execution_options(moorage_write=True)
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for read transactions that must see one snapshot across statements.
+
+    SQLite's deferred transactions do in WAL mode; PostgreSQL needs REPEATABLE READ.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Run every pending Alembic migration against `engine`, one migrating process at a time."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with writer(engine).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=8,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    event.listen(engine, "begin", _postgresql_begin)
+    return engine
+
+
+def _is_write(conn) -> bool:  # type: ignore[no-untyped-def]
+    return bool(conn.get_execution_options().get("moorage_write", False))
+
+
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    write = conn.get_execution_options().get("moorage_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _is_write(conn) else "BEGIN")
+
+
+def _postgresql_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    if _is_write(conn):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -52,12 +131,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def migrate(engine: Engine) -> None:
-    """Run every pending Alembic migration against `engine`."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")

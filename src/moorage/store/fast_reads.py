@@ -4,7 +4,8 @@ SQLAlchemy's execution machinery (pool checkout, result wrapping, rollback on
 return) costs about ten times what the indexed lookup itself does: 200 us
 against 20 us per manifest lookup on SQLite (docs/adr/0002). Statements are
 still built from the schema's Table objects and compiled by the engine's own
-dialect; only their execution is direct. Reads run on the event loop thread.
+dialect; only their execution is direct. Reads run on the event loop thread:
+tens of microseconds on SQLite, a loopback round trip on PostgreSQL (ADR 0003).
 """
 
 import os
@@ -55,12 +56,18 @@ class FastReads:
         finally:
             cursor.close()
 
+    def close(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
     def _cursor(self) -> Any:
         if self._connection is None or self._pid != os.getpid():
             raw = self._engine.raw_connection()
             connection = raw.driver_connection
             raw.detach()  # ours for the life of the process, outside the pool
             if self._engine.dialect.name != "sqlite":
+                connection.rollback()  # end what the pool's ping began, if anything
                 connection.autocommit = True  # each read sees the latest commit
             self._connection, self._pid = connection, os.getpid()
         return self._connection.cursor()

@@ -8,13 +8,13 @@ transaction that records it, so a concurrent delete cannot slip between.
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
-from moorage.content.manifest import Descriptor, Manifest
+from moorage.content.manifest import Descriptor, PushedManifest
 from moorage.store.database import writer
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
@@ -25,6 +25,7 @@ from moorage.store.schema import (
     repository_blobs,
     tags,
 )
+from moorage.store.tags import remove_tags, set_tag, tags_pointing_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +67,30 @@ _TAGS = (
 _REPOSITORY_ID = select(repositories.c.id).where(repositories.c.name == _REPOSITORY)
 
 
+class MetadataHooks(Protocol):
+    """What else changes, in the same transaction, when a repository's content does."""
+
+    def manifest_recorded(
+        self, conn: Connection, repository: str, pushed: PushedManifest, tag: str | None
+    ) -> None: ...
+
+    def tags_changed(self, conn: Connection, repository: str) -> None: ...
+
+
+class NoHooks:
+    def manifest_recorded(
+        self, conn: Connection, repository: str, pushed: PushedManifest, tag: str | None
+    ) -> None:
+        return None
+
+    def tags_changed(self, conn: Connection, repository: str) -> None:
+        return None
+
+
 class RegistryMetadata:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, hooks: MetadataHooks | None = None) -> None:
         self.engine = engine
+        self._hooks = hooks or NoHooks()
         self._writer = writer(engine)
         self._reads = FastReads(engine)
         self._blob_size = self._reads.prepare(_BLOB_SIZE)
@@ -76,6 +98,10 @@ class RegistryMetadata:
         self._tagged = self._reads.prepare(_TAGGED)
         self._repository = self._reads.prepare(_REPOSITORY_ID)
         self._tags = self._reads.prepare(_TAGS)
+
+    def close(self) -> None:
+        """Close the request-path connection (the engine's pool is the caller's)."""
+        self._reads.close()
 
     # Reads on the request path ---------------------------------------------
 
@@ -142,10 +168,9 @@ class RegistryMetadata:
                 [{"repository_id": repo_id, "digest": digest, "created_at": now}],
             )
 
-    def put_manifest(
-        self, repository: str, digest: str, size: int, manifest: Manifest, tag: str | None
-    ) -> None:
+    def put_manifest(self, repository: str, pushed: PushedManifest, tag: str | None) -> None:
         """Record a manifest whose bytes are already stored; check what it references first."""
+        digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
             repo_id = self._ensure_repository(conn, repository)
@@ -183,15 +208,16 @@ class RegistryMetadata:
                 ],
             )
             if tag is not None:
-                self._set_tag(conn, repo_id, tag, digest, now)
+                set_tag(conn, repo_id, tag, digest)
+            self._hooks.manifest_recorded(conn, repository, pushed, tag)
 
     def delete_tag(self, repository: str, tag: str) -> bool:
         with self._writer.begin() as conn:
             repo_id = self._repository_id(conn, repository)
-            if repo_id is None:
+            if repo_id is None or not remove_tags(conn, repo_id, [tag]):
                 return False
-            query = delete(tags).where(tags.c.repository_id == repo_id, tags.c.name == tag)
-            return conn.execute(query).rowcount > 0
+            self._hooks.tags_changed(conn, repository)
+            return True
 
     def delete_manifest(self, repository: str, digest: str) -> bool:
         """Remove a manifest from a repository with every tag that points at it."""
@@ -199,14 +225,14 @@ class RegistryMetadata:
             repo_id = self._repository_id(conn, repository)
             if repo_id is None:
                 return False
-            in_repo = [
-                (tags, tags.c.digest),
-                (manifest_references, manifest_references.c.manifest_digest),
-            ]
-            for table, column in in_repo:
-                conn.execute(
-                    delete(table).where(table.c.repository_id == repo_id, column == digest)
+            if remove_tags(conn, repo_id, tags_pointing_at(conn, repo_id, digest)):
+                self._hooks.tags_changed(conn, repository)
+            conn.execute(
+                delete(manifest_references).where(
+                    manifest_references.c.repository_id == repo_id,
+                    manifest_references.c.manifest_digest == digest,
                 )
+            )
             removed = conn.execute(
                 delete(manifests).where(
                     manifests.c.repository_id == repo_id, manifests.c.digest == digest
@@ -282,18 +308,6 @@ class RegistryMetadata:
                 f"manifest {first} referenced by the index is not in this repository",
                 {"digest": first},
             )
-
-    @staticmethod
-    def _set_tag(conn: Connection, repo_id: int, tag: str, digest: str, now: float) -> None:
-        insert = _dialect_insert(conn)(tags).values(
-            repository_id=repo_id, name=tag, digest=digest, updated_at=now
-        )
-        conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=[tags.c.repository_id, tags.c.name],
-                set_={"digest": digest, "updated_at": now},
-            )
-        )
 
 
 def _dialect_insert(conn: Connection) -> Any:

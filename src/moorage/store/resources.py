@@ -12,19 +12,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from moorage.store.database import writer
+from moorage.store.database import reader, writer
 from moorage.store.errors import AlreadyExists, Conflict, Gone, NotFound
 from moorage.store.schema import resource_events, resources
 
 EVENT_RETENTION = 100_000
 Object = dict[str, Any]
+Render = Callable[[Object], Object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ def now() -> str:
 class Transaction:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    @property
+    def connection(self) -> Connection:
+        return self._conn
 
     def get(self, ref: Ref) -> Object | None:
         body = self._conn.execute(select(resources.c.body).where(_key(ref))).scalar()
@@ -112,13 +117,13 @@ class Transaction:
             self._conn.execute(select(func.max(resource_events.c.resource_version))).scalar() or 0
         )
 
-    def create(self, ref: Ref, obj: Object) -> Object:
+    def create(self, ref: Ref, obj: Object, shown: Render | None = None) -> Object:
         if self.get(ref) is not None:
             raise AlreadyExists(f'{ref.plural} "{ref.name}" already exists')
         meta = obj.setdefault("metadata", {})
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now())
         meta.setdefault("generation", 1)
-        version = self._record(ref, "ADDED", obj)
+        version = self._record(ref, "ADDED", obj, shown)
         self._conn.execute(
             insert(resources).values(
                 api_group=ref.group,
@@ -131,8 +136,18 @@ class Transaction:
         )
         return obj
 
-    def update(self, ref: Ref, obj: Object, expected_version: str | None = None) -> Object:
-        """Replace an object; `expected_version`, when given, must be its current one."""
+    def update(
+        self,
+        ref: Ref,
+        obj: Object,
+        expected_version: str | None = None,
+        shown: Render | None = None,
+    ) -> Object:
+        """Replace an object; `expected_version`, when given, must be its current one.
+
+        `shown`, when given, renders what watchers see of the stored object (a kind
+        whose status is derived from other tables shows it in its events).
+        """
         current = self.require(ref)
         current_version = current["metadata"]["resourceVersion"]
         if expected_version and expected_version != current_version:
@@ -147,7 +162,7 @@ class Transaction:
         if obj.get("spec") != current.get("spec"):
             generation += 1
         meta["generation"] = generation
-        version = self._record(ref, "MODIFIED", obj)
+        version = self._record(ref, "MODIFIED", obj, shown)
         self._conn.execute(
             update(resources)
             .where(_key(ref))
@@ -155,13 +170,13 @@ class Transaction:
         )
         return obj
 
-    def delete(self, ref: Ref) -> Object:
+    def delete(self, ref: Ref, shown: Render | None = None) -> Object:
         current = self.require(ref)
-        self._record(ref, "DELETED", current)
+        self._record(ref, "DELETED", current, shown)
         self._conn.execute(delete(resources).where(_key(ref)))
         return current
 
-    def _record(self, ref: Ref, type_: str, obj: Object) -> int:
+    def _record(self, ref: Ref, type_: str, obj: Object, shown: Render | None) -> int:
         version = self._conn.execute(
             insert(resource_events)
             .values(
@@ -173,14 +188,14 @@ class Transaction:
         self._conn.execute(
             update(resource_events)
             .where(resource_events.c.resource_version == version)
-            .values(body=json.dumps(obj))
+            .values(body=json.dumps(shown(obj) if shown else obj))
         )
         return version
 
 
 class ResourceStore:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine = reader(engine)  # one snapshot per read transaction
         self._writer = writer(engine)
 
     @contextmanager

@@ -6,6 +6,11 @@ repository_blobs    which blobs a repository may serve (pushed or mounted there)
 manifests           manifests linked in a repository, with what the referrers API needs
 manifest_references blobs and child manifests each manifest references (for GC and deletes)
 tags                tag -> manifest digest, per repository
+
+Names that are listed in order (repositories, tags, API objects) compare
+bytewise on PostgreSQL too (collation "C"), as on SQLite, whatever the
+database's locale: the distribution spec's lexical order and the API's
+continue tokens depend on it.
 """
 
 from sqlalchemy import (
@@ -22,14 +27,21 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.types import TypeEngine
 
 metadata = MetaData()
+
+
+def _name(length: int) -> TypeEngine[str]:
+    """A name column ordered bytewise on every backend."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
 
 repositories = Table(
     "repositories",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", _name(255), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
 )
 
@@ -76,7 +88,7 @@ tags = Table(
     "tags",
     metadata,
     Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
-    Column("name", String(128), primary_key=True),
+    Column("name", _name(128), primary_key=True),
     Column("digest", String(200), nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_tags_digest", "repository_id", "digest"),
@@ -88,8 +100,8 @@ resources = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("api_group", String(128), nullable=False),
     Column("plural", String(128), nullable=False),
-    Column("namespace", String(253), nullable=False),  # "" for cluster-scoped kinds
-    Column("name", String(253), nullable=False),
+    Column("namespace", _name(253), nullable=False),  # "" for cluster-scoped kinds
+    Column("name", _name(253), nullable=False),
     Column("resource_version", BigInteger, nullable=False),
     Column("body", Text, nullable=False),
     UniqueConstraint("api_group", "plural", "namespace", "name", name="uq_resources_key"),
@@ -110,4 +122,16 @@ resource_events = Table(
     Column("type", String(16), nullable=False),  # ADDED | MODIFIED | DELETED
     Column("body", Text, nullable=False),
     Index("ix_resource_events_kind", "api_group", "plural", "resource_version"),
+)
+
+tag_history = Table(
+    "tag_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", String(128), nullable=False),
+    Column("digest", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("generation", BigInteger, nullable=False),
+    Index("ix_tag_history_tag", "repository_id", "tag", "id"),
 )

@@ -13,6 +13,11 @@ branch_labels = None
 depends_on = None
 
 
+def _name(length: int) -> sa.types.TypeEngine[str]:
+    # Bytewise order on PostgreSQL as on SQLite (SQLite's DDL is unchanged).
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def _repository_fk() -> sa.Column:
     return sa.Column(
         "repository_id",
@@ -26,7 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "repositories",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("name", sa.String(255), nullable=False, unique=True),
+        sa.Column("name", _name(255), nullable=False, unique=True),
         sa.Column("created_at", sa.Float, nullable=False),
     )
     op.create_table(
@@ -67,7 +72,7 @@ def upgrade() -> None:
     op.create_table(
         "tags",
         _repository_fk(),
-        sa.Column("name", sa.String(128), primary_key=True),
+        sa.Column("name", _name(128), primary_key=True),
         sa.Column("digest", sa.String(200), nullable=False),
         sa.Column("updated_at", sa.Float, nullable=False),
     )

@@ -13,14 +13,19 @@ branch_labels = None
 depends_on = None
 
 
+def _name(length: int) -> sa.types.TypeEngine[str]:
+    # Bytewise order on PostgreSQL as on SQLite (SQLite's DDL is unchanged).
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def upgrade() -> None:
     op.create_table(
         "resources",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("api_group", sa.String(128), nullable=False),
         sa.Column("plural", sa.String(128), nullable=False),
-        sa.Column("namespace", sa.String(253), nullable=False),
-        sa.Column("name", sa.String(253), nullable=False),
+        sa.Column("namespace", _name(253), nullable=False),
+        sa.Column("name", _name(253), nullable=False),
         sa.Column("resource_version", sa.BigInteger, nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.UniqueConstraint("api_group", "plural", "namespace", "name", name="uq_resources_key"),

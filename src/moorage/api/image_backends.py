@@ -1,0 +1,234 @@
+"""Backends for image.openshift.io: streams with derived status, and the views of a stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moorage.api.backends import (
+    StoredBackend,
+    _place_in,
+    _require_namespace,
+    _resolve_name,
+)
+from moorage.api.status import ApiError
+from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
+from moorage.resources.kinds import Kind, Object
+from moorage.store import tags
+from moorage.store.errors import NotFound
+from moorage.store.resources import Event, Page, ResourceStore, Transaction, now
+
+TRACKED_KINDS = ("ImageStreamTag", "ImageStreamImage")
+
+
+class ImageStreamBackend(StoredBackend):
+    """Image streams as stored (metadata, spec) with status drawn from the registry's tags."""
+
+    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
+        super().__init__(kind, store)
+        self.streams = streams
+
+    def get(self, namespace: str, name: str) -> Object:
+        with self._store.reading() as tx:
+            return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
+
+    def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
+        with self._store.reading() as tx:
+            page = tx.list(self.kind.group, self.kind.plural, namespace, limit, after)
+            items = [self.streams.render(tx.connection, obj) for obj in page.items]
+        return Page(items, page.resource_version, page.continue_after)
+
+    def create(self, namespace: str, obj: Object) -> Object:
+        _resolve_name(obj)
+        _place_in(self.kind, namespace, obj)
+        obj = self.kind.validate(obj)
+        obj.pop("status", None)
+        with self._store.transaction() as tx:
+            _require_namespace(tx, namespace)
+            name = obj["metadata"]["name"]
+            tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
+            self._follow_spec_tags(tx, namespace, name, obj)
+            return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
+
+    def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
+        _place_in(self.kind, namespace, obj)
+        if obj.get("metadata", {}).get("name") != name:
+            raise ApiError(
+                "BadRequest", "the name of the object does not match the name on the URL"
+            )
+        ref = stream_ref(namespace, name)
+        with self._store.transaction() as tx:
+            current = tx.require(ref)
+            if subresource == "status":  # derived from the registry: nothing to write
+                return self.streams.render(tx.connection, current)
+            obj = self.kind.validate(obj)
+            obj.pop("status", None)
+            version = obj["metadata"].get("resourceVersion")
+            tx.update(ref, obj, version, shown=self.streams.renderer(tx.connection))
+            self._follow_spec_tags(tx, namespace, name, obj)
+            return self.streams.render(tx.connection, tx.require(ref))
+
+    def delete(self, namespace: str, name: str) -> Object:
+        """The stream goes, and with it its tags in the registry (blobs stay until pruned)."""
+        with self._store.transaction() as tx:
+            shown = self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
+            self.streams.remove_all_tags(tx, namespace, name)
+            tx.delete(stream_ref(namespace, name))
+            return shown
+
+    def _follow_spec_tags(self, tx: Transaction, namespace: str, name: str, obj: Object) -> None:
+        """Tags whose `from` is another stream's tag or image are served at once."""
+        for tag in (obj.get("spec") or {}).get("tags") or []:
+            source = tag.get("from") or {}
+            if source.get("kind") in TRACKED_KINDS:
+                repo_id, digest = self.streams.resolve(tx, namespace, source)
+                self.streams.set_tag(tx, namespace, name, tag["name"], repo_id, digest)
+
+
+class ImageStreamTagBackend:
+    """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API."""
+
+    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
+        self.kind, self._store, self.streams = kind, store, streams
+
+    def get(self, namespace: str, name: str) -> Object:
+        stream, tag = _split(name, ":")
+        with self._store.reading() as tx:
+            return self._view(tx, namespace, stream, tag)
+
+    def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
+        with self._store.reading() as tx:
+            page = tx.list("image.openshift.io", "imagestreams", namespace)
+            items = []
+            for stream in page.items:
+                meta = stream["metadata"]
+                rendered = self.streams.render(tx.connection, stream)
+                for entry in rendered["status"]["tags"]:
+                    items.append(self._view(tx, meta["namespace"], meta["name"], entry["tag"]))
+        return Page(items, page.resource_version, None)
+
+    def create(self, namespace: str, obj: Object) -> Object:
+        name = (obj.get("metadata") or {}).get("name", "")
+        _place_in(self.kind, namespace, obj)
+        obj = self.kind.validate(obj)
+        stream, tag = _split(name, ":")
+        source = (obj.get("tag") or {}).get("from")
+        if not source:
+            raise ApiError(
+                "Invalid",
+                "tag.from is required: the image to tag",
+                {"causes": [{"field": "tag.from", "reason": "FieldValueRequired"}]},
+            )
+        with self._store.transaction() as tx:
+            _require_namespace(tx, namespace)
+            repo_id, digest = self.streams.resolve(tx, namespace, source)
+            self.streams.set_tag(tx, namespace, stream, tag, repo_id, digest)
+            return self._view(tx, namespace, stream, tag)
+
+    def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
+        return self.create(namespace, obj)
+
+    def delete(self, namespace: str, name: str) -> Object:
+        stream, tag = _split(name, ":")
+        with self._store.transaction() as tx:
+            shown = self._view(tx, namespace, stream, tag)
+            self.streams.remove_tag(tx, namespace, stream, tag)
+            return shown
+
+    def events_after(self, version: int) -> list[Event]:
+        return []
+
+    def _view(self, tx: Transaction, namespace: str, stream: str, tag: str) -> Object:
+        current = tx.get(stream_ref(namespace, stream))
+        repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
+        digest = None if repo_id is None else tags.current(tx.connection, repo_id, tag)
+        if current is None or digest is None:
+            raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
+        image = tx.get(image_ref(digest)) or {"metadata": {"name": digest}}
+        spec_tag = next(
+            (t for t in (current.get("spec") or {}).get("tags") or [] if t.get("name") == tag), None
+        )
+        return {
+            "apiVersion": "image.openshift.io/v1",
+            "kind": "ImageStreamTag",
+            "metadata": {
+                "name": f"{stream}:{tag}",
+                "namespace": namespace,
+                "uid": current["metadata"]["uid"],
+                "resourceVersion": current["metadata"]["resourceVersion"],
+                "creationTimestamp": current["metadata"]["creationTimestamp"],
+            },
+            "tag": spec_tag,
+            "generation": current["metadata"].get("generation", 1),
+            "lookupPolicy": (current.get("spec") or {}).get("lookupPolicy", {"local": False}),
+            "image": image,
+        }
+
+
+class ImageStreamImageBackend:
+    """`<stream>@<digest>`: an image as a stream holds it."""
+
+    def __init__(self, kind: Kind, store: ResourceStore) -> None:
+        self.kind, self._store = kind, store
+
+    def get(self, namespace: str, name: str) -> Object:
+        stream, digest = _split(name, "@")
+        with self._store.reading() as tx:
+            repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
+            image = tx.get(image_ref(digest))
+            if (
+                repo_id is None
+                or image is None
+                or not tags.has_manifest(tx.connection, repo_id, digest)
+            ):
+                raise NotFound(f'imagestreamimages.image.openshift.io "{name}" not found')
+        return {
+            "apiVersion": "image.openshift.io/v1",
+            "kind": "ImageStreamImage",
+            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": now()},
+            "image": image,
+        }
+
+    def list(self, *_args: Any) -> Page:
+        raise ApiError("MethodNotAllowed", "imagestreamimages can only be read one at a time")
+
+    create = update = delete = list
+
+    def events_after(self, version: int) -> list[Event]:
+        return []
+
+
+class ImageStreamMappingBackend:
+    """What a registry creates on push: tag an image (already in the repository) in a stream."""
+
+    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
+        self.kind, self._store, self.streams = kind, store, streams
+
+    def create(self, namespace: str, obj: Object) -> Object:
+        _place_in(self.kind, namespace, obj)
+        obj = self.kind.validate(obj)
+        stream, digest = obj["metadata"]["name"], obj["image"]["metadata"].get("name", "")
+        with self._store.transaction() as tx:
+            _require_namespace(tx, namespace)
+            repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
+            if repo_id is None or not tags.has_manifest(tx.connection, repo_id, digest):
+                raise NotFound(f"image {digest} has not been pushed to {namespace}/{stream}")
+            if tx.get(image_ref(digest)) is None:
+                tx.create(image_ref(digest), obj["image"])
+            self.streams.set_tag(tx, namespace, stream, obj["tag"], repo_id, digest)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+
+    def _unsupported(self, *_args: Any) -> Any:
+        raise ApiError("MethodNotAllowed", "imagestreammappings can only be created")
+
+    get = list = update = delete = _unsupported
+
+    def events_after(self, version: int) -> list[Event]:
+        return []
+
+
+def _split(name: str, separator: str) -> tuple[str, str]:
+    stream, found, rest = name.partition(separator)
+    if not found or not stream or not rest:
+        shape = "<stream>:<tag>" if separator == ":" else "<stream>@<digest>"
+        raise ApiError("BadRequest", f"{name!r} is not of the form {shape}")
+    return stream, rest

@@ -1,0 +1,144 @@
+"""Table columns per kind, as `oc get` prints them; NAME and AGE for any other kind.
+
+Keyed by (group, plural), so a kind's columns apply as soon as the server serves it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moorage.cli.ages import age, ago
+
+Object = dict[str, Any]
+DISPLAY_NAME = "openshift.io/display-name"
+TAGS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Object], str]
+    wide_only: bool = False
+
+
+def _meta(obj: Object) -> Object:
+    return obj.get("metadata") or {}
+
+
+def name(obj: Object) -> str:
+    return str(_meta(obj).get("name", ""))
+
+
+def created(obj: Object) -> str:
+    return age(_meta(obj).get("creationTimestamp"))
+
+
+NAME = Column("NAME", name)
+AGE = Column("AGE", created)
+DEFAULT = [NAME, AGE]
+
+
+def _phase(obj: Object) -> str:
+    return str((obj.get("status") or {}).get("phase", ""))
+
+
+def _data_count(obj: Object) -> str:
+    return str(len(obj.get("data") or {}) + len(obj.get("binaryData") or {}))
+
+
+def _event_object(obj: Object) -> str:
+    involved = obj.get("involvedObject") or {}
+    return f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}"
+
+
+def _event_seen(obj: Object) -> str:
+    return age(
+        obj.get("lastTimestamp") or obj.get("eventTime") or _meta(obj).get("creationTimestamp")
+    )
+
+
+def _tag_updated(tag: Object) -> str:
+    items = tag.get("items") or [{}]
+    return str(items[0].get("created") or "")
+
+
+def _stream_tags(obj: Object) -> str:
+    tags = sorted((obj.get("status") or {}).get("tags") or [], key=_tag_updated, reverse=True)
+    names = [str(t.get("tag", "")) for t in tags]
+    shown = ",".join(names[:TAGS_SHOWN])
+    return shown + (f" + {len(names) - TAGS_SHOWN} more..." if len(names) > TAGS_SHOWN else "")
+
+
+def _stream_updated(obj: Object) -> str:
+    stamps = [_tag_updated(t) for t in (obj.get("status") or {}).get("tags") or []]
+    return ago(max((s for s in stamps if s), default=None))
+
+
+def _stream_repository(obj: Object) -> str:
+    status = obj.get("status") or {}
+    return str(
+        status.get("publicDockerImageRepository") or status.get("dockerImageRepository") or ""
+    )
+
+
+def _istag_reference(obj: Object) -> str:
+    return str((obj.get("image") or {}).get("dockerImageReference", ""))
+
+
+def _istag_image(obj: Object) -> str:
+    return str(((obj.get("image") or {}).get("metadata") or {}).get("name", ""))
+
+
+COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("", "namespaces"): [NAME, Column("STATUS", _phase), AGE],
+    ("project.openshift.io", "projects"): [
+        NAME,
+        Column(
+            "DISPLAY NAME", lambda o: str((_meta(o).get("annotations") or {}).get(DISPLAY_NAME, ""))
+        ),
+        Column("STATUS", _phase),
+    ],
+    ("", "secrets"): [
+        NAME,
+        Column("TYPE", lambda o: str(o.get("type", ""))),
+        Column("DATA", _data_count),
+        AGE,
+    ],
+    ("", "configmaps"): [NAME, Column("DATA", _data_count), AGE],
+    ("", "events"): [
+        Column("LAST SEEN", _event_seen),
+        Column("TYPE", lambda o: str(o.get("type", ""))),
+        Column("REASON", lambda o: str(o.get("reason", ""))),
+        Column("OBJECT", _event_object),
+        Column("MESSAGE", lambda o: str(o.get("message", ""))),
+    ],
+    ("image.openshift.io", "imagestreams"): [
+        NAME,
+        Column("IMAGE REPOSITORY", _stream_repository),
+        Column("TAGS", _stream_tags),
+        Column("UPDATED", _stream_updated),
+    ],
+    ("image.openshift.io", "imagestreamtags"): [
+        NAME,
+        Column("IMAGE REFERENCE", _istag_reference),
+        Column("UPDATED", lambda o: ago(_meta(o).get("creationTimestamp"))),
+        Column("IMAGENAME", _istag_image, wide_only=True),
+    ],
+    ("image.openshift.io", "images"): [
+        NAME,
+        Column("IMAGE REFERENCE", lambda o: str(o.get("dockerImageReference", ""))),
+    ],
+}
+
+
+def columns_for(group: str, plural: str, wide: bool = False) -> list[Column]:
+    chosen = COLUMNS.get((group, plural), DEFAULT)
+    return [c for c in chosen if wide or not c.wide_only]
+
+
+def labels_column() -> Column:
+    def show(obj: Object) -> str:
+        labels = _meta(obj).get("labels") or {}
+        return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
+
+    return Column("LABELS", show)

@@ -1,0 +1,1 @@
+"""The API commands, one module per group; each has `register(commands, common)`."""

@@ -1,0 +1,66 @@
+"""The argument parser: one-line usage errors, and the options every API command shares."""
+
+import argparse
+import sys
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too, pointing at --help for the details."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
+def connection_options() -> argparse.ArgumentParser:
+    """--kubeconfig, --server, -n/--namespace, as oc has them: before or after the command."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection")
+    group.add_argument(
+        "--kubeconfig",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)",
+    )
+    group.add_argument(
+        "--server",
+        "-s",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="the API server, instead of the current context's",
+    )
+    group.add_argument(
+        "-n",
+        "--namespace",
+        default=argparse.SUPPRESS,
+        metavar="NS",
+        help="the namespace (project) to work in, instead of the current context's",
+    )
+    group.add_argument(
+        "--request-timeout",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help="give up on a request after this long (default 30)",
+    )
+    return common
+
+
+def add_command(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    name: str,
+    summary: str,
+    description: str,
+    common: argparse.ArgumentParser,
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand that talks to the API: it takes the connection options."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )

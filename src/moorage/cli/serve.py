@@ -1,0 +1,87 @@
+"""`moorage serve`: its options and the ServerConfig they make. Extend both here."""
+
+import argparse
+import os
+from pathlib import Path
+
+from moorage.server.config import ServerConfig, parse_listen
+
+
+def add_serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    defaults = ServerConfig()
+    serve = commands.add_parser(
+        "serve",
+        help="run the registry and its API server",  # as main.SERVE_SUMMARY
+        description="Run the registry on its embedded defaults: SQLite metadata and "
+        "filesystem blobs under one data directory.",
+    )
+    serve.add_argument(
+        "--listen",
+        default=f"{defaults.host}:{defaults.port}",
+        metavar="HOST:PORT",
+        help="registry address (default %(default)s)",
+    )
+    serve.add_argument(
+        "--api-listen",
+        default=f"{defaults.api_host}:{defaults.api_port}",
+        metavar="HOST:PORT",
+        help="API server address (default %(default)s)",
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=defaults.data_dir,
+        help="where metadata and blobs live (default %(default)s)",
+    )
+    serve.add_argument(
+        "--database-url",
+        default=os.environ.get("MOORAGE_DATABASE_URL") or None,
+        metavar="URL",
+        help="metadata database, e.g. postgresql+psycopg://USER:PASSWORD@HOST/DB "
+        "(default: $MOORAGE_DATABASE_URL, else SQLite in the data directory)",
+    )
+    serve.add_argument(
+        "--storage",
+        choices=["filesystem", "memory"],
+        default=defaults.storage,
+        help="blob storage; memory is emptyDir: lost on restart",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help="worker processes sharing the port (default: cores, %(default)s)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["Normal", "Debug", "Trace", "TraceAll"],
+        default=defaults.log_level,
+        help="as the Config's logLevel",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=defaults.shutdown_timeout,
+        help="seconds to finish requests in flight on SIGTERM",
+    )
+    serve.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from moorage.server.serve import serve
+
+    host, port = parse_listen(args.listen)
+    api_host, api_port = parse_listen(args.api_listen, "--api-listen")
+    config = ServerConfig(
+        host=host,
+        port=port,
+        api_host=api_host,
+        api_port=api_port,
+        data_dir=args.data_dir,
+        storage=args.storage,
+        workers=args.workers,
+        log_level=args.log_level,
+        shutdown_timeout=args.shutdown_timeout,
+        database_url=args.database_url,
+    )
+    return serve(config)

@@ -1,0 +1,51 @@
+"""What a command works with: the kubeconfig, the server, the namespace, a client, discovery."""
+
+import argparse
+from functools import cached_property
+
+from moorage.cli.client import ApiClient
+from moorage.cli.errors import CliError
+from moorage.cli.kubeconfig import KubeConfig
+from moorage.cli.resources import Discovery, ResourceType
+
+DEFAULT_NAMESPACE = "default"
+
+
+class Session:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.config = KubeConfig.load(getattr(args, "kubeconfig", None))
+
+    @cached_property
+    def server(self) -> str:
+        server = getattr(self.args, "server", None) or self.config.server()
+        if not server:
+            raise CliError(
+                "no server is configured: run 'moorage login SERVER' or pass --server URL"
+            )
+        return normalize_server(server)
+
+    @property
+    def namespace(self) -> str:
+        return getattr(self.args, "namespace", None) or self.config.namespace() or DEFAULT_NAMESPACE
+
+    @cached_property
+    def client(self) -> ApiClient:
+        return ApiClient(self.server, getattr(self.args, "request_timeout", None))
+
+    @cached_property
+    def discovery(self) -> Discovery:
+        return Discovery.fetch(self.client)
+
+    def resolve(self, typed: str) -> ResourceType:
+        return self.discovery.resolve(typed)
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+
+
+def normalize_server(server: str) -> str:
+    """`host:port` -> `http://host:port` (the API speaks plain HTTP until TLS arrives)."""
+    server = server.strip().rstrip("/")
+    return server if "://" in server else f"http://{server}"

@@ -1,0 +1,1 @@
+"""Image streams: Images and ImageStreams recorded from pushes, tags through the API."""

@@ -1,0 +1,174 @@
+"""ImageStreams: stored as metadata and spec; status rendered from the registry's tags.
+
+The registry's `tags` table says what each tag serves; `tag_history` says
+what it served before. An ImageStream's status.tags is drawn from them on
+every read and in every watch event, so the API and the registry cannot
+disagree about a tag.
+"""
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection
+
+from moorage.content.manifest import PushedManifest
+from moorage.imagestreams.images import image_object
+from moorage.resources.base import Invalid
+from moorage.store import tags
+from moorage.store.errors import NotFound
+from moorage.store.resources import Ref, Transaction
+
+GROUP = "image.openshift.io"
+Object = dict[str, Any]
+
+
+def stream_ref(namespace: str, name: str) -> Ref:
+    return Ref(GROUP, "imagestreams", namespace, name)
+
+
+def image_ref(digest: str) -> Ref:
+    return Ref(GROUP, "images", "", digest)
+
+
+def split_repository(repository: str) -> tuple[str, str] | None:
+    """(project, stream) of a `<project>/<name>` repository; None for other shapes."""
+    parts = repository.split("/")
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def _timestamp(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+class ImageStreams:
+    def __init__(self, registry_host: str) -> None:
+        self.registry_host = registry_host
+
+    def repository_url(self, namespace: str, name: str) -> str:
+        return f"{self.registry_host}/{namespace}/{name}"
+
+    # Rendering -------------------------------------------------------------
+
+    def render(self, conn: Connection, stream: Object) -> Object:
+        meta = stream["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
+        url = self.repository_url(namespace, name)
+        history = tags.history(conn, f"{namespace}/{name}")
+        status = {
+            "dockerImageRepository": url,
+            "tags": [
+                {
+                    "tag": tag,
+                    "items": [
+                        {
+                            "created": _timestamp(e.created_at),
+                            "dockerImageReference": f"{url}@{e.digest}",
+                            "image": e.digest,
+                            "generation": e.generation,
+                        }
+                        for e in events
+                    ],
+                }
+                for tag, events in sorted(history.items())
+            ],
+        }
+        return {**stream, "status": status}
+
+    def renderer(self, conn: Connection) -> Any:
+        return lambda obj: self.render(conn, obj)
+
+    # What a push changes (the registry's metadata hooks) --------------------
+
+    def manifest_recorded(
+        self, conn: Connection, repository: str, pushed: PushedManifest, tag: str | None
+    ) -> None:
+        tx = Transaction(conn)
+        if tx.get(image_ref(pushed.digest)) is None:
+            reference = f"{self.registry_host}/{repository}@{pushed.digest}"
+            tx.create(image_ref(pushed.digest), image_object(pushed, reference))
+        place = split_repository(repository)
+        if tag is not None and place is not None:
+            self.touch(tx, *place, create=True)
+
+    def tags_changed(self, conn: Connection, repository: str) -> None:
+        place = split_repository(repository)
+        if place is not None:
+            self.touch(Transaction(conn), *place, create=False)
+
+    def touch(self, tx: Transaction, namespace: str, name: str, create: bool) -> None:
+        """A new resourceVersion and a watch event for a stream whose tags changed."""
+        ref = stream_ref(namespace, name)
+        current = tx.get(ref)
+        shown = self.renderer(tx.connection)
+        if current is not None:
+            tx.update(ref, current, shown=shown)
+        elif create:
+            tx.create(ref, new_stream(namespace, name), shown=shown)
+
+    # Tags through the API --------------------------------------------------
+
+    def resolve(self, tx: Transaction, namespace: str, source: Object) -> tuple[int, str]:
+        """(source repository id, digest) an ImageStreamTag's `from` names."""
+        kind, name = source.get("kind"), source.get("name", "")
+        source_ns = source.get("namespace") or namespace
+        if kind == "ImageStreamTag" and ":" in name:
+            stream, tag = name.split(":", 1)
+            repo_id = tags.repository_id(tx.connection, f"{source_ns}/{stream}")
+            digest = None if repo_id is None else tags.current(tx.connection, repo_id, tag)
+        elif kind == "ImageStreamImage" and "@" in name:
+            stream, digest = name.split("@", 1)
+            repo_id = tags.repository_id(tx.connection, f"{source_ns}/{stream}")
+            if repo_id is None or not tags.has_manifest(tx.connection, repo_id, digest):
+                digest = None
+        else:
+            raise Invalid(
+                "ImageStreamTag",
+                name,
+                [
+                    {
+                        "reason": "FieldValueNotSupported",
+                        "field": "tag.from.kind",
+                        "message": f"{kind!r} is not supported here: use ImageStreamTag "
+                        "(stream:tag) or ImageStreamImage (stream@digest); importing from other "
+                        "registries is not available yet",
+                    }
+                ],
+            )
+        if repo_id is None or digest is None:
+            raise NotFound(f'{kind} "{name}" not found in namespace {source_ns}')
+        return repo_id, digest
+
+    def set_tag(
+        self, tx: Transaction, namespace: str, name: str, tag: str, source_id: int, digest: str
+    ) -> None:
+        conn = tx.connection
+        target_id = tags.repository_id(conn, f"{namespace}/{name}", create=True)
+        assert target_id is not None
+        tags.link_manifest(conn, source_id, target_id, digest)
+        tags.set_tag(conn, target_id, tag, digest)
+        self.touch(tx, namespace, name, create=True)
+
+    def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:
+        repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
+        if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag]):
+            raise NotFound(f'imagestreamtags.image.openshift.io "{name}:{tag}" not found')
+        self.touch(tx, namespace, name, create=False)
+
+    def remove_namespace_tags(self, tx: Transaction, namespace: str) -> None:
+        """A project is going: its streams stop serving their tags."""
+        for stream in tx.list(GROUP, "imagestreams", namespace).items:
+            self.remove_all_tags(tx, namespace, stream["metadata"]["name"])
+
+    def remove_all_tags(self, tx: Transaction, namespace: str, name: str) -> None:
+        repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
+        if repo_id is not None:
+            tags.remove_tags(tx.connection, repo_id)
+
+
+def new_stream(namespace: str, name: str) -> Object:
+    return {
+        "apiVersion": f"{GROUP}/v1",
+        "kind": "ImageStream",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"lookupPolicy": {"local": False}},
+    }

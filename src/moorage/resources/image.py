@@ -1,0 +1,160 @@
+"""image.openshift.io/v1: images, image streams, and the tags, images and mappings of a stream."""
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from moorage.resources.base import Open, Strict
+from moorage.resources.core import TopLevel
+from moorage.resources.kinds import Kind
+
+GROUP = "image.openshift.io"
+IMAGE_NAME = re.compile(r"^[a-z0-9]+:[a-f0-9]{32,128}$")
+READ_ONLY = ("get", "list", "watch")
+
+
+class ObjectReference(Strict):
+    kind: str
+    name: str
+    namespace: str | None = None
+
+
+class TagImportPolicy(Strict):
+    insecure: bool | None = None
+    scheduled: bool | None = None
+    import_mode: Literal["Legacy", "PreserveOriginal"] | None = None
+
+
+class TagReferencePolicy(Strict):
+    type: Literal["Source", "Local"] = "Source"
+
+
+class TagReference(Strict):
+    name: str
+    annotations: dict[str, str] | None = None
+    from_: ObjectReference | None = Field(default=None, alias="from")
+    reference: bool | None = None
+    generation: int | None = None
+    import_policy: TagImportPolicy | None = None
+    reference_policy: TagReferencePolicy | None = None
+
+
+class LookupPolicy(Strict):
+    local: bool = False
+
+
+class ImageStreamSpec(Strict):
+    lookup_policy: LookupPolicy | None = None
+    docker_image_repository: str | None = None
+    tags: list[TagReference] | None = None
+
+
+class ImageStream(TopLevel):
+    spec: ImageStreamSpec | None = None
+    status: Open | None = None  # rendered from the registry's tags, never stored
+
+
+class ImageLayer(Strict):
+    name: str
+    size: int
+    media_type: str
+
+
+class ImageManifest(Strict):
+    digest: str
+    media_type: str
+    manifest_size: int
+    architecture: str | None = None
+    os: str | None = None
+    variant: str | None = None
+
+
+class Image(TopLevel):
+    docker_image_reference: str | None = None
+    docker_image_metadata: Open | None = None
+    docker_image_metadata_version: str | None = None
+    docker_image_manifest: str | None = None
+    docker_image_layers: list[ImageLayer] | None = None
+    docker_image_manifest_media_type: str | None = None
+    docker_image_config: str | None = None
+    docker_image_manifests: list[ImageManifest] | None = None
+    docker_image_signatures: list[str] | None = None
+    signatures: list[Open] | None = None
+
+
+class ImageStreamTag(TopLevel):
+    tag: TagReference | None = None
+    generation: int | None = None
+    lookup_policy: LookupPolicy | None = None
+    conditions: list[Open] | None = None
+    image: Image | None = None
+
+
+class ImageStreamImage(TopLevel):
+    image: Image | None = None
+
+
+class ImageStreamMapping(TopLevel):
+    image: Image
+    tag: str
+
+
+KINDS = [
+    Kind(
+        GROUP,
+        "v1",
+        "Image",
+        "images",
+        "image",
+        False,
+        Image,
+        verbs=("get", "list", "watch", "delete", "update", "patch"),
+        name_pattern=IMAGE_NAME,
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "ImageStream",
+        "imagestreams",
+        "imagestream",
+        True,
+        ImageStream,
+        ("is",),
+        subresources=("status",),
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "ImageStreamTag",
+        "imagestreamtags",
+        "imagestreamtag",
+        True,
+        ImageStreamTag,
+        ("istag",),
+        verbs=("create", "delete", "get", "list", "patch", "update"),
+        name_pattern=re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[\w][\w.-]{0,127}$"),
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "ImageStreamImage",
+        "imagestreamimages",
+        "imagestreamimage",
+        True,
+        ImageStreamImage,
+        ("isimage",),
+        verbs=("get",),
+        name_pattern=re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?@[a-z0-9]+:[a-f0-9]{32,128}$"),
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "ImageStreamMapping",
+        "imagestreammappings",
+        "imagestreammapping",
+        True,
+        ImageStreamMapping,
+        verbs=("create",),
+    ),
+]

@@ -1,0 +1,170 @@
+"""Tags of a repository, inside a caller's transaction: what the registry serves, and history.
+
+The `tags` table is the one source of truth for what a tag resolves to; an
+ImageStream's status.tags is rendered from it and from `tag_history`, never
+stored a second time.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from moorage.store.schema import (
+    manifest_references,
+    manifests,
+    repositories,
+    repository_blobs,
+    tag_history,
+    tags,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TagEvent:
+    digest: str
+    created_at: float
+    generation: int
+
+
+def repository_id(conn: Connection, repository: str, create: bool = False) -> int | None:
+    query = select(repositories.c.id).where(repositories.c.name == repository)
+    found = conn.execute(query).scalar()
+    if found is None and create:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            insert(repositories)
+            .values(name=repository, created_at=time.time())
+            .on_conflict_do_nothing()
+        )
+        found = conn.execute(query).scalar()
+    return found
+
+
+def has_manifest(conn: Connection, repo_id: int, digest: str) -> bool:
+    query = select(manifests.c.digest).where(
+        manifests.c.repository_id == repo_id, manifests.c.digest == digest
+    )
+    return conn.execute(query).first() is not None
+
+
+def set_tag(conn: Connection, repo_id: int, tag: str, digest: str, generation: int = 1) -> None:
+    """Point `tag` at `digest`, adding a history entry when that changes where it points."""
+    now = time.time()
+    current = conn.execute(
+        select(tags.c.digest).where(tags.c.repository_id == repo_id, tags.c.name == tag)
+    ).scalar()
+    if current == digest:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(tags)
+        .values(repository_id=repo_id, name=tag, digest=digest, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=[tags.c.repository_id, tags.c.name],
+            set_={"digest": digest, "updated_at": now},
+        )
+    )
+    conn.execute(
+        tag_history.insert().values(
+            repository_id=repo_id, tag=tag, digest=digest, created_at=now, generation=generation
+        )
+    )
+
+
+def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) -> int:
+    """Remove some (or all) tags and their history; returns how many tags went."""
+    tag_rows = delete(tags).where(tags.c.repository_id == repo_id)
+    history = delete(tag_history).where(tag_history.c.repository_id == repo_id)
+    if names is not None:
+        tag_rows = tag_rows.where(tags.c.name.in_(names))
+        history = history.where(tag_history.c.tag.in_(names))
+    conn.execute(history)
+    return conn.execute(tag_rows).rowcount
+
+
+def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:
+    query = select(tags.c.name).where(tags.c.repository_id == repo_id, tags.c.digest == digest)
+    return list(conn.execute(query).scalars())
+
+
+def history(conn: Connection, repository: str) -> dict[str, list[TagEvent]]:
+    """Each current tag with every digest it has pointed at, newest first."""
+    query = (
+        select(
+            tag_history.c.tag,
+            tag_history.c.digest,
+            tag_history.c.created_at,
+            tag_history.c.generation,
+        )
+        .join(repositories, repositories.c.id == tag_history.c.repository_id)
+        .join(
+            tags,
+            (tags.c.repository_id == tag_history.c.repository_id)
+            & (tags.c.name == tag_history.c.tag),
+        )
+        .where(repositories.c.name == repository)
+        .order_by(tag_history.c.tag, tag_history.c.id.desc())
+    )
+    out: dict[str, list[TagEvent]] = {}
+    for tag, digest, created, generation in conn.execute(query):
+        out.setdefault(tag, []).append(TagEvent(digest, created, generation))
+    return out
+
+
+def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str) -> None:
+    """Make `target` serve a manifest that `source` has: the manifest, its blobs, its children."""
+    row = (
+        conn.execute(
+            select(manifests).where(
+                manifests.c.repository_id == source_id, manifests.c.digest == digest
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return
+    _insert_ignore(conn, manifests, {**row, "repository_id": target_id})
+    references = list(
+        conn.execute(
+            select(manifest_references.c.reference_digest).where(
+                manifest_references.c.repository_id == source_id,
+                manifest_references.c.manifest_digest == digest,
+            )
+        ).scalars()
+    )
+    now = time.time()
+    for reference in references:
+        _insert_ignore(
+            conn,
+            manifest_references,
+            {"repository_id": target_id, "manifest_digest": digest, "reference_digest": reference},
+        )
+        if has_manifest(conn, source_id, reference):
+            link_manifest(conn, source_id, target_id, reference)
+    for blob in [digest, *references]:
+        linked = conn.execute(
+            select(repository_blobs.c.digest).where(
+                repository_blobs.c.repository_id == source_id, repository_blobs.c.digest == blob
+            )
+        ).first()
+        if linked is not None:
+            _insert_ignore(
+                conn,
+                repository_blobs,
+                {"repository_id": target_id, "digest": blob, "created_at": now},
+            )
+
+
+def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(insert(table).values(row).on_conflict_do_nothing())
+
+
+def current(conn: Connection, repo_id: int, tag: str) -> str | None:
+    """The digest `tag` serves now."""
+    query = select(tags.c.digest).where(tags.c.repository_id == repo_id, tags.c.name == tag)
+    return conn.execute(query).scalar()

@@ -1,0 +1,110 @@
+"""The real `moorage` command against one API server per test module."""
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from moorage.cli.contexts import switch_namespace
+from moorage.cli.kubeconfig import KubeConfig
+from tests.support.server import MOORAGE, RunningServer
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Cli:
+    """Runs `moorage` with its own kubeconfig (KUBECONFIG) and working directory."""
+
+    kubeconfig: Path
+    cwd: Path
+    server: RunningServer | None = None
+
+    def run(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        environment = {**os.environ, "KUBECONFIG": str(self.kubeconfig), **(env or {})}
+        done = subprocess.run(
+            [*MOORAGE, *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env=environment,
+            cwd=self.cwd,
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def __call__(self, *args: str, **kwargs: object) -> str:
+        """Runs and expects success; returns stdout."""
+        result = self.run(*args, **kwargs)  # type: ignore[arg-type]
+        assert result.returncode == 0, f"moorage {' '.join(args)}: {result.stderr}"
+        return result.stdout
+
+    def fails(self, *args: str, **kwargs: object) -> str:
+        """Runs and expects one `error: ...` line on stderr and a non-zero status."""
+        result = self.run(*args, **kwargs)  # type: ignore[arg-type]
+        assert result.returncode != 0, result.stdout
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+        return lines[0]
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    base = tmp_path_factory.mktemp("api")
+    running = RunningServer(base / "data", base / "server.log", ["--workers", "1"]).start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Cli:
+    """A CLI with an empty kubeconfig, logged in nowhere."""
+    return Cli(tmp_path / "kube" / "config", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def logged_in(api_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A kubeconfig that `moorage login` wrote, once per module; tests get a copy."""
+    base = tmp_path_factory.mktemp("login")
+    Cli(base / "config", base)("login", api_server.api_url)
+    return base / "config"
+
+
+@pytest.fixture
+def cli(api_server: RunningServer, offline: Cli, logged_in: Path) -> Cli:
+    """A CLI logged in to the module's server."""
+    offline.server = api_server
+    offline.kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(logged_in, offline.kubeconfig)
+    return offline
+
+
+@pytest.fixture
+def project(cli: Cli, api_server: RunningServer) -> str:
+    """A new project of its own for the test, made the current one (as new-project would)."""
+    name = f"p-{uuid.uuid4().hex[:10]}"
+    request = {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest"}
+    response = httpx.post(
+        f"{api_server.api_url}/apis/project.openshift.io/v1/projectrequests",
+        json={**request, "metadata": {"name": name}},
+    )
+    assert response.status_code == 201, response.text
+    config = KubeConfig.load(str(cli.kubeconfig))
+    switch_namespace(config, api_server.api_url, name)
+    config.save()
+    return name

@@ -1,0 +1,102 @@
+"""login writes a kubeconfig that kubectl shares; KUBECONFIG, --kubeconfig, --server, -n."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from moorage.cli.kubeconfig import KubeConfig
+from tests.cli.conftest import Cli
+from tests.support.server import RunningServer
+
+
+def test_login_records_cluster_user_and_context(offline: Cli, api_server: RunningServer) -> None:
+    result = offline.run("login", api_server.api_url, "-u", "developer", "-p", "secret")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f'Logged into "{api_server.api_url}" as "anonymous"')
+    assert "no credentials" in result.stdout
+    assert "-u/-p are not needed" in result.stderr
+    config = yaml.safe_load(offline.kubeconfig.read_text())
+    cluster = f"127-0-0-1:{api_server.api_port}"
+    assert config["clusters"] == [{"name": cluster, "cluster": {"server": api_server.api_url}}]
+    assert config["users"][0]["name"] == f"anonymous/{cluster}"
+    assert config["current-context"] == f"default/{cluster}/anonymous"
+
+
+def test_login_without_scheme_and_keeps_other_entries(
+    offline: Cli, api_server: RunningServer
+) -> None:
+    offline.kubeconfig.parent.mkdir(parents=True)
+    other = {"name": "other", "cluster": {"server": "https://elsewhere:6443"}}
+    offline.kubeconfig.write_text(yaml.safe_dump({"clusters": [other], "current-context": "x"}))
+    offline("login", f"127.0.0.1:{api_server.api_port}")
+    config = KubeConfig.load(str(offline.kubeconfig))
+    assert config.server() == api_server.api_url
+    assert config.clusters["other"]["server"] == "https://elsewhere:6443"
+
+
+def test_kubectl_reads_the_same_kubeconfig(cli: Cli, project: str) -> None:
+    kubectl = shutil.which("kubectl") or str(Path(shutil.which("python") or "").parent / "kubectl")
+    if not Path(kubectl).exists():
+        pytest.skip("kubectl is not installed")
+    cli("create", "configmap", "shared", "--from-literal=a=1")
+    env = {"KUBECONFIG": str(cli.kubeconfig), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [kubectl, "get", "configmap", "shared", "-o", "jsonpath={.data.a}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "1"), done.stderr
+
+
+def test_flags_override_the_kubeconfig(cli: Cli, project: str, tmp_path: Path) -> None:
+    cli("create", "configmap", "here", "--from-literal=a=1")
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copy(cli.kubeconfig, elsewhere)
+    missing = {"KUBECONFIG": str(tmp_path / "missing")}
+    flagged = cli("--kubeconfig", str(elsewhere), "get", "cm", "-o", "name", env=missing)
+    assert flagged == "configmap/here\n"
+    assert cli.server is not None
+    empty = Cli(tmp_path / "none", tmp_path)
+    out = empty("--server", cli.server.api_url, "-n", project, "get", "cm", "-o", "name")
+    assert out == "configmap/here\n"
+    out = empty("get", "configmaps", "-o", "name", "--server", cli.server.api_url, "-n", project)
+    assert out == "configmap/here\n"
+
+
+def test_kubeconfig_lists_merge_first_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.write_text(yaml.safe_dump({"contexts": [{"name": "c", "context": {"cluster": "one"}}]}))
+    second.write_text(
+        yaml.safe_dump(
+            {
+                "current-context": "c",
+                "clusters": [{"name": "one", "cluster": {"server": "http://one:1"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "two"}}],
+            }
+        )
+    )
+    monkeypatch.setenv("KUBECONFIG", f"{first}:{second}")
+    config = KubeConfig.load()
+    assert (config.path, config.current_context, config.server()) == (first, "c", "http://one:1")
+
+
+def test_no_server_configured_is_one_line(offline: Cli) -> None:
+    line = offline.fails("get", "ns")
+    assert line == "error: no server is configured: run 'moorage login SERVER' or pass --server URL"
+
+
+def test_unreachable_server_names_the_url(offline: Cli) -> None:
+    line = offline.fails("get", "ns", "--server", "http://127.0.0.1:9")
+    assert line.startswith("error: the server at http://127.0.0.1:9 is unreachable")
+    assert "http://127.0.0.1:9" in offline.fails("login", "http://127.0.0.1:9")
+
+
+def test_a_broken_kubeconfig_is_one_line(offline: Cli) -> None:
+    offline.kubeconfig.parent.mkdir(parents=True)
+    offline.kubeconfig.write_text("clusters: [unclosed\n")
+    assert "cannot read kubeconfig" in offline.fails("get", "ns")
