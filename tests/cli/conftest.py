@@ -34,7 +34,12 @@ class Cli:
     def run(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None
     ) -> Result:
-        environment = {**os.environ, "KUBECONFIG": str(self.kubeconfig), **(env or {})}
+        environment = {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "TMPDIR": str(self.cwd),  # edit keeps failed edits in a temporary file
+            **(env or {}),
+        }
         done = subprocess.run(
             [*MOORAGE, *args],
             capture_output=True,

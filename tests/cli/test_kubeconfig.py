@@ -42,13 +42,14 @@ def test_kubectl_reads_the_same_kubeconfig(cli: Cli, project: str) -> None:
     if not Path(kubectl).exists():
         pytest.skip("kubectl is not installed")
     cli("create", "configmap", "shared", "--from-literal=a=1")
-    env = {"KUBECONFIG": str(cli.kubeconfig), "PATH": "/usr/bin:/bin"}
+    env = {"KUBECONFIG": str(cli.kubeconfig), "PATH": "/usr/bin:/bin", "HOME": str(cli.cwd)}
     done = subprocess.run(
         [kubectl, "get", "configmap", "shared", "-o", "jsonpath={.data.a}"],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
+        cwd=cli.cwd,
     )
     assert (done.returncode, done.stdout) == (0, "1"), done.stderr
 

@@ -88,7 +88,6 @@ SERVED = [
     "project.project",
     "secrets",
     "secret",
-    "secrets.v1",
     "configmaps",
     "cm",
     "ConfigMap",
