@@ -14,12 +14,13 @@ from moorage.cli.commands import (
     login,
     patch,
     projects,
+    tag,
 )
 from moorage.cli.errors import CliError
 from moorage.cli.options import Parser, connection_options
 
 SERVE_SUMMARY = "run the registry and its API server"
-COMMANDS = (login, projects, get, describe, create, apply, patch, edit, delete)
+COMMANDS = (login, projects, get, describe, create, apply, patch, edit, delete, tag)
 DESCRIPTION = """A container image registry with a Kubernetes-style API.
 
 `moorage serve` runs the registry and its API server; the other commands are a

@@ -1,0 +1,59 @@
+"""`moorage tag`: tags set and deleted through the CLI are what the registry serves."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from moorage.cli.commands.tag import StreamRef, parse_ref
+from moorage.cli.errors import CliError
+from tests.cli.conftest import Cli
+from tests.support.images import image, push_image
+
+ACCEPT = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+
+
+def served(registry: httpx.Client, repository: str, tag: str) -> str | None:
+    response = registry.head(f"/v2/{repository}/manifests/{tag}", headers=ACCEPT)
+    return response.headers.get("Docker-Content-Digest") if response.status_code == 200 else None
+
+
+@pytest.fixture
+def registry(cli: Cli) -> Iterator[httpx.Client]:
+    assert cli.server is not None
+    with httpx.Client(base_url=cli.server.url, timeout=30) as client:
+        yield client
+
+
+def test_tag_points_a_new_tag_at_the_image_and_the_registry_serves_it(
+    cli: Cli, project: str, registry: httpx.Client
+) -> None:
+    img = image()
+    push_image(registry, f"{project}/app", img, "v1")
+    said = cli("tag", f"{project}/app:v1", f"{project}/app:stable", f"{project}/web:prod")
+    assert f"Tag app:stable set to {project}/app:v1." in said
+    assert served(registry, f"{project}/app", "stable") == img.digest
+    assert served(registry, f"{project}/web", "prod") == img.digest
+
+
+def test_tag_by_digest_and_delete(cli: Cli, project: str, registry: httpx.Client) -> None:
+    img = image()
+    push_image(registry, f"{project}/app", img, "v1")
+    cli("tag", f"app@{img.digest}", "app:pinned")
+    assert served(registry, f"{project}/app", "pinned") == img.digest
+    assert "Deleted tag" in cli("tag", "-d", "app:pinned")
+    assert served(registry, f"{project}/app", "pinned") is None
+
+
+def test_tagging_from_a_missing_tag_is_one_line(cli: Cli, project: str) -> None:
+    error = cli.fails("tag", "nothing:here", "app:stable")
+    assert error.startswith("error:") and len(error.strip().splitlines()) == 1
+
+
+def test_references_parse_with_and_without_a_project() -> None:
+    assert parse_ref("p/app:v1", "d") == StreamRef("p", "app", tag="v1")
+    assert parse_ref("app@sha256:ab", "d") == StreamRef("d", "app", digest="sha256:ab")
+    with pytest.raises(CliError):
+        parse_ref("a/b/c:v1", "d")
+    with pytest.raises(CliError):
+        parse_ref("app:", "d")
