@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.support.postgres import PostgresCluster, postgres_bin
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, running_registry
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -61,3 +61,28 @@ def server(tmp_path: Path, database_args: list[str]) -> Iterator[RunningServer]:
 def http(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+# Registries shared by a test session (per xdist worker): tests work in repositories
+# and projects of their own.
+
+
+@pytest.fixture(scope="session")
+def sqlite_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A filesystem registry with two worker processes, its metadata in SQLite."""
+    yield from running_registry(tmp_path_factory, ["--workers", "2"])
+
+
+@pytest.fixture(scope="session")
+def postgresql_registry(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster
+) -> Iterator[RunningServer]:
+    """A filesystem registry with two worker processes, its metadata in PostgreSQL."""
+    url = postgres.create_database()
+    yield from running_registry(tmp_path_factory, ["--workers", "2", "--database-url", url])
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest, metadata_backend: str) -> RunningServer:
+    """The shared filesystem registry of the test's metadata backend."""
+    return request.getfixturevalue(f"{metadata_backend}_registry")

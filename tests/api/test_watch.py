@@ -125,7 +125,9 @@ def test_a_bad_timeout_is_a_bad_request(api: httpx.Client, namespace: str) -> No
 
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[RunningServer]:
-    running = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "1"])
+    running = RunningServer(
+        tmp_path / "data", tmp_path / "server.log", ["--workers", "1"], projects=()
+    )
     running.start()
     yield running
     if running.process and running.process.poll() is None:

@@ -70,7 +70,9 @@ class Cli:
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     base = tmp_path_factory.mktemp("api")
-    running = RunningServer(base / "data", base / "server.log", ["--workers", "1"]).start()
+    running = RunningServer(
+        base / "data", base / "server.log", ["--workers", "1"], projects=()
+    ).start()
     yield running
     if running.process and running.process.poll() is None:
         running.stop()

@@ -5,6 +5,7 @@ import pytest
 
 from tests.support.images import Image, image, push_image
 from tests.support.oci import assert_api_version, assert_oci_error, put_manifest, tags_of
+from tests.support.server import RunningServer
 
 TAGS = ["a", "b", "c", "d", "e"]
 
@@ -121,8 +122,9 @@ def test_deleting_in_an_unknown_repository_is_404_name_unknown(
 
 
 @pytest.fixture
-def repositories(http: httpx.Client) -> list[str]:
-    names = ["app", "proj/a", "proj/b", "tools/x"]
+def repositories(server: RunningServer, http: httpx.Client) -> list[str]:
+    server.create_projects("apps", "tools")
+    names = ["apps/web", "proj/a", "proj/b", "tools/x"]
     img = image(layers=1, layer_size=32)
     for name in names:
         assert push_image(http, name, img, "v1").status_code == 201

@@ -1,5 +1,7 @@
+"""Image-stream tests share one registry per metadata backend; each gets a project of its own."""
+
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -10,25 +12,18 @@ IMAGES = "/apis/image.openshift.io/v1"
 
 
 @pytest.fixture
-def api(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.api_url, timeout=30) as client:
+def server(registry: RunningServer) -> RunningServer:
+    return registry
+
+
+@pytest.fixture
+def api(registry: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=registry.api_url, timeout=30) as client:
         yield client
 
 
 @pytest.fixture
-def project(api: httpx.Client) -> str:
-    created = api.post(
-        "/apis/project.openshift.io/v1/projectrequests",
-        json={
-            "apiVersion": "project.openshift.io/v1",
-            "kind": "ProjectRequest",
-            "metadata": {"name": "shop"},
-        },
-    )
-    assert created.status_code == 201, created.text
-    return "shop"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    return tmp_path
+def project(registry: RunningServer) -> str:
+    name = f"shop-{uuid.uuid4().hex[:10]}"
+    registry.create_projects(name)
+    return name

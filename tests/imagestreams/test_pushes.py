@@ -3,6 +3,7 @@
 import json
 import subprocess
 import threading
+from pathlib import Path
 
 import httpx
 
@@ -100,12 +101,12 @@ def test_a_watcher_sees_a_push_land(
 
 
 def test_skopeo_pushes_land_in_the_stream(
-    server: RunningServer, api: httpx.Client, project: str, workdir
+    server: RunningServer, api: httpx.Client, project: str, tmp_path: Path
 ) -> None:
     from tests.support.images import write_oci_layout
 
     img = image()
-    layout = write_oci_layout(workdir / "layout", {"v1": img.manifest}, [img])
+    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
     subprocess.run(
         [
             "skopeo",

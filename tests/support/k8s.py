@@ -21,7 +21,7 @@ STRATEGIC_PATCH = {"Content-Type": "application/strategic-merge-patch+json"}
 
 def running_api(root: Path) -> Iterator[RunningServer]:
     """A `moorage serve` under `root` for tests of its API; checks at the end it never crashed."""
-    running = RunningServer(root / "data", root / "server.log", ["--workers", "1"])
+    running = RunningServer(root / "data", root / "server.log", ["--workers", "1"], projects=())
     running.start()
     yield running
     if running.process and running.process.poll() is None:

@@ -6,11 +6,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
+TEST_PROJECTS = ("test", "proj", "pod", "art", "p", "other", "fresh", "built", "crash")
 MOORAGE = [sys.executable, "-m", "moorage.cli.main"]
 
 
@@ -27,6 +30,8 @@ class RunningServer:
     args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
+    # Pushes go only to projects that exist: the suites' repositories live in these.
+    projects: tuple[str, ...] = TEST_PROJECTS
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -64,11 +69,27 @@ class RunningServer:
                 registry = httpx.get(f"{self.url}/v2/", timeout=1)
                 api = httpx.get(f"{self.api_url}/version", timeout=1)
                 if registry.status_code < 500 and api.status_code == 200:
+                    self.create_projects(*self.projects)
                     return self
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"moorage serve did not answer in {timeout}s:\n{self.log()}")
+
+    def create_projects(self, *names: str) -> None:
+        """Create projects through the API (those that exist already are left as they are)."""
+        for name in names:
+            created = httpx.post(
+                f"{self.api_url}/apis/project.openshift.io/v1/projectrequests",
+                json={
+                    "apiVersion": "project.openshift.io/v1",
+                    "kind": "ProjectRequest",
+                    "metadata": {"name": name},
+                },
+                timeout=10,
+            )
+            if created.status_code not in (201, 409):
+                raise RuntimeError(f"could not create project {name}: {created.text}")
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, as a service manager would; returns the exit code."""
@@ -84,3 +105,14 @@ class RunningServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def running_registry(tmp: pytest.TempPathFactory, args: list[str]) -> Iterator[RunningServer]:
+    root = tmp.mktemp("registry")
+    running = RunningServer(root / "data", root / "server.log", args)
+    running.start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()
+    # Every refusal the tests provoke must be a deliberate answer, never a crash.
+    assert "unhandled error" not in running.log(), running.log()[-5000:]

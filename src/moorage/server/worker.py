@@ -7,6 +7,7 @@ from pathlib import Path
 
 from moorage.api.app import build_api_app
 from moorage.distribution.app import build_app
+from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.registry.service import Registry
@@ -45,7 +46,8 @@ async def _registry(plan: WorkerPlan) -> None:
     engine = open_engine(plan.database_url)
     store = open_blob_store(config.storage, plan.storage_root)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
-    registry = Registry.build(store, metadata, plan.secret)
+    projects = ProjectRepositories(ResourceStore(engine))
+    registry = Registry.build(store, metadata, plan.secret, projects)
     app = build_app(registry)
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
     metadata.close()
