@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 
@@ -38,7 +39,7 @@ async def serve_until_stopped(
     )
     await runner.setup()
     await web.SockSite(runner, listening_socket(host, port)).start()
-    logs.event(log, f"{what} listening on {host}:{port}")
+    logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
