@@ -1,11 +1,10 @@
 """kubectl watching image streams sees a skopeo push land."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.images import image, write_oci_layout
+from tests.support.clients import skopeo_push_new_image
 from tests.support.kubectl import KUBECTL, Kubectl, write_kubeconfig
 from tests.support.server import RunningServer
 
@@ -21,20 +20,7 @@ def test_kubectl_get_watch_sees_an_image_stream_change_when_skopeo_pushes(
     )
     watching = kubectl.watch("get", "imagestreams", "-w", "--output-watch-events", "-o", "json")
     try:
-        img = image()
-        layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
-        subprocess.run(
-            [
-                "skopeo",
-                "copy",
-                "--dest-tls-verify=false",
-                f"oci:{layout}:v1",
-                f"docker://{server.address}/{project}/web:v1",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        skopeo_push_new_image(tmp_path, f"{server.address}/{project}/web:v1")
         events = watching.wait_for(1)
     finally:
         watching.stop()

@@ -1,13 +1,13 @@
 """A push is recorded as an Image (once per digest) and in the ImageStream of its repository."""
 
 import json
-import subprocess
 import threading
 from pathlib import Path
 
 import httpx
 
 from tests.imagestreams.conftest import IMAGES
+from tests.support.clients import skopeo_push_new_image
 from tests.support.images import image, index, push_image
 from tests.support.server import RunningServer
 
@@ -103,19 +103,5 @@ def test_a_watcher_sees_a_push_land(
 def test_skopeo_pushes_land_in_the_stream(
     server: RunningServer, api: httpx.Client, project: str, tmp_path: Path
 ) -> None:
-    from tests.support.images import write_oci_layout
-
-    img = image()
-    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
-    subprocess.run(
-        [
-            "skopeo",
-            "copy",
-            "--dest-tls-verify=false",
-            f"oci:{layout}:v1",
-            f"docker://{server.address}/{project}/cli:v1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    skopeo_push_new_image(tmp_path, f"{server.address}/{project}/cli:v1")
     assert [t["tag"] for t in stream(api, project, "cli")["status"]["tags"]] == ["v1"]

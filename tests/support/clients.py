@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.images import image, write_oci_layout
+
 CLIENT_TIMEOUT = 300.0
 MANIFEST_TYPES = ", ".join(
     [
@@ -149,3 +151,13 @@ _REQUEST_LINE = re.compile(
 def logged_requests(log: str) -> list[tuple[str, str, int]]:
     """(method, path, status) of every request line in a server log, in order."""
     return [(m[1], m[2], int(m[3])) for m in _REQUEST_LINE.finditer(log)]
+
+
+def skopeo_push_new_image(workdir: Path, destination: str) -> str:
+    """Push a fresh two-layer image with skopeo to `destination` (HOST:PORT/REPO:TAG)."""
+    img = image()
+    layout = write_oci_layout(workdir / "layout", {"v1": img.manifest}, [img])
+    run(
+        ["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{destination}"]
+    )
+    return img.digest
