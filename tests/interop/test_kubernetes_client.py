@@ -6,10 +6,12 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
+from tests.support.images import image, push_image
 from tests.support.k8s import running_api, unique
 from tests.support.server import RunningServer
 
@@ -157,3 +159,36 @@ def test_errors_arrive_as_status_objects(core: client.CoreV1Api, project: str) -
     assert raised.value.status == 409
     status = json.loads(raised.value.body)
     assert (status["kind"], status["reason"], status["code"]) == ("Status", "AlreadyExists", 409)
+
+
+def test_image_streams_are_listed_and_watched_as_pushes_land(
+    api_server: RunningServer, custom: client.CustomObjectsApi, project: str
+) -> None:
+    images = ("image.openshift.io", "v1", project, "imagestreams")
+    with httpx.Client(base_url=api_server.url, timeout=30) as registry:
+        push_image(registry, f"{project}/first", image(), "v1")
+    seen: list[tuple[str, str, list[str]]] = []
+    watcher = watch.Watch()
+
+    def follow() -> None:
+        for event in watcher.stream(
+            custom.list_namespaced_custom_object, *images, timeout_seconds=15
+        ):
+            obj = event["object"]
+            tags = [t["tag"] for t in obj["status"]["tags"]]
+            seen.append((event["type"], obj["metadata"]["name"], tags))
+            if obj["metadata"]["name"] == "second":
+                watcher.stop()
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with httpx.Client(base_url=api_server.url, timeout=30) as registry:
+        push_image(registry, f"{project}/second", image(), "latest")
+    thread.join(20)
+    assert not thread.is_alive()
+    assert seen == [("ADDED", "first", ["v1"]), ("ADDED", "second", ["latest"])]
+    listed = custom.list_namespaced_custom_object(*images)
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["first", "second"]

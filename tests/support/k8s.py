@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 STRATEGIC_PATCH = {"Content-Type": "application/strategic-merge-patch+json"}
 
 
-def running_api(root: Path) -> Iterator[RunningServer]:
+def running_api(root: Path, extra_args: Sequence[str] = ()) -> Iterator[RunningServer]:
     """A `moorage serve` under `root` for tests of its API; checks at the end it never crashed."""
-    running = RunningServer(root / "data", root / "server.log", ["--workers", "1"], projects=())
+    args = ["--workers", "1", *extra_args]
+    running = RunningServer(root / "data", root / "server.log", args, projects=())
     running.start()
     yield running
     if running.process and running.process.poll() is None:
