@@ -23,8 +23,8 @@ from moorage.api.image_backends import (
 )
 from moorage.api.status import ApiError, status_response
 from moorage.imagestreams.streams import ImageStreams
-from moorage.resources.base import Invalid
 from moorage.resources.kinds import Catalogue, Kind
+from moorage.resources.names import Invalid
 from moorage.store.errors import StoreError
 from moorage.store.resources import ResourceStore
 

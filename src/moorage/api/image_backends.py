@@ -34,7 +34,7 @@ class ImageStreamBackend(StoredBackend):
     def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
         with self._store.reading() as tx:
             page = tx.list(self.kind.group, self.kind.plural, namespace, limit, after)
-            items = [self.streams.render(tx.connection, obj) for obj in page.items]
+            items = self.streams.render_many(tx.connection, page.items)
         return Page(items, page.resource_version, page.continue_after)
 
     def create(self, namespace: str, obj: Object) -> Object:

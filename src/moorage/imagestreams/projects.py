@@ -2,7 +2,7 @@
 
 from moorage.content.errors import NameInvalid, NameUnknown
 from moorage.imagestreams.streams import split_repository
-from moorage.resources.base import check_name
+from moorage.resources.names import check_name
 from moorage.store.resources import Ref, ResourceStore
 
 

@@ -4,8 +4,9 @@ import base64
 import binascii
 from typing import Any
 
-from moorage.resources.base import Invalid, ObjectMeta, Open, Strict
+from moorage.resources.base import ObjectMeta, Open, Strict
 from moorage.resources.kinds import Kind, Object
+from moorage.resources.names import Invalid
 
 SECRET_TYPES_REQUIRED_KEYS = {
     "kubernetes.io/tls": ("tls.crt", "tls.key"),

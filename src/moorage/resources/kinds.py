@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from moorage.resources.base import Invalid, causes_of, check_name
+from moorage.resources.base import causes_of
+from moorage.resources.names import Invalid, check_name
 
 Object = dict[str, Any]
 ALL_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")

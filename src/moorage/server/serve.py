@@ -18,9 +18,11 @@ from sqlalchemy.exc import OperationalError
 
 from moorage import __version__
 from moorage.observability import logs
+from moorage.server.api_process import run_api_server
 from moorage.server.config import ConfigError, ServerConfig
+from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
-from moorage.server.worker import WorkerPlan, run_api_server, run_registry_worker
+from moorage.server.worker import WorkerPlan
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 
 log = logging.getLogger("moorage.server")
@@ -101,7 +103,8 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _supervise(plan: WorkerPlan) -> int:
-    context = multiprocessing.get_context("fork")
+    # spawn, not fork: a child imports only what it serves, not the parent's migration tools.
+    context = multiprocessing.get_context("spawn")
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:

@@ -7,8 +7,6 @@ every read-check-write transaction in the store behaves the same (ADR 0003).
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -83,6 +81,10 @@ def reader(engine: Engine) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Run every pending Alembic migration against `engine`, one migrating process at a time."""
+    # Alembic is needed only here, in the process that migrates: workers never load it.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with writer(engine).begin() as connection:
