@@ -125,3 +125,32 @@ def test_tagging_from_something_missing_is_not_found_and_changes_nothing(
     assert refused.status_code == 404
     assert refused.json()["kind"] == "Status"
     assert api.get(f"{IMAGES}/namespaces/{project}/imagestreams/app").status_code == 404
+
+
+def mapping(stream: str, digest: str, tag: str) -> dict:
+    return {
+        "apiVersion": "image.openshift.io/v1",
+        "kind": "ImageStreamMapping",
+        "metadata": {"name": stream},
+        "image": {"metadata": {"name": digest}},
+        "tag": tag,
+    }
+
+
+def test_an_image_stream_mapping_tags_an_image_the_repository_has(
+    http: httpx.Client, api: httpx.Client, project: str
+) -> None:
+    img = image()
+    push_image(http, f"{project}/app", img, img.digest)
+    mapped = api.post(
+        f"{IMAGES}/namespaces/{project}/imagestreammappings",
+        json=mapping("app", img.digest, "mapped"),
+    )
+    assert mapped.status_code == 201, mapped.text
+    assert served(http, f"{project}/app", "mapped") == img.digest
+    elsewhere = api.post(
+        f"{IMAGES}/namespaces/{project}/imagestreammappings",
+        json=mapping("other", img.digest, "mapped"),
+    )
+    assert elsewhere.status_code == 404
+    assert served(http, f"{project}/other", "mapped") is None
