@@ -99,9 +99,8 @@ class ImageStreamTagBackend:
         with self._store.reading() as tx:
             page = tx.list("image.openshift.io", "imagestreams", namespace)
             items = []
-            for stream in page.items:
-                meta = stream["metadata"]
-                rendered = self.streams.render(tx.connection, stream)
+            for rendered in self.streams.render_many(tx.connection, page.items):
+                meta = rendered["metadata"]
                 for entry in rendered["status"]["tags"]:
                     items.append(self._view(tx, meta["namespace"], meta["name"], entry["tag"]))
         return Page(items, page.resource_version, None)

@@ -9,18 +9,17 @@ disagree about a tag.
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection
 
 from moorage.content.manifest import PushedManifest
 from moorage.imagestreams.images import image_object
 from moorage.resources.names import Invalid
-from moorage.store import schema, tags
+from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Ref, Transaction
 
 GROUP = "image.openshift.io"
 # Repositories per tag-history query: far below every database's limit on bound parameters.
-HISTORY_BATCH = 500
 Object = dict[str, Any]
 
 
@@ -36,43 +35,6 @@ def split_repository(repository: str) -> tuple[str, str] | None:
     """(project, stream) of a `<project>/<name>` repository; None for other shapes."""
     parts = repository.split("/")
     return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
-def tag_histories(conn: Connection, names: list[str]) -> dict[str, dict[str, list[tags.TagEvent]]]:
-    """Each repository's current tags with every digest each has pointed at, newest first.
-
-    One query per HISTORY_BATCH repositories, not one per repository: a page of a
-    list renders hundreds of streams.
-    """
-    out: dict[str, dict[str, list[tags.TagEvent]]] = {}
-    for start in range(0, len(names), HISTORY_BATCH):
-        query = _history_query(names[start : start + HISTORY_BATCH])
-        for repository, tag, digest, created, generation in conn.execute(query):
-            events = out.setdefault(repository, {}).setdefault(tag, [])
-            events.append(tags.TagEvent(digest, created, generation))
-    return out
-
-
-def _history_query(names: list[str]) -> Select[Any]:
-    history, current, repos = schema.tag_history, schema.tags, schema.repositories
-    return (
-        select(
-            repos.c.name,
-            history.c.tag,
-            history.c.digest,
-            history.c.created_at,
-            history.c.generation,
-        )
-        .select_from(history)
-        .join(repos, repos.c.id == history.c.repository_id)
-        .join(
-            current,
-            (current.c.repository_id == history.c.repository_id)
-            & (current.c.name == history.c.tag),
-        )
-        .where(repos.c.name.in_(names))
-        .order_by(history.c.repository_id, history.c.tag, history.c.id.desc())
-    )
 
 
 def _timestamp(seconds: float) -> str:
@@ -94,7 +56,7 @@ class ImageStreams:
     def render_many(self, conn: Connection, streams: list[Object]) -> list[Object]:
         """Streams with their status, drawing the tag history of them all in one query."""
         names = [f"{s['metadata']['namespace']}/{s['metadata']['name']}" for s in streams]
-        histories = tag_histories(conn, names)
+        histories = tags.histories(conn, names)
         pairs = zip(streams, names, strict=True)
         return [self._rendered(s, histories.get(n, {})) for s, n in pairs]
 

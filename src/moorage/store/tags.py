@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection, Select, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from moorage.store.schema import (
@@ -20,6 +20,8 @@ from moorage.store.schema import (
     tag_history,
     tags,
 )
+
+HISTORY_BATCH = 500  # repositories per history query: a page of a list renders hundreds
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,28 +92,41 @@ def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def history(conn: Connection, repository: str) -> dict[str, list[TagEvent]]:
-    """Each current tag with every digest it has pointed at, newest first."""
-    query = (
-        select(
-            tag_history.c.tag,
-            tag_history.c.digest,
-            tag_history.c.created_at,
-            tag_history.c.generation,
-        )
-        .join(repositories, repositories.c.id == tag_history.c.repository_id)
-        .join(
-            tags,
-            (tags.c.repository_id == tag_history.c.repository_id)
-            & (tags.c.name == tag_history.c.tag),
-        )
-        .where(repositories.c.name == repository)
-        .order_by(tag_history.c.tag, tag_history.c.id.desc())
-    )
-    out: dict[str, list[TagEvent]] = {}
-    for tag, digest, created, generation in conn.execute(query):
-        out.setdefault(tag, []).append(TagEvent(digest, created, generation))
+def histories(conn: Connection, names: list[str]) -> dict[str, dict[str, list[TagEvent]]]:
+    """Each repository's current tags with every digest each has pointed at, newest first.
+
+    One query per HISTORY_BATCH repositories, not one per repository: a page of a
+    list renders hundreds of streams.
+    """
+    out: dict[str, dict[str, list[TagEvent]]] = {}
+    for start in range(0, len(names), HISTORY_BATCH):
+        query = _history_query(names[start : start + HISTORY_BATCH])
+        for repository, tag, digest, created, generation in conn.execute(query):
+            events = out.setdefault(repository, {}).setdefault(tag, [])
+            events.append(TagEvent(digest, created, generation))
     return out
+
+
+def _history_query(names: list[str]) -> Select[Any]:
+    history, current, repos = tag_history, tags, repositories
+    return (
+        select(
+            repos.c.name,
+            history.c.tag,
+            history.c.digest,
+            history.c.created_at,
+            history.c.generation,
+        )
+        .select_from(history)
+        .join(repos, repos.c.id == history.c.repository_id)
+        .join(
+            current,
+            (current.c.repository_id == history.c.repository_id)
+            & (current.c.name == history.c.tag),
+        )
+        .where(repos.c.name.in_(names))
+        .order_by(history.c.repository_id, history.c.tag, history.c.id.desc())
+    )
 
 
 def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str) -> None:
