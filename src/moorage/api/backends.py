@@ -38,7 +38,7 @@ class Backend(Protocol):
     def events_after(self, version: int) -> list[Event]: ...
 
 
-def _resolve_name(obj: Object) -> str:
+def resolve_name(obj: Object) -> str:
     meta = obj.setdefault("metadata", {})
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = meta["generateName"] + "".join(secrets.choice(_SUFFIX) for _ in range(5))
@@ -71,12 +71,12 @@ class StoredBackend:
             return tx.list(self.kind.group, self.kind.plural, namespace, limit, after)
 
     def create(self, namespace: str, obj: Object) -> Object:
-        _resolve_name(obj)
+        resolve_name(obj)
         self._place(namespace, obj)
         obj = self.kind.validate(obj)
         with self._store.transaction() as tx:
             if self.kind.namespaced:
-                _require_namespace(tx, namespace)
+                require_namespace(tx, namespace)
             return tx.create(self._ref(namespace, obj["metadata"]["name"]), obj)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
@@ -105,10 +105,10 @@ class StoredBackend:
         return self._store.events_after(version, self.kind.group, self.kind.plural)
 
     def _place(self, namespace: str, obj: Object) -> None:
-        _place_in(self.kind, namespace, obj)
+        place_in(self.kind, namespace, obj)
 
 
-def _place_in(kind: Kind, namespace: str, obj: Object) -> None:
+def place_in(kind: Kind, namespace: str, obj: Object) -> None:
     """Put the object in the request's namespace (refusing one that names another)."""
     meta = obj.setdefault("metadata", {})
     if not kind.namespaced:
@@ -127,7 +127,7 @@ def require_name(obj: Object, name: str) -> None:
         raise ApiError("BadRequest", "the name of the object does not match the name on the URL")
 
 
-def _require_namespace(tx: Transaction, namespace: str) -> None:
+def require_namespace(tx: Transaction, namespace: str) -> None:
     if tx.get(Ref(*NAMESPACES, "", namespace)) is None:
         raise ApiError(
             "NotFound",

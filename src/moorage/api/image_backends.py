@@ -6,9 +6,9 @@ from typing import Any
 
 from moorage.api.backends import (
     StoredBackend,
-    _place_in,
-    _require_namespace,
-    _resolve_name,
+    place_in,
+    require_namespace,
+    resolve_name,
 )
 from moorage.api.status import ApiError
 from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
@@ -38,19 +38,19 @@ class ImageStreamBackend(StoredBackend):
         return Page(items, page.resource_version, page.continue_after)
 
     def create(self, namespace: str, obj: Object) -> Object:
-        _resolve_name(obj)
-        _place_in(self.kind, namespace, obj)
+        resolve_name(obj)
+        place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         obj.pop("status", None)
         with self._store.transaction() as tx:
-            _require_namespace(tx, namespace)
+            require_namespace(tx, namespace)
             name = obj["metadata"]["name"]
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
             self._follow_spec_tags(tx, namespace, name, obj)
             return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
-        _place_in(self.kind, namespace, obj)
+        place_in(self.kind, namespace, obj)
         if obj.get("metadata", {}).get("name") != name:
             raise ApiError(
                 "BadRequest", "the name of the object does not match the name on the URL"
@@ -107,7 +107,7 @@ class ImageStreamTagBackend:
 
     def create(self, namespace: str, obj: Object) -> Object:
         name = (obj.get("metadata") or {}).get("name", "")
-        _place_in(self.kind, namespace, obj)
+        place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         stream, tag = _split(name, ":")
         source = (obj.get("tag") or {}).get("from")
@@ -118,7 +118,7 @@ class ImageStreamTagBackend:
                 {"causes": [{"field": "tag.from", "reason": "FieldValueRequired"}]},
             )
         with self._store.transaction() as tx:
-            _require_namespace(tx, namespace)
+            require_namespace(tx, namespace)
             repo_id, digest = self.streams.resolve(tx, namespace, source)
             self.streams.set_tag(tx, namespace, stream, tag, repo_id, digest)
             return self._view(tx, namespace, stream, tag)
@@ -203,11 +203,11 @@ class ImageStreamMappingBackend:
         self.kind, self._store, self.streams = kind, store, streams
 
     def create(self, namespace: str, obj: Object) -> Object:
-        _place_in(self.kind, namespace, obj)
+        place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         stream, digest = obj["metadata"]["name"], obj["image"]["metadata"].get("name", "")
         with self._store.transaction() as tx:
-            _require_namespace(tx, namespace)
+            require_namespace(tx, namespace)
             repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
             if repo_id is None or not tags.has_manifest(tx.connection, repo_id, digest):
                 raise NotFound(f"image {digest} has not been pushed to {namespace}/{stream}")

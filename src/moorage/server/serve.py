@@ -136,8 +136,8 @@ def _supervise(plan: WorkerPlan) -> int:
             if time.monotonic() - started < MIN_HEALTHY_SECONDS:
                 failed_starts += 1
             log.error(
-                "worker exited; starting another",
-                extra={"fields": {"worker": index, "exitcode": process.exitcode}},
+                f"{process.name} exited; starting another",
+                extra={"fields": {"process": process.name, "exitcode": process.exitcode}},
             )
             if failed_starts >= MAX_FAILED_STARTS:
                 log.error("workers keep failing at start; giving up")
