@@ -8,10 +8,9 @@ transaction that records it, so a concurrent delete cannot slip between.
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, PushedManifest
@@ -25,7 +24,8 @@ from moorage.store.schema import (
     repository_blobs,
     tags,
 )
-from moorage.store.tags import remove_tags, set_tag, tags_pointing_at
+from moorage.store.sql import insert_ignore
+from moorage.store.tags import remove_tags, repository_id, set_tag, tags_pointing_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +160,9 @@ class RegistryMetadata:
     def link_blob(self, repository: str, digest: str, size: int) -> None:
         now = time.time()
         with self._writer.begin() as conn:
-            _insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            repo_id = self._ensure_repository(conn, repository)
-            _insert_ignore(
+            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
+            repo_id = _existing(repository_id(conn, repository, create=True))
+            insert_ignore(
                 conn,
                 repository_blobs,
                 [{"repository_id": repo_id, "digest": digest, "created_at": now}],
@@ -173,16 +173,16 @@ class RegistryMetadata:
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
-            repo_id = self._ensure_repository(conn, repository)
+            repo_id = _existing(repository_id(conn, repository, create=True))
             self._check_blobs(conn, repo_id, manifest.blobs)
             self._check_children(conn, repo_id, manifest.children)
-            _insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            _insert_ignore(
+            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
+            insert_ignore(
                 conn,
                 repository_blobs,
                 [{"repository_id": repo_id, "digest": digest, "created_at": now}],
             )
-            _insert_ignore(
+            insert_ignore(
                 conn,
                 manifests,
                 [
@@ -199,7 +199,7 @@ class RegistryMetadata:
                 ],
             )
             references = {d.digest for d in (*manifest.blobs, *manifest.children)}
-            _insert_ignore(
+            insert_ignore(
                 conn,
                 manifest_references,
                 [
@@ -213,7 +213,7 @@ class RegistryMetadata:
 
     def delete_tag(self, repository: str, tag: str) -> bool:
         with self._writer.begin() as conn:
-            repo_id = self._repository_id(conn, repository)
+            repo_id = repository_id(conn, repository)
             if repo_id is None or not remove_tags(conn, repo_id, [tag]):
                 return False
             self._hooks.tags_changed(conn, repository)
@@ -222,7 +222,7 @@ class RegistryMetadata:
     def delete_manifest(self, repository: str, digest: str) -> bool:
         """Remove a manifest from a repository with every tag that points at it."""
         with self._writer.begin() as conn:
-            repo_id = self._repository_id(conn, repository)
+            repo_id = repository_id(conn, repository)
             if repo_id is None:
                 return False
             if remove_tags(conn, repo_id, tags_pointing_at(conn, repo_id, digest)):
@@ -242,7 +242,7 @@ class RegistryMetadata:
 
     def unlink_blob(self, repository: str, digest: str) -> bool:
         with self._writer.begin() as conn:
-            repo_id = self._repository_id(conn, repository)
+            repo_id = repository_id(conn, repository)
             if repo_id is None:
                 return False
             query = delete(repository_blobs).where(
@@ -251,19 +251,6 @@ class RegistryMetadata:
             return conn.execute(query).rowcount > 0
 
     # Helpers ---------------------------------------------------------------
-
-    @staticmethod
-    def _repository_id(conn: Connection, repository: str) -> int | None:
-        query = select(repositories.c.id).where(repositories.c.name == repository)
-        return conn.execute(query).scalar()
-
-    def _ensure_repository(self, conn: Connection, repository: str) -> int:
-        repo_id = self._repository_id(conn, repository)
-        if repo_id is None:
-            _insert_ignore(conn, repositories, [{"name": repository, "created_at": time.time()}])
-            repo_id = self._repository_id(conn, repository)
-        assert repo_id is not None
-        return repo_id
 
     @staticmethod
     def _check_blobs(conn: Connection, repo_id: int, wanted: Iterable[Descriptor]) -> None:
@@ -310,10 +297,6 @@ class RegistryMetadata:
             )
 
 
-def _dialect_insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
-def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(_dialect_insert(conn)(table).on_conflict_do_nothing(), rows)
+def _existing(repo_id: int | None) -> int:
+    assert repo_id is not None, "repository_id(create=True) returns the id"
+    return repo_id

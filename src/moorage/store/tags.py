@@ -9,8 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Select, delete, select
 
 from moorage.store.schema import (
     manifest_references,
@@ -20,6 +19,7 @@ from moorage.store.schema import (
     tag_history,
     tags,
 )
+from moorage.store.sql import dialect_insert, insert_ignore
 
 HISTORY_BATCH = 500  # repositories per history query: a page of a list renders hundreds
 
@@ -35,12 +35,7 @@ def repository_id(conn: Connection, repository: str, create: bool = False) -> in
     query = select(repositories.c.id).where(repositories.c.name == repository)
     found = conn.execute(query).scalar()
     if found is None and create:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(
-            insert(repositories)
-            .values(name=repository, created_at=time.time())
-            .on_conflict_do_nothing()
-        )
+        insert_ignore(conn, repositories, [{"name": repository, "created_at": time.time()}])
         found = conn.execute(query).scalar()
     return found
 
@@ -60,9 +55,8 @@ def set_tag(conn: Connection, repo_id: int, tag: str, digest: str, generation: i
     ).scalar()
     if current == digest:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
-        insert(tags)
+        dialect_insert(conn, tags)
         .values(repository_id=repo_id, name=tag, digest=digest, updated_at=now)
         .on_conflict_do_update(
             index_elements=[tags.c.repository_id, tags.c.name],
@@ -142,7 +136,7 @@ def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str)
     )
     if row is None:
         return
-    _insert_ignore(conn, manifests, {**row, "repository_id": target_id})
+    insert_ignore(conn, manifests, [{**row, "repository_id": target_id}])
     references = list(
         conn.execute(
             select(manifest_references.c.reference_digest).where(
@@ -153,11 +147,12 @@ def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str)
     )
     now = time.time()
     for reference in references:
-        _insert_ignore(
-            conn,
-            manifest_references,
-            {"repository_id": target_id, "manifest_digest": digest, "reference_digest": reference},
-        )
+        reference_row = {
+            "repository_id": target_id,
+            "manifest_digest": digest,
+            "reference_digest": reference,
+        }
+        insert_ignore(conn, manifest_references, [reference_row])
         if has_manifest(conn, source_id, reference):
             link_manifest(conn, source_id, target_id, reference)
     for blob in [digest, *references]:
@@ -167,16 +162,8 @@ def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str)
             )
         ).first()
         if linked is not None:
-            _insert_ignore(
-                conn,
-                repository_blobs,
-                {"repository_id": target_id, "digest": blob, "created_at": now},
-            )
-
-
-def _insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> None:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(insert(table).values(row).on_conflict_do_nothing())
+            blob_row = {"repository_id": target_id, "digest": blob, "created_at": now}
+            insert_ignore(conn, repository_blobs, [blob_row])
 
 
 def current(conn: Connection, repo_id: int, tag: str) -> str | None:
