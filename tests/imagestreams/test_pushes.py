@@ -8,7 +8,7 @@ import httpx
 
 from tests.imagestreams.conftest import IMAGES
 from tests.support.clients import skopeo_push_new_image
-from tests.support.images import image, index, push_image
+from tests.support.images import digest_of, image, index, push_image
 from tests.support.server import RunningServer
 
 
@@ -37,7 +37,7 @@ def test_a_tagged_push_creates_the_image_and_the_stream(
     assert recorded["dockerImageManifestMediaType"] == img.media_type
     assert recorded["dockerImageMetadata"]["Architecture"] == "amd64"
     assert [layer["name"] for layer in recorded["dockerImageLayers"]] == [
-        f"sha256:{__import__('hashlib').sha256(layer).hexdigest()}" for layer in img.layers
+        digest_of(layer) for layer in img.layers
     ]
 
 

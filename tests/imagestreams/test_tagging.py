@@ -3,7 +3,7 @@
 import httpx
 
 from tests.imagestreams.conftest import IMAGES
-from tests.support.images import image, push_image
+from tests.support.images import digest_of, image, push_image
 
 MANIFEST_TYPES = ",".join(
     [
@@ -55,7 +55,7 @@ def test_tagging_into_another_stream_links_the_image_there(
     )
     assert created.status_code == 201, created.text
     assert served(http, f"{project}/release", "1.0") == img.digest
-    layer = f"sha256:{__import__('hashlib').sha256(img.layers[0]).hexdigest()}"
+    layer = digest_of(img.layers[0])
     assert http.head(f"/v2/{project}/release/blobs/{layer}").status_code == 200
 
 
