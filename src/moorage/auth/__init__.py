@@ -1,0 +1,1 @@
+"""Identity and access control: who a caller is and what RBAC lets them do."""

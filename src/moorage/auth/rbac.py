@@ -1,0 +1,154 @@
+"""The RBAC authorizer, with Kubernetes semantics, over objects in their wire form.
+
+Pure: it is handed the roles and bindings (as stored, camelCase dicts) and
+decides; reading them from the store, caching and HTTP are the caller's part.
+Rules only ever grant: a request is allowed when any rule reachable from a
+binding whose subjects include the caller matches it, and denied otherwise.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Object = Mapping[str, Any]
+
+AUTHENTICATED = "system:authenticated"
+UNAUTHENTICATED = "system:unauthenticated"
+ANONYMOUS = "system:anonymous"
+SERVICE_ACCOUNTS = "system:serviceaccounts"
+SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """One request as the authorizer sees it.
+
+    `resource` empty means a non-resource request, whose `path` is then matched
+    against nonResourceURLs. `namespace` empty means a cluster-scoped request
+    (or one across all namespaces), which only ClusterRoleBindings can grant.
+    """
+
+    user: str
+    groups: tuple[str, ...] = ()
+    verb: str = "get"
+    api_group: str = ""
+    resource: str = ""
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def service_account(namespace: str, name: str) -> tuple[str, tuple[str, ...]]:
+    """The user name and groups a service account's token authenticates as."""
+    user = f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}"
+    return user, (SERVICE_ACCOUNTS, f"{SERVICE_ACCOUNTS}:{namespace}", AUTHENTICATED)
+
+
+def authorize(
+    attributes: Attributes,
+    cluster_roles: Iterable[Object],
+    roles: Iterable[Object],
+    cluster_role_bindings: Iterable[Object],
+    role_bindings: Iterable[Object],
+) -> Decision:
+    cluster_role_rules = {r["metadata"]["name"]: r.get("rules") or [] for r in cluster_roles}
+    role_rules = {
+        (r["metadata"].get("namespace", ""), r["metadata"]["name"]): r.get("rules") or []
+        for r in roles
+    }
+    for binding in cluster_role_bindings:
+        ref = binding["roleRef"]
+        if ref["kind"] != "ClusterRole" or not _binds(binding, attributes, ""):
+            continue
+        if any(_allows(rule, attributes) for rule in cluster_role_rules.get(ref["name"], [])):
+            return _allowed(binding, attributes)
+    if not attributes.namespace:
+        return Decision(False, "no ClusterRoleBinding grants this")
+    for binding in role_bindings:
+        namespace = binding["metadata"].get("namespace", "")
+        if namespace != attributes.namespace or not _binds(binding, attributes, namespace):
+            continue
+        ref = binding["roleRef"]
+        if ref["kind"] == "ClusterRole":
+            rules = cluster_role_rules.get(ref["name"], [])
+        else:
+            rules = role_rules.get((namespace, ref["name"]), [])
+        if any(_allows(rule, attributes) for rule in rules):
+            return _allowed(binding, attributes)
+    return Decision(False, f'no binding grants this in namespace "{attributes.namespace}"')
+
+
+def _allowed(binding: Object, attributes: Attributes) -> Decision:
+    ref, meta = binding["roleRef"], binding["metadata"]
+    where = f' in namespace "{meta["namespace"]}"' if meta.get("namespace") else ""
+    return Decision(
+        True,
+        f'allowed by {binding.get("kind", "binding")} "{meta["name"]}"{where} '
+        f'of {ref["kind"]} "{ref["name"]}" to "{attributes.user}"',
+    )
+
+
+def _binds(binding: Object, attributes: Attributes, namespace: str) -> bool:
+    return any(_is_subject(s, attributes, namespace) for s in binding.get("subjects") or [])
+
+
+def _is_subject(subject: Object, attributes: Attributes, namespace: str) -> bool:
+    """Whether the caller is this subject; a RoleBinding's service accounts default to its own
+    namespace."""
+    kind, name = subject["kind"], subject["name"]
+    if kind == "User":
+        return attributes.user == name
+    if kind == "Group":
+        return name in attributes.groups
+    if kind == "ServiceAccount":
+        sa_namespace = subject.get("namespace") or namespace
+        return (
+            bool(sa_namespace)
+            and attributes.user == f"{SERVICE_ACCOUNT_PREFIX}{sa_namespace}:{name}"
+        )
+    return False
+
+
+def _allows(rule: Object, attributes: Attributes) -> bool:
+    if not _has(rule.get("verbs"), attributes.verb):
+        return False
+    if not attributes.resource:
+        return _matches_url(rule.get("nonResourceURLs") or [], attributes.path)
+    if not _has(rule.get("apiGroups"), attributes.api_group):
+        return False
+    if not _matches_resource(rule.get("resources") or [], attributes):
+        return False
+    names = rule.get("resourceNames") or []
+    return not names or attributes.name in names
+
+
+def _has(values: Iterable[str] | None, wanted: str) -> bool:
+    return any(value in ("*", wanted) for value in values or ())
+
+
+def _matches_resource(resources: Iterable[str], attributes: Attributes) -> bool:
+    """ "*" is every resource and subresource; "*/scale" is the scale of any resource."""
+    combined = attributes.resource
+    if attributes.subresource:
+        combined = f"{attributes.resource}/{attributes.subresource}"
+    for resource in resources:
+        if resource in ("*", combined):
+            return True
+        if attributes.subresource and resource == f"*/{attributes.subresource}":
+            return True
+    return False
+
+
+def _matches_url(urls: Iterable[str], path: str) -> bool:
+    """Exact paths, or prefixes written with a trailing "*"."""
+    for url in urls:
+        if url in ("*", path) or (url.endswith("*") and path.startswith(url[:-1])):
+            return True
+    return False
