@@ -9,6 +9,9 @@ Registry actions are verbs on `imagestreams/layers`: pull is get, push is update
 
 from typing import Any
 
+from moorage.resources.kinds import Kind
+from moorage.store.resources import Ref, ResourceStore
+
 Object = dict[str, Any]
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -217,3 +220,18 @@ def cluster_roles() -> list[Object]:
 
 
 NAMES = tuple(role["metadata"]["name"] for role in cluster_roles())
+
+
+def seed(store: ResourceStore, kind: Kind) -> int:
+    """Create the bootstrap cluster roles the store lacks; returns how many were created.
+
+    Roles that exist are left as they are: an administrator may have changed them.
+    """
+    created = 0
+    with store.transaction() as tx:
+        for role in cluster_roles():
+            ref = Ref(kind.group, kind.plural, "", role["metadata"]["name"])
+            if tx.get(ref) is None:
+                tx.create(ref, kind.validate(role))
+                created += 1
+    return created

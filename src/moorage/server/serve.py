@@ -17,13 +17,17 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from moorage import __version__
+from moorage.auth import bootstrap
+from moorage.auth.bootstrap import RBAC_GROUP
 from moorage.observability import logs
+from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
+from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.server")
 
@@ -64,8 +68,7 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
     url = _metadata_url(config, root)
-    _migrate(url)
-    logs.event(log, "metadata schema is up to date", database=masked(url))
+    _prepare_database(url)
     return WorkerPlan(config, url, root / "storage", load_or_create_secret(root / "http-secret"))
 
 
@@ -75,10 +78,17 @@ def _metadata_url(config: ServerConfig, root: Path) -> str:
     return database_url(config.database_url).render_as_string(hide_password=False)
 
 
-def _migrate(url: str) -> None:
+def _prepare_database(url: str) -> None:
+    """Bring the schema up to date and make sure the bootstrap cluster roles exist."""
     engine = open_engine(url)
     try:
         migrate(engine)
+        logs.event(log, "metadata schema is up to date", database=masked(url))
+        kind = catalogue().find(RBAC_GROUP, "v1", "clusterroles")
+        assert kind is not None
+        created = bootstrap.seed(ResourceStore(engine), kind)
+        if created:
+            logs.event(log, f"created {created} bootstrap cluster roles")
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None

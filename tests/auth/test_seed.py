@@ -1,0 +1,59 @@
+"""The bootstrap cluster roles are created once, and served by the API from the first start."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from moorage.auth.bootstrap import RBAC_GROUP, cluster_roles, seed
+from moorage.resources.catalogue import catalogue
+from moorage.resources.kinds import Kind
+from moorage.store.database import migrate, open_engine
+from moorage.store.resources import Ref, ResourceStore
+from tests.support.server import RunningServer
+
+CLUSTER_ROLES = f"/apis/{RBAC_GROUP}/v1/clusterroles"
+
+
+@pytest.fixture
+def kind() -> Kind:
+    found = catalogue().find(RBAC_GROUP, "v1", "clusterroles")
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    opened = open_engine(f"sqlite:///{tmp_path / 'metadata.db'}")
+    migrate(opened)
+    yield opened
+    opened.dispose()
+
+
+def test_seeding_creates_every_role_once(engine: Engine, kind: Kind) -> None:
+    store = ResourceStore(engine)
+    assert seed(store, kind) == len(cluster_roles())
+    assert seed(store, kind) == 0
+
+
+def test_a_role_an_administrator_changed_is_kept(engine: Engine, kind: Kind) -> None:
+    store = ResourceStore(engine)
+    seed(store, kind)
+    with store.transaction() as tx:
+        ref = Ref(RBAC_GROUP, "clusterroles", "", "view")
+        role = tx.require(ref)
+        role["metadata"].setdefault("labels", {})["changed"] = "yes"
+        tx.update(ref, role)
+    seed(store, kind)
+    with store.reading() as tx:
+        assert tx.require(ref)["metadata"]["labels"]["changed"] == "yes"
+
+
+def test_a_new_server_serves_the_registry_roles(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.api_url, timeout=30) as api:
+        viewer = api.get(f"{CLUSTER_ROLES}/registry-viewer")
+        assert viewer.status_code == 200
+        names = {item["metadata"]["name"] for item in api.get(CLUSTER_ROLES).json()["items"]}
+    assert {"cluster-admin", "registry-editor", "system:image-puller"} <= names
