@@ -51,10 +51,15 @@ def _data_root(config: ServerConfig) -> Iterator[Path]:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         yield config.data_dir
         return
+    lost = (
+        "every image and all metadata are"
+        if config.database_url is None
+        else ("every blob is (metadata stays in the database)")
+    )
     logs.event(
         log,
-        "storage is memory (emptyDir): every image and all metadata are lost when "
-        "the registry stops; use --storage filesystem to keep them",
+        f"storage is memory (emptyDir): {lost} lost when the registry stops; "
+        "use --storage filesystem to keep them",
     )
     root = Path(tempfile.mkdtemp(prefix="moorage-emptydir-"))
     try:
