@@ -36,14 +36,14 @@ async def start_upload(request: web.Request) -> web.StreamResponse:
     name = repository(request)
     blobs = request.app[REGISTRY].blobs
     mount, source = request.query.get("mount"), request.query.get("from")
-    if mount and source:
-        digest = str(Digest.parse(mount))
-        if await blobs.mount(name, digest, check_name(source)):
-            return _created(name, digest)
+    mount_from = (str(Digest.parse(mount)), check_name(source)) if mount and source else None
     digest = request.query.get("digest")
     if digest is not None:
         Digest.parse(digest)  # before an upload is opened that nothing would close
-    upload_id = await blobs.start_upload(name)
+    upload_id = await blobs.start_upload(name, mount_from)
+    if upload_id is None:
+        assert mount_from is not None
+        return _created(name, mount_from[0])
     if digest is not None:
         await blobs.finish(name, upload_id, digest, body_chunks(request))
         return _created(name, digest)

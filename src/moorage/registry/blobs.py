@@ -67,15 +67,20 @@ class BlobService:
 
     # Uploading -------------------------------------------------------------
 
-    async def start_upload(self, repository: str) -> str:
+    async def start_upload(
+        self, repository: str, mount: tuple[str, str] | None = None
+    ) -> str | None:
+        """A new upload's id; or, given (digest, source repository) that `source` links,
+        None once that blob is mounted here instead."""
         self._policy.check_push(repository)
+        if mount is not None and await self._mount(repository, *mount):
+            return None
         upload_id, key = self._ids.new(repository)
         await self._store.start_upload(key)
         return upload_id
 
-    async def mount(self, repository: str, digest: str, source: str) -> bool:
+    async def _mount(self, repository: str, digest: str, source: str) -> bool:
         """Link a blob `source` already links; False when it has no such blob."""
-        self._policy.check_push(repository)
         size = self._metadata.blob_size(source, digest)
         if size is None:
             return False
