@@ -4,7 +4,8 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -53,6 +54,51 @@ def project(custom: client.CustomObjectsApi) -> str:
     }
     custom.create_cluster_custom_object(GROUP, VERSION, "projectrequests", request)
     return name
+
+
+class Following:
+    """A watch in a thread, recording (type, *describe(object)) until `last` is named."""
+
+    def __init__(
+        self,
+        list_call: Callable[..., Any],
+        args: tuple[str, ...],
+        describe: Callable[[Any], tuple[Any, ...]],
+        last: str,
+    ) -> None:
+        self.seen: list[tuple[Any, ...]] = []
+        self._watcher = watch.Watch()
+        self._thread = threading.Thread(target=self._follow, args=(list_call, args, describe, last))
+
+    def _follow(
+        self,
+        list_call: Callable[..., Any],
+        args: tuple[str, ...],
+        describe: Callable[[Any], tuple[Any, ...]],
+        last: str,
+    ) -> None:
+        for event in self._watcher.stream(list_call, *args, timeout_seconds=15):
+            described = describe(event["object"])
+            self.seen.append((event["type"], *described))
+            if described[0] == last:
+                self._watcher.stop()
+
+    def start(self) -> "Following":
+        """Begin, and return once the watch has delivered the current objects."""
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def finish(self) -> list[tuple[Any, ...]]:
+        self._thread.join(20)
+        assert not self._thread.is_alive()
+        return self.seen
+
+
+def _stream_tags(obj: dict[str, Any]) -> tuple[str, list[str]]:
+    return obj["metadata"]["name"], [t["tag"] for t in obj["status"]["tags"]]
 
 
 def config_map(name: str, **data: str) -> client.V1ConfigMap:
@@ -116,23 +162,11 @@ def test_secrets_come_back_as_base64_data(core: client.CoreV1Api, project: str) 
 
 def test_a_watch_sees_an_object_created_while_it_runs(core: client.CoreV1Api, project: str) -> None:
     core.create_namespaced_config_map(project, config_map("before"))
-    seen: list[tuple[str, str]] = []
-    watcher = watch.Watch()
-
-    def follow() -> None:
-        for event in watcher.stream(core.list_namespaced_config_map, project, timeout_seconds=10):
-            seen.append((event["type"], event["object"].metadata.name))
-            if event["object"].metadata.name == "during":
-                watcher.stop()
-
-    thread = threading.Thread(target=follow)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not seen and time.monotonic() < deadline:
-        time.sleep(0.05)
+    following = Following(
+        core.list_namespaced_config_map, (project,), lambda obj: (obj.metadata.name,), "during"
+    ).start()
     core.create_namespaced_config_map(project, config_map("during", k="v"))
-    thread.join(15)
-    assert not thread.is_alive()
+    seen = following.finish()
     assert seen == [("ADDED", "before"), ("ADDED", "during")]
 
 
@@ -167,28 +201,11 @@ def test_image_streams_are_listed_and_watched_as_pushes_land(
     images = ("image.openshift.io", "v1", project, "imagestreams")
     with httpx.Client(base_url=api_server.url, timeout=30) as registry:
         push_image(registry, f"{project}/first", image(), "v1")
-    seen: list[tuple[str, str, list[str]]] = []
-    watcher = watch.Watch()
-
-    def follow() -> None:
-        for event in watcher.stream(
-            custom.list_namespaced_custom_object, *images, timeout_seconds=15
-        ):
-            obj = event["object"]
-            tags = [t["tag"] for t in obj["status"]["tags"]]
-            seen.append((event["type"], obj["metadata"]["name"], tags))
-            if obj["metadata"]["name"] == "second":
-                watcher.stop()
-
-    thread = threading.Thread(target=follow)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not seen and time.monotonic() < deadline:
-        time.sleep(0.05)
+    following = Following(custom.list_namespaced_custom_object, images, _stream_tags, "second")
+    following.start()
     with httpx.Client(base_url=api_server.url, timeout=30) as registry:
         push_image(registry, f"{project}/second", image(), "latest")
-    thread.join(20)
-    assert not thread.is_alive()
+    seen = following.finish()
     assert seen == [("ADDED", "first", ["v1"]), ("ADDED", "second", ["latest"])]
     listed = custom.list_namespaced_custom_object(*images)
     assert [item["metadata"]["name"] for item in listed["items"]] == ["first", "second"]
