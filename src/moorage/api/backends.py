@@ -72,7 +72,7 @@ class StoredBackend:
 
     def create(self, namespace: str, obj: Object) -> Object:
         resolve_name(obj)
-        self._place(namespace, obj)
+        place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         with self._store.transaction() as tx:
             if self.kind.namespaced:
@@ -80,7 +80,7 @@ class StoredBackend:
             return tx.create(self._ref(namespace, obj["metadata"]["name"]), obj)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
-        self._place(namespace, obj)
+        place_in(self.kind, namespace, obj)
         if obj.get("metadata", {}).get("name") != name:
             raise ApiError(
                 "BadRequest", "the name of the object does not match the name on the URL"
@@ -103,9 +103,6 @@ class StoredBackend:
 
     def events_after(self, version: int) -> list[Event]:
         return self._store.events_after(version, self.kind.group, self.kind.plural)
-
-    def _place(self, namespace: str, obj: Object) -> None:
-        place_in(self.kind, namespace, obj)
 
 
 def place_in(kind: Kind, namespace: str, obj: Object) -> None:

@@ -10,7 +10,7 @@ from moorage.api.backends import (
     require_namespace,
     resolve_name,
 )
-from moorage.api.status import ApiError
+from moorage.api.status import ApiError, success
 from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
 from moorage.resources.kinds import Kind, Object
 from moorage.store import tags
@@ -214,7 +214,7 @@ class ImageStreamMappingBackend:
             if tx.get(image_ref(digest)) is None:
                 tx.create(image_ref(digest), obj["image"])
             self.streams.set_tag(tx, namespace, stream, obj["tag"], repo_id, digest)
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+        return success()
 
     def _unsupported(self, *_args: Any) -> Any:
         raise ApiError("MethodNotAllowed", "imagestreammappings can only be created")

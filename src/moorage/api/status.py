@@ -61,11 +61,5 @@ def status_response(
     )
 
 
-def success(details: dict[str, Any] | None = None) -> dict:
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Success",
-        "details": details or {},
-    }
+def success() -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
