@@ -23,9 +23,7 @@ class ProjectRepositories:
                 f"{stream!r} cannot name an image stream: use lowercase letters, digits, "
                 "'-' and '.'"
             )
-        with self._store.reading() as tx:
-            exists = tx.get(Ref("", "namespaces", "", project)) is not None
-        if not exists:
+        if not self._store.exists(Ref("", "namespaces", "", project)):
             raise NameUnknown(
                 f"project {project!r} does not exist: create it first "
                 f"(moorage new-project {project})",

@@ -17,10 +17,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from moorage.store.database import reader, writer
 from moorage.store.errors import AlreadyExists, Conflict, Gone, NotFound
+from moorage.store.fast_reads import FastReads
 from moorage.store.schema import resource_events, resources
 
 EVENT_RETENTION = 100_000
@@ -193,10 +205,31 @@ class Transaction:
         return version
 
 
+_EXISTS = select(resources.c.id).where(
+    resources.c.api_group == bindparam("group"),
+    resources.c.plural == bindparam("plural"),
+    resources.c.namespace == bindparam("namespace"),
+    resources.c.name == bindparam("name"),
+)
+
+
 class ResourceStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = reader(engine)  # one snapshot per read transaction
         self._writer = writer(engine)
+        self._fast = FastReads(engine)
+        self._exists = self._fast.prepare(_EXISTS)
+
+    def exists(self, ref: Ref) -> bool:
+        """Whether an object exists: one indexed lookup, cheap enough for a request path."""
+        found = self._fast.one(
+            self._exists,
+            group=ref.group,
+            plural=ref.plural,
+            namespace=ref.namespace,
+            name=ref.name,
+        )
+        return found is not None
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
