@@ -3,7 +3,8 @@
 import pytest
 
 from moorage.auth.bootstrap import NAMES, cluster_roles
-from moorage.auth.rbac import AUTHENTICATED, Attributes, authorize, service_account
+from moorage.auth.principal import AUTHENTICATED, service_account
+from moorage.auth.rbac import Attributes, authorize
 from moorage.resources.rbac import KINDS
 
 RBAC = "rbac.authorization.k8s.io"
@@ -22,7 +23,14 @@ EXPECTED = {
     "system:image-builder",
     "system:image-pruner",
     "system:registry",
+    "system:discovery",
+    "basic-user",
 }
+
+
+def account_identity(namespace: str, name: str) -> tuple[str, tuple[str, ...]]:
+    account = service_account(namespace, name)
+    return account.name, account.groups
 
 
 def bound_in(role: str, namespace: str = "a", user: str = "alice") -> list[dict]:
@@ -178,9 +186,9 @@ def test_project_service_accounts_can_pull_when_their_group_is_granted_the_pulle
         "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "system:image-puller"},
         "subjects": [{"kind": "Group", "apiGroup": RBAC, "name": "system:serviceaccounts:a"}],
     }
-    user, groups = service_account("a", "default")
+    user, groups = account_identity("a", "default")
     attributes = Attributes(user, groups, "get", IMAGE, "imagestreams", "layers", "a")
     assert authorize(attributes, cluster_roles(), [], [], [binding]).allowed
-    other_user, other_groups = service_account("b", "default")
+    other_user, other_groups = account_identity("b", "default")
     other = Attributes(other_user, other_groups, "get", IMAGE, "imagestreams", "layers", "a")
     assert not authorize(other, cluster_roles(), [], [], [binding]).allowed

@@ -5,19 +5,18 @@ from typing import Any
 
 import pytest
 
-from moorage.auth.rbac import (
-    ANONYMOUS,
-    AUTHENTICATED,
-    UNAUTHENTICATED,
-    Attributes,
-    Decision,
-    authorize,
-    service_account,
-)
+from moorage.auth.principal import ANONYMOUS_USER as ANONYMOUS
+from moorage.auth.principal import AUTHENTICATED, UNAUTHENTICATED, service_account
+from moorage.auth.rbac import Attributes, Decision, authorize
 
 Object = dict[str, Any]
 RBAC = "rbac.authorization.k8s.io"
 IMAGE = "image.openshift.io"
+
+
+def account_identity(namespace: str, name: str) -> tuple[str, tuple[str, ...]]:
+    account = service_account(namespace, name)
+    return account.name, account.groups
 
 
 def rule(verbs: list[str], groups: list[str], resources: list[str], **extra: list[str]) -> Object:
@@ -245,33 +244,33 @@ def test_granting_system_unauthenticated_reaches_anonymous_callers() -> None:
 
 
 def test_a_service_account_subject_matches_its_token_identity() -> None:
-    name, groups = service_account("a", "builder")
+    name, groups = account_identity("a", "builder")
     assert name == "system:serviceaccount:a:builder"
     assert set(groups) == {"system:serviceaccounts", "system:serviceaccounts:a", AUTHENTICATED}
     assert allowed_in_a(sa("builder", "a"), name, groups)
     assert not allowed_in_a(sa("deployer", "a"), name, groups)
-    assert not allowed_in_a(sa("builder", "b"), *service_account("a", "deployer"))
+    assert not allowed_in_a(sa("builder", "b"), *account_identity("a", "deployer"))
     assert not allowed_in_a(user("builder"), name, groups)
 
 
 def test_a_service_account_subject_without_namespace_is_of_the_bindings_namespace() -> None:
-    assert allowed_in_a(sa("builder"), *service_account("a", "builder"))
-    assert not allowed_in_a(sa("builder"), *service_account("b", "builder"))
+    assert allowed_in_a(sa("builder"), *account_identity("a", "builder"))
+    assert not allowed_in_a(sa("builder"), *account_identity("b", "builder"))
 
 
 def test_a_service_account_of_another_project_can_be_granted() -> None:
-    assert allowed_in_a(sa("builder", "b"), *service_account("b", "builder"))
+    assert allowed_in_a(sa("builder", "b"), *account_identity("b", "builder"))
 
 
 def test_service_account_groups_grant_to_all_of_a_projects_accounts() -> None:
     every_in_a = group("system:serviceaccounts:a")
-    assert allowed_in_a(every_in_a, *service_account("a", "default"))
-    assert not allowed_in_a(every_in_a, *service_account("b", "default"))
-    assert allowed_in_a(group("system:serviceaccounts"), *service_account("b", "default"))
+    assert allowed_in_a(every_in_a, *account_identity("a", "default"))
+    assert not allowed_in_a(every_in_a, *account_identity("b", "default"))
+    assert allowed_in_a(group("system:serviceaccounts"), *account_identity("b", "default"))
 
 
 def test_a_cluster_role_binding_to_a_service_account_grants_everywhere() -> None:
-    name, groups = service_account("a", "robot")
+    name, groups = account_identity("a", "robot")
     bindings = [binding("b", "ClusterRole", "reader", [sa("robot", "a")])]
     attributes = Attributes(name, groups, "get", resource="configmaps", namespace="z")
     assert decide(attributes, READER, [], bindings).allowed

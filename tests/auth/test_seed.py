@@ -7,21 +7,13 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from moorage.auth.bootstrap import RBAC_GROUP, cluster_roles, seed
+from moorage.auth.bootstrap import RBAC_GROUP, cluster_role_bindings, cluster_roles, seed
 from moorage.resources.catalogue import catalogue
-from moorage.resources.kinds import Kind
 from moorage.store.database import migrate, open_engine
 from moorage.store.resources import Ref, ResourceStore
 from tests.support.server import RunningServer
 
 CLUSTER_ROLES = f"/apis/{RBAC_GROUP}/v1/clusterroles"
-
-
-@pytest.fixture
-def kind() -> Kind:
-    found = catalogue().find(RBAC_GROUP, "v1", "clusterroles")
-    assert found is not None
-    return found
 
 
 @pytest.fixture
@@ -32,21 +24,21 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     opened.dispose()
 
 
-def test_seeding_creates_every_role_once(engine: Engine, kind: Kind) -> None:
+def test_seeding_creates_every_role_once(engine: Engine) -> None:
     store = ResourceStore(engine)
-    assert seed(store, kind) == len(cluster_roles())
-    assert seed(store, kind) == 0
+    assert seed(store, catalogue()) == len(cluster_roles()) + len(cluster_role_bindings())
+    assert seed(store, catalogue()) == 0
 
 
-def test_a_role_an_administrator_changed_is_kept(engine: Engine, kind: Kind) -> None:
+def test_a_role_an_administrator_changed_is_kept(engine: Engine) -> None:
     store = ResourceStore(engine)
-    seed(store, kind)
+    seed(store, catalogue())
     with store.transaction() as tx:
         ref = Ref(RBAC_GROUP, "clusterroles", "", "view")
         role = tx.require(ref)
         role["metadata"].setdefault("labels", {})["changed"] = "yes"
         tx.update(ref, role)
-    seed(store, kind)
+    seed(store, catalogue())
     with store.reading() as tx:
         assert tx.require(ref)["metadata"]["labels"]["changed"] == "yes"
 

@@ -9,7 +9,13 @@ Registry actions are verbs on `imagestreams/layers`: pull is get, push is update
 
 from typing import Any
 
-from moorage.resources.kinds import Kind
+from moorage.auth.principal import (
+    AUTHENTICATED,
+    AUTHENTICATED_OAUTH,
+    CLUSTER_ADMINS,
+    UNAUTHENTICATED,
+)
+from moorage.resources.kinds import Catalogue
 from moorage.store.resources import Ref, ResourceStore
 
 Object = dict[str, Any]
@@ -19,6 +25,7 @@ IMAGE = "image.openshift.io"
 PROJECT = "project.openshift.io"
 BUILD = "build.openshift.io"
 AUTHORIZATION = "authorization.openshift.io"
+USER = "user.openshift.io"
 
 READ = ["get", "list", "watch"]
 WRITE = ["create", "delete", "deletecollection", "patch", "update"]
@@ -216,22 +223,88 @@ def cluster_roles() -> list[Object]:
         ),
         cluster_role("system:image-pruner", _image_pruner()),
         cluster_role("system:registry", _registry()),
+        cluster_role("system:discovery", [{"nonResourceURLs": DISCOVERY, "verbs": ["get"]}]),
+        cluster_role("basic-user", _basic_user()),
+    ]
+
+
+DISCOVERY = [
+    "/api",
+    "/api/*",
+    "/apis",
+    "/apis/*",
+    "/openapi",
+    "/openapi/*",
+    "/version",
+    "/version/",
+    "/healthz",
+    "/readyz",
+    "/livez",
+    "/.well-known/oauth-authorization-server",
+]
+
+
+def _basic_user() -> list[Object]:
+    """What anyone logged in may do: see who they are, list their projects, ask what they may do."""
+    return [
+        {"apiGroups": [USER], "resources": ["users"], "resourceNames": ["~"], "verbs": ["get"]},
+        rule(["list", "watch"], [PROJECT], ["projects"]),
+        rule(
+            ["create"],
+            ["authorization.k8s.io"],
+            ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        ),
+        rule(["create"], [AUTHORIZATION], ["selfsubjectrulesreviews"]),
+        rule(["list", "watch"], [RBAC_GROUP], ["clusterroles"]),
+        rule(["get"], [RBAC_GROUP], ["clusterroles"]),
+    ]
+
+
+def group(name: str) -> Object:
+    return {"kind": "Group", "apiGroup": RBAC_GROUP, "name": name}
+
+
+def cluster_role_binding(name: str, role: str, subjects: list[Object]) -> Object:
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {
+            "name": name,
+            "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+            "annotations": {"rbac.authorization.kubernetes.io/autoupdate": "true"},
+        },
+        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role},
+        "subjects": subjects,
+    }
+
+
+def cluster_role_bindings() -> list[Object]:
+    """Who holds the bootstrap roles cluster-wide, as in a new OpenShift cluster."""
+    return [
+        cluster_role_binding("cluster-admins", "cluster-admin", [group(CLUSTER_ADMINS)]),
+        cluster_role_binding(
+            "system:discovery", "system:discovery", [group(AUTHENTICATED), group(UNAUTHENTICATED)]
+        ),
+        cluster_role_binding("basic-users", "basic-user", [group(AUTHENTICATED)]),
+        cluster_role_binding("self-provisioners", "self-provisioner", [group(AUTHENTICATED_OAUTH)]),
     ]
 
 
 NAMES = tuple(role["metadata"]["name"] for role in cluster_roles())
 
 
-def seed(store: ResourceStore, kind: Kind) -> int:
-    """Create the bootstrap cluster roles the store lacks; returns how many were created.
+def seed(store: ResourceStore, catalogue: Catalogue) -> int:
+    """Create the bootstrap cluster roles and bindings the store lacks; returns how many.
 
-    Roles that exist are left as they are: an administrator may have changed them.
+    Those that exist are left as they are: an administrator may have changed them.
     """
     created = 0
     with store.transaction() as tx:
-        for role in cluster_roles():
-            ref = Ref(kind.group, kind.plural, "", role["metadata"]["name"])
+        for obj in [*cluster_roles(), *cluster_role_bindings()]:
+            kind = catalogue.find(RBAC_GROUP, "v1", obj["kind"].lower() + "s")
+            assert kind is not None
+            ref = Ref(kind.group, kind.plural, "", obj["metadata"]["name"])
             if tx.get(ref) is None:
-                tx.create(ref, kind.validate(role))
+                tx.create(ref, kind.validate(obj))
                 created += 1
     return created

@@ -10,13 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-Object = Mapping[str, Any]
+from moorage.auth.principal import (
+    SERVICE_ACCOUNT_PREFIX,
+)
 
-AUTHENTICATED = "system:authenticated"
-UNAUTHENTICATED = "system:unauthenticated"
-ANONYMOUS = "system:anonymous"
-SERVICE_ACCOUNTS = "system:serviceaccounts"
-SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
+Object = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -45,12 +43,6 @@ class Decision:
     reason: str
 
 
-def service_account(namespace: str, name: str) -> tuple[str, tuple[str, ...]]:
-    """The user name and groups a service account's token authenticates as."""
-    user = f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}"
-    return user, (SERVICE_ACCOUNTS, f"{SERVICE_ACCOUNTS}:{namespace}", AUTHENTICATED)
-
-
 def authorize(
     attributes: Attributes,
     cluster_roles: Iterable[Object],
@@ -58,31 +50,73 @@ def authorize(
     cluster_role_bindings: Iterable[Object],
     role_bindings: Iterable[Object],
 ) -> Decision:
-    cluster_role_rules = {r["metadata"]["name"]: r.get("rules") or [] for r in cluster_roles}
-    role_rules = {
-        (r["metadata"].get("namespace", ""), r["metadata"]["name"]): r.get("rules") or []
-        for r in roles
-    }
-    for binding in cluster_role_bindings:
-        ref = binding["roleRef"]
-        if ref["kind"] != "ClusterRole" or not _binds(binding, attributes, ""):
-            continue
-        if any(_allows(rule, attributes) for rule in cluster_role_rules.get(ref["name"], [])):
-            return _allowed(binding, attributes)
-    if not attributes.namespace:
-        return Decision(False, "no ClusterRoleBinding grants this")
-    for binding in role_bindings:
-        namespace = binding["metadata"].get("namespace", "")
-        if namespace != attributes.namespace or not _binds(binding, attributes, namespace):
-            continue
+    return Policy(cluster_roles, roles, cluster_role_bindings, role_bindings).authorize(attributes)
+
+
+class Policy:
+    """Roles and bindings indexed once, for many decisions."""
+
+    def __init__(
+        self,
+        cluster_roles: Iterable[Object],
+        roles: Iterable[Object],
+        cluster_role_bindings: Iterable[Object],
+        role_bindings: Iterable[Object],
+    ) -> None:
+        self._cluster_rules = {r["metadata"]["name"]: r.get("rules") or [] for r in cluster_roles}
+        self._role_rules = {
+            (r["metadata"].get("namespace", ""), r["metadata"]["name"]): r.get("rules") or []
+            for r in roles
+        }
+        self._cluster_bindings = [
+            b for b in cluster_role_bindings if b["roleRef"]["kind"] == "ClusterRole"
+        ]
+        self._bindings: dict[str, list[Object]] = {}
+        for binding in role_bindings:
+            namespace = binding["metadata"].get("namespace", "")
+            self._bindings.setdefault(namespace, []).append(binding)
+
+    def authorize(self, attributes: Attributes) -> Decision:
+        for binding in self._cluster_bindings:
+            if _binds(binding, attributes, "") and self._grants(binding, "", attributes):
+                return _allowed(binding, attributes)
+        if not attributes.namespace:
+            return Decision(False, "no ClusterRoleBinding grants this")
+        for binding in self._bindings.get(attributes.namespace, ()):
+            if _binds(binding, attributes, attributes.namespace) and self._grants(
+                binding, attributes.namespace, attributes
+            ):
+                return _allowed(binding, attributes)
+        return Decision(False, f'no binding grants this in namespace "{attributes.namespace}"')
+
+    def subjects_allowed(self, attributes: Attributes) -> tuple[list[str], list[str]]:
+        """Users and groups that `attributes` (its user and groups ignored) is allowed to."""
+        users: set[str] = set()
+        groups: set[str] = set()
+        candidates = [(b, "") for b in self._cluster_bindings]
+        if attributes.namespace:
+            namespace = attributes.namespace
+            candidates += [(b, namespace) for b in self._bindings.get(namespace, ())]
+        for binding, namespace in candidates:
+            if not self._grants(binding, namespace, attributes):
+                continue
+            for subject in binding.get("subjects") or ():
+                if subject["kind"] == "Group":
+                    groups.add(subject["name"])
+                elif subject["kind"] == "User":
+                    users.add(subject["name"])
+                else:
+                    sa_namespace = subject.get("namespace") or namespace
+                    users.add(f"{SERVICE_ACCOUNT_PREFIX}{sa_namespace}:{subject['name']}")
+        return sorted(users), sorted(groups)
+
+    def _grants(self, binding: Object, namespace: str, attributes: Attributes) -> bool:
         ref = binding["roleRef"]
         if ref["kind"] == "ClusterRole":
-            rules = cluster_role_rules.get(ref["name"], [])
+            rules = self._cluster_rules.get(ref["name"], ())
         else:
-            rules = role_rules.get((namespace, ref["name"]), [])
-        if any(_allows(rule, attributes) for rule in rules):
-            return _allowed(binding, attributes)
-    return Decision(False, f'no binding grants this in namespace "{attributes.namespace}"')
+            rules = self._role_rules.get((namespace, ref["name"]), ())
+        return any(_allows(rule, attributes) for rule in rules)
 
 
 def _allowed(binding: Object, attributes: Attributes) -> Decision:

@@ -41,6 +41,14 @@ def add_serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPars
         "(default: $MOORAGE_DATABASE_URL, else SQLite in the data directory)",
     )
     serve.add_argument(
+        "--htpasswd-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="htpasswd identity provider: user:bcrypt-hash lines (htpasswd -B), "
+        "read again when it changes; users are made on first login",
+    )
+    serve.add_argument(
         "--storage",
         choices=["filesystem", "memory"],
         default=defaults.storage,
@@ -83,5 +91,6 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         shutdown_timeout=args.shutdown_timeout,
         database_url=args.database_url,
+        htpasswd_file=args.htpasswd_file,
     )
     return serve(config)

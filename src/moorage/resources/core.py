@@ -1,4 +1,4 @@
-"""core/v1: Namespace, Secret, ConfigMap, Event."""
+"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount."""
 
 import base64
 import binascii
@@ -43,6 +43,20 @@ class Secret(TopLevel):
     data: dict[str, str] | None = None
     string_data: dict[str, str] | None = None
     immutable: bool | None = None
+
+
+class ObjectReference(Strict):
+    name: str
+    namespace: str | None = None
+    kind: str | None = None
+    api_version: str | None = None
+    uid: str | None = None
+
+
+class ServiceAccount(TopLevel):
+    secrets: list[ObjectReference] | None = None
+    image_pull_secrets: list[ObjectReference] | None = None
+    automount_service_account_token: bool | None = None
 
 
 class ConfigMap(TopLevel):
@@ -128,6 +142,17 @@ KINDS = [
         normalize=_normalize_namespace,
     ),
     Kind("", "v1", "Secret", "secrets", "secret", True, Secret, normalize=_normalize_secret),
+    Kind(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        "serviceaccount",
+        True,
+        ServiceAccount,
+        ("sa",),
+        subresources=("token",),
+    ),
     Kind("", "v1", "ConfigMap", "configmaps", "configmap", True, ConfigMap, ("cm",)),
     Kind("", "v1", "Event", "events", "event", True, Event, ("ev",)),
 ]

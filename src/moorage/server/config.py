@@ -26,6 +26,7 @@ class ServerConfig:
     shutdown_timeout: float = 30.0
     # None: SQLite in <data_dir>/metadata.db; else a sqlite:// or postgresql:// URL.
     database_url: str | None = None
+    htpasswd_file: Path | None = None
 
     @property
     def registry_host(self) -> str:
@@ -44,6 +45,8 @@ class ServerConfig:
         for port in (self.port, self.api_port):
             if not 0 < port < 65536:
                 raise ConfigError("listen ports must be between 1 and 65535")
+        if self.htpasswd_file is not None and not self.htpasswd_file.is_file():
+            raise ConfigError(f"--htpasswd-file {self.htpasswd_file}: no such file")
         if (self.host, self.port) == (self.api_host, self.api_port):
             raise ConfigError("--listen and --api-listen must differ")
 

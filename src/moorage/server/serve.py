@@ -6,6 +6,7 @@ import multiprocessing
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -17,8 +18,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from moorage import __version__
-from moorage.auth import bootstrap
-from moorage.auth.bootstrap import RBAC_GROUP
+from moorage.auth import bootstrap, kubeadmin
 from moorage.observability import logs
 from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
@@ -73,7 +73,7 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
     url = _metadata_url(config, root)
-    _prepare_database(url)
+    _prepare_database(url, root, config)
     return WorkerPlan(config, url, root / "storage", load_or_create_secret(root / "http-secret"))
 
 
@@ -83,22 +83,35 @@ def _metadata_url(config: ServerConfig, root: Path) -> str:
     return database_url(config.database_url).render_as_string(hide_password=False)
 
 
-def _prepare_database(url: str) -> None:
-    """Bring the schema up to date and make sure the bootstrap cluster roles exist."""
+def _prepare_database(url: str, root: Path, config: ServerConfig) -> None:
+    """Bring the schema up to date; make sure the bootstrap roles and administrator exist."""
     engine = open_engine(url)
     try:
         migrate(engine)
         logs.event(log, "metadata schema is up to date", database=masked(url))
-        kind = catalogue().find(RBAC_GROUP, "v1", "clusterroles")
-        assert kind is not None
-        created = bootstrap.seed(ResourceStore(engine), kind)
+        store = ResourceStore(engine)
+        created = bootstrap.seed(store, catalogue())
         if created:
-            logs.event(log, f"created {created} bootstrap cluster roles")
+            logs.event(log, f"created {created} bootstrap cluster roles and bindings")
+        password = kubeadmin.bootstrap(store, root)
+        if password is not None:
+            _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
     finally:
         engine.dispose()
+
+
+def _announce_kubeadmin(password: str, path: Path, config: ServerConfig) -> None:
+    """Say once how to log in; the password itself only to a terminal, never to a log."""
+    server = f"http://{config.api_host}:{config.api_port}"
+    shown = password if sys.stdout.isatty() else f'"$(cat {path})"'
+    print(
+        f"Created the administrator kubeadmin; its password is in {path} (mode 0600).\n"
+        f"Log in with: moorage login {server} -u kubeadmin -p {shown}",
+        flush=True,
+    )
 
 
 def _check_port_free(host: str, port: int) -> None:
