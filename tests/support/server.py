@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -33,6 +34,8 @@ class RunningServer:
     # Pushes go only to projects that exist: the suites' repositories live in these.
     projects: tuple[str, ...] = TEST_PROJECTS
     process: subprocess.Popen[bytes] | None = None
+    # A kubeadmin (cluster-admin) API access token, obtained at start.
+    admin_token: str = ""
 
     @property
     def address(self) -> str:
@@ -69,6 +72,7 @@ class RunningServer:
                 registry = httpx.get(f"{self.url}/v2/", timeout=1)
                 api = httpx.get(f"{self.api_url}/version", timeout=1)
                 if registry.status_code < 500 and api.status_code == 200:
+                    self.admin_token = self.login("kubeadmin", self.kubeadmin_password)
                     self.create_projects(*self.projects)
                     return self
             except httpx.TransportError:
@@ -76,11 +80,39 @@ class RunningServer:
             time.sleep(0.05)
         raise RuntimeError(f"moorage serve did not answer in {timeout}s:\n{self.log()}")
 
+    @property
+    def kubeadmin_password(self) -> str:
+        return (self.data_dir / "kubeadmin-password").read_text()
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def login(self, username: str, password: str) -> str:
+        """An API access token for these credentials, by OpenShift's challenging OAuth flow."""
+        answer = httpx.get(
+            f"{self.api_url}/oauth/authorize",
+            params={"client_id": "openshift-challenging-client", "response_type": "token"},
+            headers={"X-CSRF-Token": "1"},
+            auth=(username, password),
+            timeout=10,
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"login as {username} failed: {answer.status_code} {answer.text}")
+        fragment = parse_qs(urlsplit(answer.headers["Location"]).fragment)
+        return fragment["access_token"][0]
+
+    def api_client(self, token: str | None = None) -> httpx.Client:
+        """An HTTP client of the API, as kubeadmin unless given another token."""
+        headers = {"Authorization": f"Bearer {token or self.admin_token}"}
+        return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
+
     def create_projects(self, *names: str) -> None:
         """Create projects through the API (those that exist already are left as they are)."""
         for name in names:
             created = httpx.post(
                 f"{self.api_url}/apis/project.openshift.io/v1/projectrequests",
+                headers=self.admin_headers,
                 json={
                     "apiVersion": "project.openshift.io/v1",
                     "kind": "ProjectRequest",

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from moorage.api import discovery, handlers, openapi
+from moorage.api import access, discovery, handlers, oauth, openapi, principals
+from moorage.api.auth_backends import AccessReviewBackend, ServiceAccountBackend, UserBackend
 from moorage.api.backends import (
     Backend,
     ProjectBackend,
@@ -14,7 +15,7 @@ from moorage.api.backends import (
     StoredBackend,
     delete_contents,
 )
-from moorage.api.context import BACKENDS, CATALOGUE, STOPPING
+from moorage.api.context import BACKENDS, CATALOGUE, IDENTITIES, LOGIN_LIMITER, POLICY, STOPPING
 from moorage.api.image_backends import (
     ImageStreamBackend,
     ImageStreamImageBackend,
@@ -22,11 +23,16 @@ from moorage.api.image_backends import (
     ImageStreamTagBackend,
 )
 from moorage.api.status import ApiError, status_response
+from moorage.auth.identities import Identities
+from moorage.auth.policy import StoredPolicy
+from moorage.auth.project_defaults import project_defaults
+from moorage.auth.ratelimit import FailureLimiter
 from moorage.imagestreams.streams import ImageStreams
-from moorage.resources.kinds import Catalogue, Kind
+from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
+from moorage.resources.user import USERS
 from moorage.store.errors import StoreError
-from moorage.store.resources import ResourceStore
+from moorage.store.resources import ResourceStore, Transaction
 
 log = logging.getLogger("moorage.api")
 PROJECTS = "project.openshift.io"
@@ -57,7 +63,11 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 def backends(
-    catalogue: Catalogue, store: ResourceStore, streams: ImageStreams
+    catalogue: Catalogue,
+    store: ResourceStore,
+    streams: ImageStreams,
+    identities: Identities,
+    policy: StoredPolicy,
 ) -> dict[str, Backend]:
     def kind(group: str, plural: str) -> Kind:
         found = catalogue.find(group, "v1", plural)
@@ -67,14 +77,26 @@ def backends(
     out: dict[str, Backend] = {k.qualified: StoredBackend(k, store) for k in catalogue.kinds}
     # Streams first: their tags leave the registry before the namespace's objects go.
     namespaces = StoredBackend(
-        kind("", "namespaces"), store, [streams.remove_namespace_tags, delete_contents]
+        kind("", "namespaces"),
+        store,
+        on_delete=[streams.remove_namespace_tags, delete_contents],
+        on_create=[create_project_defaults],
     )
     out["namespaces"] = namespaces
-    projects = ProjectBackend(kind(PROJECTS, "projects"), namespaces)
+
+    def visible(name: str) -> bool:
+        return policy.allows(principals.current(), "get", PROJECTS, "projects", namespace=name)
+
+    projects = ProjectBackend(kind(PROJECTS, "projects"), namespaces, visible)
     out[f"projects.{PROJECTS}"] = projects
     out[f"projectrequests.{PROJECTS}"] = ProjectRequestBackend(
-        kind(PROJECTS, "projectrequests"), projects
+        kind(PROJECTS, "projectrequests"), projects, lambda: principals.current().name
     )
+    out[f"users.{USERS}"] = UserBackend(kind(USERS, "users"), store)
+    out["serviceaccounts"] = ServiceAccountBackend(kind("", "serviceaccounts"), store, identities)
+    for review in catalogue.kinds:
+        if not review.named:
+            out[review.qualified] = AccessReviewBackend(review, policy)
     out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(kind(IMAGES, "imagestreams"), store, streams)
     out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
         kind(IMAGES, "imagestreamtags"), store, streams
@@ -92,16 +114,32 @@ async def _end_watches(app: web.Application) -> None:
     app[STOPPING].set()
 
 
+def create_project_defaults(tx: Transaction, namespace: Object) -> None:
+    for ref, obj in project_defaults(namespace):
+        if tx.get(ref) is None:
+            tx.create(ref, obj)
+
+
 def build_api_app(
-    catalogue: Catalogue, store: ResourceStore, streams: ImageStreams
+    catalogue: Catalogue,
+    store: ResourceStore,
+    streams: ImageStreams,
+    identities: Identities,
+    policy: StoredPolicy,
 ) -> web.Application:
-    app = web.Application(middlewares=[statuses])
+    app = web.Application(middlewares=[statuses, access.authenticate])
     app[CATALOGUE] = catalogue
-    app[BACKENDS] = backends(catalogue, store, streams)
+    app[BACKENDS] = backends(catalogue, store, streams, identities, policy)
+    app[IDENTITIES] = identities
+    app[POLICY] = policy
+    app[LOGIN_LIMITER] = FailureLimiter()
     app[STOPPING] = asyncio.Event()
     app.on_shutdown.append(_end_watches)
     route = app.router
     route.add_get("/version", discovery.version)
+    route.add_get("/.well-known/oauth-authorization-server", oauth.metadata)
+    route.add_get("/oauth/authorize", oauth.authorize)
+    route.add_get("/oauth/token/implicit", oauth.implicit)
     route.add_get("/openapi/v3", openapi.index)
     route.add_get("/openapi/v3/{path:.+}", openapi.group_version)
     route.add_get("/api", discovery.core_versions)

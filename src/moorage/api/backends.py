@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from moorage.api.status import ApiError
 from moorage.resources.kinds import Kind, Object
-from moorage.resources.project import DESCRIPTION, DISPLAY_NAME
+from moorage.resources.project import DESCRIPTION, DISPLAY_NAME, REQUESTER
 from moorage.store.errors import NotFound
 from moorage.store.resources import Event, Page, Ref, ResourceStore, Transaction
 
@@ -53,9 +53,11 @@ class StoredBackend:
         kind: Kind,
         store: ResourceStore,
         on_delete: list[Callable[[Transaction, str], None]] | None = None,
+        on_create: list[Callable[[Transaction, Object], None]] | None = None,
     ) -> None:
         self.kind, self._store = kind, store
         self._on_delete = on_delete or []
+        self._on_create = on_create or []
 
     def _ref(self, namespace: str, name: str) -> Ref:
         return Ref(
@@ -77,7 +79,10 @@ class StoredBackend:
         with self._store.transaction() as tx:
             if self.kind.namespaced:
                 require_namespace(tx, namespace)
-            return tx.create(self._ref(namespace, obj["metadata"]["name"]), obj)
+            created = tx.create(self._ref(namespace, obj["metadata"]["name"]), obj)
+            for follow_up in self._on_create:
+                follow_up(tx, created)
+            return created
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
         place_in(self.kind, namespace, obj)
@@ -141,10 +146,15 @@ def delete_contents(tx: Transaction, namespace: str) -> None:
 
 
 class ProjectBackend:
-    """Projects are namespaces seen through project.openshift.io: one object, two names."""
+    """Projects are namespaces seen through project.openshift.io: one object, two names.
 
-    def __init__(self, kind: Kind, namespaces: StoredBackend) -> None:
-        self.kind, self._namespaces = kind, namespaces
+    Listing and watching show each caller only the projects it may get.
+    """
+
+    def __init__(
+        self, kind: Kind, namespaces: StoredBackend, visible: Callable[[str], bool]
+    ) -> None:
+        self.kind, self._namespaces, self._visible = kind, namespaces, visible
 
     def as_project(self, namespace: Object) -> Object:
         return {**namespace, "apiVersion": self.kind.api_version, "kind": self.kind.kind}
@@ -160,9 +170,8 @@ class ProjectBackend:
 
     def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
         page = self._namespaces.list(None, limit, after)
-        return Page(
-            [self.as_project(o) for o in page.items], page.resource_version, page.continue_after
-        )
+        shown = [self.as_project(o) for o in page.items if self._visible(o["metadata"]["name"])]
+        return Page(shown, page.resource_version, page.continue_after)
 
     def create(self, namespace: str, obj: Object) -> Object:
         self.kind.validate(obj)
@@ -180,18 +189,20 @@ class ProjectBackend:
         return [
             Event(e.resource_version, e.type, e.namespace, self.as_project(e.object))
             for e in self._namespaces.events_after(version)
+            if self._visible(e.object["metadata"]["name"])
         ]
 
 
 class ProjectRequestBackend:
     """Creating a ProjectRequest creates the project; the answer is the Project."""
 
-    def __init__(self, kind: Kind, projects: ProjectBackend) -> None:
-        self.kind, self._projects = kind, projects
+    def __init__(self, kind: Kind, projects: ProjectBackend, requester: Callable[[], str]) -> None:
+        self.kind, self._projects, self._requester = kind, projects, requester
 
     def create(self, namespace: str, obj: Object) -> Object:
         request = self.kind.validate(obj)
         annotations: dict[str, Any] = dict(request["metadata"].get("annotations") or {})
+        annotations[REQUESTER] = self._requester()
         if request.get("displayName"):
             annotations[DISPLAY_NAME] = request["displayName"]
         if request.get("description"):

@@ -17,6 +17,8 @@ from moorage.api.requests import (
     parse_target,
     read_object,
     read_raw,
+    verb_of,
+    watching,
 )
 from moorage.api.selectors import matcher
 from moorage.api.status import ApiError
@@ -24,7 +26,6 @@ from moorage.resources.kinds import Kind
 from moorage.store.errors import Conflict
 
 PATCH_ATTEMPTS = 5
-WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
 def _resolve(request: web.Request) -> tuple[Target, Kind, Backend]:
@@ -37,20 +38,10 @@ def _resolve(request: web.Request) -> tuple[Target, Kind, Backend]:
         raise ApiError("NotFound", f"{kind.plural} is not a namespaced resource")
     if target.subresource is not None and target.subresource not in kind.subresources:
         raise ApiError("NotFound", f"{kind.plural} has no subresource {target.subresource!r}")
-    verb = _verb(request, target)
+    verb = verb_of(request.method, target, watching(request))
     if verb not in kind.verbs:
         raise ApiError("MethodNotAllowed", f"{verb} is not supported on {kind.qualified}")
     return target, kind, request.app[BACKENDS][kind.qualified]
-
-
-def _verb(request: web.Request, target: Target) -> str:
-    if request.method == "GET":
-        if target.name is not None:
-            return "get"
-        return "watch" if request.query.get("watch") in ("1", "true") else "list"
-    if request.method == "DELETE" and target.name is None:
-        return "deletecollection"
-    return WRITE_VERBS.get(request.method, "unknown")
 
 
 async def resource(request: web.Request) -> web.StreamResponse:
@@ -60,6 +51,12 @@ async def resource(request: web.Request) -> web.StreamResponse:
         return await _collection(request, target, kind, backend)
     if request.method == "GET":
         return _json(await asyncio.to_thread(backend.get, namespace, target.name))
+    if request.method == "POST" and target.subresource and hasattr(backend, "create_subresource"):
+        obj = await read_object(request)
+        made = await asyncio.to_thread(
+            backend.create_subresource, namespace, target.name, target.subresource, obj
+        )
+        return _json(made, status=201)
     if request.method == "PUT":
         obj = await read_object(request)
         updated = await asyncio.to_thread(
@@ -83,7 +80,7 @@ async def _collection(
         created = await asyncio.to_thread(backend.create, target.namespace or "", obj)
         return _json(created, status=201)
     matches = matcher(request.query.get("labelSelector"), request.query.get("fieldSelector"))
-    if request.method == "GET" and request.query.get("watch") in ("1", "true"):
+    if request.method == "GET" and watching(request):
         return await watch.stream(request, backend, target.namespace, matches)
     if request.method != "GET":
         raise ApiError("MethodNotAllowed", f"{request.method} is not supported on a collection")

@@ -27,6 +27,24 @@ class Target:
     subresource: str | None = None
 
 
+WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def verb_of(method: str, target: Target, watching: bool) -> str:
+    """The Kubernetes verb of a request on a resource path."""
+    if method == "GET":
+        if target.name is not None:
+            return "get"
+        return "watch" if watching else "list"
+    if method == "DELETE" and target.name is None:
+        return "deletecollection"
+    return WRITE_VERBS.get(method, method.lower())
+
+
+def watching(request: web.Request) -> bool:
+    return request.query.get("watch") in ("1", "true")
+
+
 def parse_target(group: str, version: str, tail: str) -> Target:
     parts = [p for p in tail.split("/") if p]
     namespace = None

@@ -19,6 +19,7 @@ CODES = {
     "RequestEntityTooLarge": 413,
     "UnsupportedMediaType": 415,
     "Invalid": 422,
+    "TooManyRequests": 429,
     "InternalError": 500,
 }
 

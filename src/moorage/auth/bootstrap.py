@@ -112,6 +112,7 @@ def _edit() -> list[Object]:
                 "services",
             ],
         ),
+        rule(["create"], [""], ["serviceaccounts/token"]),
         rule(READ_WRITE, ["apps"], ["daemonsets", "deployments", "replicasets", "statefulsets"]),
         rule(READ_WRITE, ["batch"], ["cronjobs", "jobs"]),
         rule(READ_WRITE, [IMAGE], [*IMAGE_RESOURCES, "imagestreams/secrets"]),
@@ -144,6 +145,7 @@ def _admin() -> list[Object]:
 def _registry_editor() -> list[Object]:
     return [
         rule(READ_WRITE, [""], ["secrets", "serviceaccounts"]),
+        rule(["create"], [""], ["serviceaccounts/token"]),
         rule(READ_WRITE, [IMAGE], [*IMAGE_RESOURCES, "imagestreams/secrets"]),
         rule(["create"], [IMAGE], ["imagestreamimports"]),
         rule([PULL, PUSH], [IMAGE], [LAYERS]),

@@ -94,6 +94,15 @@ class Identities:
             tx.delete(ref)
             return True
 
+    def forget_expired(self) -> int:
+        """Delete expired tokens' objects; returns how many went."""
+        with self._store.transaction() as tx:
+            listed = tx.list(OAUTH, "oauthaccesstokens", None).items
+            expired = [obj for obj in listed if _expired(obj)]
+            for obj in expired:
+                tx.delete(Ref(OAUTH, "oauthaccesstokens", "", obj["metadata"]["name"]))
+        return len(expired)
+
     def principal_named(self, name: str) -> Principal | None:
         """The principal of an existing user name (impersonation, reviews)."""
         with self._store.reading() as tx:

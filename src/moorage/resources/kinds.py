@@ -29,6 +29,7 @@ class Kind:
     name_is_label: bool = False  # DNS-1123 label (namespaces, projects) instead of subdomain
     name_pattern: re.Pattern[str] | None = None  # names of another shape (image digests)
     normalize: Callable[[Object], Object] | None = field(default=None, compare=False)
+    named: bool = True  # False for requests answered at once (access reviews), never stored
 
     @property
     def api_version(self) -> str:
@@ -51,7 +52,7 @@ class Kind:
             raise Invalid(self.kind, name, causes_of(exc)) from None
         checked = model.model_dump(by_alias=True, exclude_none=True)
         checked["apiVersion"], checked["kind"] = self.api_version, self.kind
-        causes = self._check_name(checked["metadata"].get("name"))
+        causes = self._check_name(checked["metadata"].get("name")) if self.named else []
         if causes:
             raise Invalid(self.kind, name, causes)
         return self.normalize(checked) if self.normalize else checked

@@ -4,6 +4,9 @@ import asyncio
 import uuid
 
 from moorage.api.app import build_api_app
+from moorage.auth.identities import Identities
+from moorage.auth.passwords import HtpasswdFile
+from moorage.auth.policy import StoredPolicy
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.resources.catalogue import catalogue
@@ -22,14 +25,20 @@ async def _api(plan: WorkerPlan) -> None:
     config = plan.config
     engine = open_engine(plan.database_url)
     store = ResourceStore(engine)
-    app = build_api_app(catalogue(), store, ImageStreams(config.registry_host))
-    trimming = asyncio.create_task(_trim_events(store))
+    htpasswd = HtpasswdFile(config.htpasswd_file) if config.htpasswd_file else None
+    identities = Identities(store, htpasswd)
+    policy = StoredPolicy(store, engine)
+    streams = ImageStreams(config.registry_host)
+    app = build_api_app(catalogue(), store, streams, identities, policy)
+    trimming = asyncio.create_task(_trim_events(store, identities))
     await serve_until_stopped(app, config.api_host, config.api_port, config.shutdown_timeout, "API")
     trimming.cancel()
     engine.dispose()
 
 
-async def _trim_events(store: ResourceStore, every: float = 60.0) -> None:
+async def _trim_events(store: ResourceStore, identities: Identities, every: float = 60.0) -> None:
+    """Old change-log rows and expired tokens go, once a minute."""
     while True:
         await asyncio.to_thread(store.trim_events)
+        await asyncio.to_thread(identities.forget_expired)
         await asyncio.sleep(every)
