@@ -26,7 +26,7 @@ from moorage.api.status import ApiError, status_response
 from moorage.auth.identities import Identities
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.project_defaults import project_defaults
-from moorage.auth.ratelimit import FailureLimiter
+from moorage.auth.ratelimit import LoginLimits
 from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
@@ -132,7 +132,7 @@ def build_api_app(
     app[BACKENDS] = backends(catalogue, store, streams, identities, policy)
     app[IDENTITIES] = identities
     app[POLICY] = policy
-    app[LOGIN_LIMITER] = FailureLimiter()
+    app[LOGIN_LIMITER] = LoginLimits()
     app[STOPPING] = asyncio.Event()
     app.on_shutdown.append(_end_watches)
     route = app.router

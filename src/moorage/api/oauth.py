@@ -55,7 +55,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         return _unauthorized("a user name and password are required")
     username, password = credentials
     limiter = request.app[LOGIN_LIMITER]
-    keys = (f"user:{username}", f"source:{request.remote}")
+    keys = (username, request.remote or "")
     wait = limiter.retry_after(*keys)
     if wait:
         response = status_response(
