@@ -1,19 +1,27 @@
-"""The real `moorage` command against one API server per test module."""
+"""The real `moorage` command against one API server per test module.
+
+The server has an htpasswd identity provider with the users in USERS (each
+one's password is PASSWORDS[name]); `cli` is logged in as kubeadmin.
+"""
 
 import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
 import httpx
 import pytest
 
 from moorage.cli.contexts import switch_namespace
 from moorage.cli.kubeconfig import KubeConfig
 from tests.support.server import MOORAGE, RunningServer
+
+USERS = ("alice", "bob", "carol", "dave")
+PASSWORDS = {name: f"{name}-secret" for name in USERS}
 
 
 @dataclass
@@ -51,6 +59,18 @@ class Cli:
         )
         return Result(done.returncode, done.stdout, done.stderr)
 
+    @property
+    def token(self) -> str:
+        """The token `moorage login` stored for the current context."""
+        token = KubeConfig.load(str(self.kubeconfig)).token()
+        assert token, "not logged in"
+        return token
+
+    @property
+    def registry_auth(self) -> tuple[str, str]:
+        """Credentials as podman login takes them: any user name, the token as password."""
+        return ("unused", self.token)
+
     def __call__(self, *args: str, **kwargs: object) -> str:
         """Runs and expects success; returns stdout."""
         result = self.run(*args, **kwargs)  # type: ignore[arg-type]
@@ -67,12 +87,21 @@ class Cli:
         return lines[0]
 
 
+def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
+    """bcrypt entries, as `htpasswd -B` writes them (cheap rounds: these are tests)."""
+    lines = [
+        f"{u}:{bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode()}" for u, p in passwords.items()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     base = tmp_path_factory.mktemp("api")
-    running = RunningServer(
-        base / "data", base / "server.log", ["--workers", "1"], projects=()
-    ).start()
+    htpasswd = write_htpasswd(base / "htpasswd", PASSWORDS)
+    args = ["--workers", "1", "--htpasswd-file", str(htpasswd)]
+    running = RunningServer(base / "data", base / "server.log", args, projects=()).start()
     yield running
     if running.process and running.process.poll() is None:
         running.stop()
@@ -86,9 +115,10 @@ def offline(tmp_path: Path) -> Cli:
 
 @pytest.fixture(scope="module")
 def logged_in(api_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A kubeconfig that `moorage login` wrote, once per module; tests get a copy."""
+    """A kubeconfig that `moorage login` wrote for kubeadmin, once per module; tests get a copy."""
     base = tmp_path_factory.mktemp("login")
-    Cli(base / "config", base)("login", api_server.api_url)
+    password = api_server.kubeadmin_password
+    Cli(base / "config", base)("login", api_server.api_url, "-u", "kubeadmin", "-p", password)
     return base / "config"
 
 
@@ -109,9 +139,24 @@ def project(cli: Cli, api_server: RunningServer) -> str:
     response = httpx.post(
         f"{api_server.api_url}/apis/project.openshift.io/v1/projectrequests",
         json={**request, "metadata": {"name": name}},
+        headers=api_server.admin_headers,
     )
     assert response.status_code == 201, response.text
     config = KubeConfig.load(str(cli.kubeconfig))
     switch_namespace(config, api_server.api_url, name)
     config.save()
     return name
+
+
+@pytest.fixture
+def login_as(api_server: RunningServer, tmp_path: Path) -> Callable[[str], Cli]:
+    """A CLI of its own logged in as one of USERS (through `moorage login -u -p`)."""
+
+    def logged_in_as(user: str) -> Cli:
+        home = tmp_path / user
+        home.mkdir()
+        user_cli = Cli(home / "kube" / "config", home, api_server)
+        user_cli("login", api_server.api_url, "-u", user, "-p", PASSWORDS[user])
+        return user_cli
+
+    return logged_in_as

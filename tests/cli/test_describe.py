@@ -26,7 +26,7 @@ def test_describe_configmap_and_project_with_events(cli: Cli, project: str) -> N
         "type": "Normal",
     }
     url = f"{cli.server.api_url}/api/v1/namespaces/{project}/events"
-    assert httpx.post(url, json=event).status_code == 201
+    assert httpx.post(url, json=event, headers=cli.server.admin_headers).status_code == 201
     page = cli("describe", "cm/conf")
     assert "greeting:\n----\nhello" in page
     assert "Tested" in page and "something happened" in page

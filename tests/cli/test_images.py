@@ -8,7 +8,7 @@ from tests.support.images import image, push_image
 
 def test_image_streams_after_a_push(cli: Cli, project: str) -> None:
     assert cli.server is not None
-    with httpx.Client(base_url=cli.server.url, timeout=30) as registry:
+    with httpx.Client(base_url=cli.server.url, timeout=30, auth=cli.registry_auth) as registry:
         for tag in ("v1", "latest"):
             assert push_image(registry, f"{project}/app", image(), tag).status_code == 201
     lines = cli("get", "is").splitlines()

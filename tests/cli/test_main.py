@@ -21,6 +21,21 @@ COMMANDS = [
     ["new-project"],
     ["projects"],
     ["project"],
+    ["logout"],
+    ["whoami"],
+    ["create", "serviceaccount"],
+    ["create", "token"],
+    ["auth"],
+    ["auth", "can-i"],
+    ["policy"],
+    ["policy", "who-can"],
+    ["policy", "add-role-to-user"],
+    ["policy", "remove-role-from-group"],
+    ["adm"],
+    ["adm", "policy"],
+    ["adm", "policy", "add-cluster-role-to-user"],
+    ["adm", "policy", "remove-cluster-role-from-group"],
+    ["adm", "policy", "add-role-to-user"],
 ]
 
 
@@ -39,6 +54,11 @@ def test_top_level_help_lists_the_commands(offline: Cli) -> None:
         "new-project",
         "projects",
         "project",
+        "logout",
+        "whoami",
+        "auth",
+        "policy",
+        "adm",
     ):
         assert f"    {name} " in out
 
@@ -61,3 +81,18 @@ def test_usage_mistakes_are_one_line(offline: Cli) -> None:
     assert offline.fails("nonsense").startswith("error: argument COMMAND: invalid choice")
     assert "(see 'moorage get --help')" in offline.fails("get")
     assert "--type" in offline.fails("patch", "cm/x", "--type", "bogus", "-p", "{}")
+
+
+def test_help_shows_the_specification_s_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    for command, example in [
+        (["policy", "add-role-to-user"], "policy add-role-to-user registry-viewer alice"),
+        (
+            ["adm", "policy", "add-cluster-role-to-user"],
+            "add-cluster-role-to-user prometheus-scraper",
+        ),
+        (["whoami"], "podman login -u kubeadmin -p $(moorage whoami -t)"),
+        (["login"], "-u kubeadmin -p"),
+    ]:
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        assert example in capsys.readouterr().out

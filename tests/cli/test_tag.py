@@ -21,7 +21,7 @@ def served(registry: httpx.Client, repository: str, tag: str) -> str | None:
 @pytest.fixture
 def registry(cli: Cli) -> Iterator[httpx.Client]:
     assert cli.server is not None
-    with httpx.Client(base_url=cli.server.url, timeout=30) as client:
+    with httpx.Client(base_url=cli.server.url, timeout=30, auth=cli.registry_auth) as client:
         yield client
 
 

@@ -1,7 +1,13 @@
-"""An HTTP client of the API: JSON in and out, and every failure as one CliError line."""
+"""An HTTP client of the API: JSON in and out, and every failure as one CliError line.
+
+Every request carries the caller's credentials: `Authorization: Bearer TOKEN`
+and, when impersonating (--as, --as-group), the Impersonate-User and
+Impersonate-Group headers, as kubectl sends them.
+"""
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,13 +21,41 @@ JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 
 
+UNAUTHORIZED = "You must be logged in to the server (Unauthorized)"
+
+
 class ApiError(CliError):
     """The server answered with a Status failure."""
 
     def __init__(self, reason: str, message: str, code: int, details: Object) -> None:
-        super().__init__(f"{message} ({reason})" if reason else message)
+        super().__init__(_display(reason, message, code))
         self.reason, self.status_code, self.details = reason, code, details
         self.message = message
+
+
+def _display(reason: str, message: str, code: int) -> str:
+    """oc's wording: 401 says to log in; 403 is the server's message as it stands."""
+    if code == 401:
+        return UNAUTHORIZED
+    return f"{message} ({reason})" if reason and code != 403 else message
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who the requests are from: a bearer token, and whom they impersonate."""
+
+    token: str | None = None
+    impersonate_user: str | None = None
+    impersonate_groups: tuple[str, ...] = ()
+
+    def headers(self) -> list[tuple[str, str]]:
+        if self.impersonate_groups and not self.impersonate_user:
+            raise CliError("--as-group needs --as USER: groups are impersonated with a user")
+        headers = [("Authorization", f"Bearer {self.token}")] if self.token else []
+        if self.impersonate_user:
+            headers.append(("Impersonate-User", self.impersonate_user))
+        headers += [("Impersonate-Group", group) for group in self.impersonate_groups]
+        return headers
 
 
 def _status_error(response: httpx.Response) -> ApiError:
@@ -46,16 +80,29 @@ def _status_error(response: httpx.Response) -> ApiError:
 
 
 class ApiClient:
-    def __init__(self, server: str, timeout: float | None = None) -> None:
+    def __init__(
+        self, server: str, timeout: float | None = None, credentials: Credentials | None = None
+    ) -> None:
         self.server = server.rstrip("/")
+        headers = httpx.Headers(
+            [
+                ("Accept", "application/json"),
+                ("User-Agent", "moorage-cli"),
+                *(credentials or Credentials()).headers(),
+            ]
+        )
         self._http = httpx.Client(
-            base_url=self.server,
-            timeout=timeout or DEFAULT_TIMEOUT,
-            headers={"Accept": "application/json", "User-Agent": "moorage-cli"},
+            base_url=self.server, timeout=timeout or DEFAULT_TIMEOUT, headers=headers
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def request(
         self,
@@ -67,18 +114,27 @@ class ApiClient:
     ) -> Object:
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": content_type} if content is not None else {}
-        try:
-            response = self._http.request(
-                method, path, content=content, headers=headers, params=params
-            )
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from None
+        response = self.send(method, path, content, headers, params)
         if response.status_code >= 400:
             raise _status_error(response)
         try:
             return response.json()
         except ValueError:
             raise CliError(f"the server's answer to {method} {path} is not JSON") from None
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request as it is, redirects not followed; only an unreachable server raises."""
+        try:
+            return self._http.request(method, path, content=content, headers=headers, params=params)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from None
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Object:
         return self.request("GET", path, params=params)

@@ -86,6 +86,13 @@ class KubeConfig:
     def namespace(self) -> str | None:
         return self.context().get("namespace")
 
+    def user(self) -> dict[str, Any]:
+        """The current context's user entry: its credentials."""
+        return self.users.get(self.context().get("user", ""), {})
+
+    def token(self) -> str | None:
+        return self.user().get("token") or None
+
     def save(self) -> None:
         doc: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", **self.extra}
         doc.pop("preferences", None)

@@ -5,28 +5,49 @@ import sys
 
 from moorage import __version__
 from moorage.cli.commands import (
+    adm,
     apply,
+    auth,
     create,
     delete,
     describe,
     edit,
     get,
     login,
+    logout,
     patch,
+    policy,
     projects,
     tag,
+    whoami,
 )
 from moorage.cli.errors import CliError
 from moorage.cli.options import Parser, connection_options
 
 SERVE_SUMMARY = "run the registry and its API server"
-COMMANDS = (login, projects, get, describe, create, apply, patch, edit, delete, tag)
+COMMANDS = (
+    login,
+    logout,
+    whoami,
+    projects,
+    get,
+    describe,
+    create,
+    apply,
+    patch,
+    edit,
+    delete,
+    tag,
+    auth,
+    policy,
+    adm,
+)
 DESCRIPTION = """A container image registry with a Kubernetes-style API.
 
 `moorage serve` runs the registry and its API server; the other commands are a
-client of that API, like `oc`: they find the server and namespace (project) in
-the kubeconfig file (--kubeconfig, else $KUBECONFIG, else ~/.kube/config) that
-`moorage login SERVER` writes and kubectl shares."""
+client of that API, like `oc`: they find the server, namespace (project) and
+token in the kubeconfig file (--kubeconfig, else $KUBECONFIG, else
+~/.kube/config) that `moorage login SERVER -u USER` writes and kubectl shares."""
 
 
 def build_parser(serving: bool = True) -> Parser:

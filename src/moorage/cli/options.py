@@ -14,7 +14,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def connection_options() -> argparse.ArgumentParser:
-    """--kubeconfig, --server, -n/--namespace, as oc has them: before or after the command."""
+    """--kubeconfig, --server, -n, --token, --as, as oc has them: before or after the command."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection")
     group.add_argument(
@@ -44,7 +44,31 @@ def connection_options() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="give up on a request after this long (default 30)",
     )
+    _identity_options(group)
     return common
+
+
+def _identity_options(group: "argparse._ArgumentGroup") -> None:
+    group.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        metavar="TOKEN",
+        help="bearer token to authenticate with, instead of the current context's",
+    )
+    group.add_argument(
+        "--as",
+        dest="as_user",
+        default=argparse.SUPPRESS,
+        metavar="USER",
+        help="act as this user (impersonation; needs the impersonate permission)",
+    )
+    group.add_argument(
+        "--as-group",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="GROUP",
+        help="act as a member of this group too (repeatable; needs --as)",
+    )
 
 
 def add_command(

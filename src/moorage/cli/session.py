@@ -3,7 +3,7 @@
 import argparse
 from functools import cached_property
 
-from moorage.cli.client import ApiClient
+from moorage.cli.client import ApiClient, Credentials
 from moorage.cli.errors import CliError
 from moorage.cli.kubeconfig import KubeConfig
 from moorage.cli.resources import Discovery, ResourceType
@@ -29,9 +29,19 @@ class Session:
     def namespace(self) -> str:
         return getattr(self.args, "namespace", None) or self.config.namespace() or DEFAULT_NAMESPACE
 
+    @property
+    def token(self) -> str | None:
+        """--token, else the current context's user's token."""
+        return getattr(self.args, "token", None) or self.config.token()
+
+    @property
+    def credentials(self) -> Credentials:
+        groups = tuple(getattr(self.args, "as_group", None) or ())
+        return Credentials(self.token, getattr(self.args, "as_user", None), groups)
+
     @cached_property
     def client(self) -> ApiClient:
-        return ApiClient(self.server, getattr(self.args, "request_timeout", None))
+        return ApiClient(self.server, getattr(self.args, "request_timeout", None), self.credentials)
 
     @cached_property
     def discovery(self) -> Discovery:

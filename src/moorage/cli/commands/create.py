@@ -1,4 +1,4 @@
-"""`moorage create`: from files, and the generators `secret generic|tls` and `configmap`."""
+"""`moorage create`: from files, and the generators secret, configmap, serviceaccount, token."""
 
 import argparse
 import base64
@@ -14,6 +14,7 @@ from moorage.cli.options import add_command
 from moorage.cli.printers import Output, parse_output, render
 from moorage.cli.session import Session
 from moorage.cli.sources import collect
+from moorage.cli.tokenrequest import add_token_parser
 
 Object = dict[str, Any]
 EXAMPLES = """examples:
@@ -23,7 +24,9 @@ EXAMPLES = """examples:
       --from-literal=KEY1=value1 --from-file=KEY2=key.json -n openshift-image-registry
   moorage create secret tls public-route-tls --cert=tls.crt --key=tls.key
   moorage create configmap registry-config \\
-      --from-file=registry.example.com=ca.crt -n openshift-config"""
+      --from-file=registry.example.com=ca.crt -n openshift-config
+  moorage create serviceaccount pusher
+  moorage create token pusher --duration 30m"""
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -32,15 +35,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "create",
         "create objects from files or from the command line",
         "Create the objects in FILE (YAML or JSON, several documents, List kinds; - for\n"
-        "standard input; a directory for its .yaml/.yml/.json files), or a secret or\n"
-        "config map from literals and files.",
+        "standard input; a directory for its .yaml/.yml/.json files), a secret or\n"
+        "config map from literals and files, a service account, or a token for one.",
         common,
         EXAMPLES,
     )
     parser.add_argument("-f", "--filename", action="append", default=[], metavar="FILE")
     _write_options(parser)
     parser.set_defaults(func=run_files)
-    kinds = parser.add_subparsers(dest="generator", metavar="secret|configmap")
+    kinds = parser.add_subparsers(dest="generator", metavar="secret|configmap|serviceaccount|token")
     secret = kinds.add_parser(
         "secret",
         help="create a secret",
@@ -63,6 +66,26 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     _data_options(configmap)
     _write_options(configmap)
     configmap.set_defaults(func=run_configmap)
+    _serviceaccount(kinds, common)
+    add_token_parser(kinds, common)
+
+
+def _serviceaccount(kinds: Any, common: argparse.ArgumentParser) -> None:
+    account = kinds.add_parser(
+        "serviceaccount",
+        aliases=["sa"],
+        parents=[common],
+        help="create a service account",
+        description="Create a service account in the namespace: an identity for programs,\n"
+        "system:serviceaccount:NAMESPACE:NAME, that roles are bound to with\n"
+        "`moorage policy add-role-to-user ROLE -z NAME` and tokens requested for with\n"
+        "`moorage create token NAME`.",
+        epilog="example:\n  moorage create serviceaccount pusher -n myproject",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    account.add_argument("name", metavar="NAME")
+    _write_options(account)
+    account.set_defaults(func=run_serviceaccount)
 
 
 def _write_options(parser: argparse.ArgumentParser) -> None:
@@ -193,6 +216,10 @@ def run_configmap(args: argparse.Namespace) -> int:
     if binary:
         configmap["binaryData"] = binary
     return _send(args, configmap)
+
+
+def run_serviceaccount(args: argparse.Namespace) -> int:
+    return _send(args, _new("ServiceAccount", args.name))
 
 
 def _send(args: argparse.Namespace, obj: Object) -> int:
