@@ -65,9 +65,12 @@ def oci_layout(root: Path, layers: int, layer_size: int, tag: str = "v1") -> Pat
     return root
 
 
-def skopeo_copy(source: str, dest: str) -> float:
-    """`skopeo copy` over plain HTTP; wall seconds."""
+def skopeo_copy(source: str, dest: str, creds: str | None = None) -> float:
+    """`skopeo copy` over plain HTTP (with USER:PASSWORD for the registry end); wall seconds."""
     command = ["skopeo", "copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false"]
+    if creds:
+        side = "--src-creds" if source.startswith("docker://") else "--dest-creds"
+        command.append(f"{side}={creds}")
     began = time.perf_counter()
     done = subprocess.run([*command, source, dest], capture_output=True, text=True, timeout=600)
     took = time.perf_counter() - began

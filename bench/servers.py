@@ -1,5 +1,6 @@
 """The registries under test (and a trivial sink), each a process group on a loopback port."""
 
+import base64
 import http.client
 import json
 import os
@@ -10,9 +11,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bcrypt
+import credentials
 from procstat import TreeMonitor
 
 PROJECT = "bench"  # every workload pushes to bench/<name>
@@ -27,10 +31,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def answers(port: int) -> bool:
+def answers(port: int, path: str = "/v2/") -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/v2/")
+        conn.request("GET", path)
         status = conn.getresponse().status
         conn.close()
         return status < 500
@@ -120,11 +124,34 @@ class Distribution(Server):
 
 
 @dataclass
+class DistributionHtpasswd(Distribution):
+    """The same distribution with its htpasswd access controller: Basic on every request."""
+
+    user: str = "bench"
+    password: str = "bench-password"
+
+    def command(self) -> list[str]:
+        command = super().command()
+        htpasswd = self.workdir / "htpasswd"
+        # cost 5, as `htpasswd -B` makes it: distribution checks bcrypt on every request
+        hashed = bcrypt.hashpw(self.password.encode(), bcrypt.gensalt(5)).decode()
+        htpasswd.write_text(f"{self.user}:{hashed}\n")
+        config = self.workdir / "config.yml"
+        auth = f"auth:\n  htpasswd:\n    realm: bench\n    path: {htpasswd}\n"
+        config.write_text(config.read_text() + auth)
+        return command
+
+    def prepare(self) -> None:
+        credentials.REGISTERED[self.host] = credentials.BasicCredentials(self.user, self.password)
+
+
+@dataclass
 class Moorage(Server):
     """`moorage serve`: filesystem storage, 2 workers, one log line per request."""
 
     workers: int = 2
     api_port: int = field(default_factory=free_port)
+    api_token: str = ""
 
     def command(self) -> list[str]:
         return [
@@ -145,7 +172,12 @@ class Moorage(Server):
         ]
 
     def prepare(self) -> None:
-        """Pushes go to projects that exist: create the one every workload pushes to."""
+        """Log in as kubeadmin, create the project every workload pushes to, and register
+        the credentials every request then carries."""
+        self.wait_for_api()
+        self.api_token = self.login(
+            "kubeadmin", (self.workdir / "data" / "kubeadmin-password").read_text()
+        )
         body = json.dumps(
             {
                 "apiVersion": "project.openshift.io/v1",
@@ -153,25 +185,43 @@ class Moorage(Server):
                 "metadata": {"name": PROJECT},
             }
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=5)
-                conn.request(
-                    "POST",
-                    "/apis/project.openshift.io/v1/projectrequests",
-                    body=body,
-                    headers={"Content-Type": "application/json"},
-                )
-                status = conn.getresponse().status
-                conn.close()
-            except OSError:
-                status = 0
-            if status in (201, 409):
-                return
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.api_token}"}
+        status = self.api("POST", "/apis/project.openshift.io/v1/projectrequests", body, headers)
+        if status not in (201, 409):
+            raise RuntimeError(f"could not create project {PROJECT}: status {status}")
+        credentials.REGISTERED[self.host] = credentials.RegistryTokens(self.host, self.api_token)
+
+    def wait_for_api(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not answers(self.api_port, "/version"):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"could not create project {PROJECT}: status {status}")
-            time.sleep(0.1)
+                raise RuntimeError(f"the API of {self.name} did not start; see {self.log_path}")
+            time.sleep(0.05)
+
+    def login(self, user: str, password: str) -> str:
+        """An API token by OpenShift's challenging OAuth flow, as `moorage login` gets it."""
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=30)
+        conn.request(
+            "GET",
+            "/oauth/authorize?client_id=openshift-challenging-client&response_type=token",
+            headers={"Authorization": f"Basic {basic}", "X-CSRF-Token": "1"},
+        )
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        fragment = urllib.parse.urlsplit(resp.getheader("Location", "")).fragment
+        tokens = urllib.parse.parse_qs(fragment).get("access_token")
+        if resp.status != 302 or not tokens:
+            raise RuntimeError(f"login to moorage as {user}: status {resp.status}")
+        return tokens[0]
+
+    def api(self, method: str, path: str, body: str, headers: dict[str, str]) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=30)
+        conn.request(method, path, body=body, headers=headers)
+        status = conn.getresponse().status
+        conn.close()
+        return status
 
 
 @dataclass

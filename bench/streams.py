@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -116,14 +117,24 @@ def populate(server: Moorage, count: int) -> float:
     """Create `count` streams, tag every TAG_EVERY-th; returns the seconds it took."""
     started = time.perf_counter()
     limits = httpx.Limits(max_connections=CLIENTS)
-    api = httpx.Client(base_url=f"http://127.0.0.1:{server.api_port}", limits=limits, timeout=60)
-    registry = httpx.Client(base_url=f"http://{server.host}", limits=limits, timeout=60)
+    api = api_client(server, limits=limits, timeout=60)
+    registry = httpx.Client(
+        base_url=f"http://{server.host}",
+        limits=limits,
+        timeout=60,
+        auth=("bench", server.api_token),
+    )
     tiny = image(layers=1, layer_size=256)
     with api, registry:
         in_parallel(lambda i: create_stream(api, i), range(count))
         log(f"created {count} streams in {time.perf_counter() - started:.1f} s")
         in_parallel(lambda i: tag_stream(registry, tiny, i), range(0, count, TAG_EVERY))
     return time.perf_counter() - started
+
+
+def api_client(server: Moorage, **options: Any) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {server.api_token}"}
+    return httpx.Client(base_url=f"http://127.0.0.1:{server.api_port}", headers=headers, **options)
 
 
 def walk(api: httpx.Client, limit: int | None) -> Listing:
@@ -165,7 +176,7 @@ def check(listing: Listing, streams: int) -> None:
 
 
 def measure(server: Moorage, streams: int, page_sizes: list[int]) -> Figures:
-    api = httpx.Client(base_url=f"http://127.0.0.1:{server.api_port}", timeout=120)
+    api = api_client(server, timeout=120)
     with api:
         walk(api, page_sizes[0])  # warm: connections, caches, the pool
         paged: dict[int, list[Listing]] = {size: [] for size in page_sizes}

@@ -10,16 +10,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from blobs import Blob, MiB
+from credentials import connect
 
 OCTETS = "application/octet-stream"
 
 
 class TransferError(RuntimeError):
     pass
-
-
-def connect(host: str) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection(host, timeout=300, blocksize=MiB)
 
 
 def path_of(location: str) -> str:

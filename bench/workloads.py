@@ -10,6 +10,7 @@ import images
 import transfers
 import wrk
 from blobs import Blob, MiB, blobs
+from credentials import for_host
 from servers import Server, Sink
 
 MB = 1e6  # throughput is reported in MB/s = 10^6 bytes per second
@@ -200,7 +201,9 @@ def small_targets(server: Server, ctx: Context) -> list[tuple[str, str, str | No
 def measure_small(server: Server, ctx: Context, rep: int) -> list[Sample]:
     samples = []
     for label, method, accept, path in small_targets(server, ctx):
-        script = wrk.lua_script(ctx.workdir / f"{method}-{bool(accept)}.lua", method, accept)
+        authorization = for_host(server.host).authorization(SMALL_REPO)
+        script = ctx.workdir / f"{server.name}-{method}-{bool(accept)}.lua"
+        wrk.lua_script(script, method, accept, authorization)
         for connections in (16, 64):
             got = wrk.run(
                 ctx.wrk, f"http://{server.host}{path}", script, connections, ctx.sizes.wrk_seconds
@@ -219,8 +222,9 @@ def measure_skopeo(server: Server, ctx: Context, rep: int) -> list[Sample]:
     base = ctx.workdir / f"skopeo-{server.name}-{rep}"
     layout = images.oci_layout(base / "push", sizes.layers, sizes.layer_size)
     ref = f"docker://{server.host}/bench/skopeo{rep}:v1"
-    pushed = images.skopeo_copy(f"oci:{layout}:v1", ref)
-    pulled = images.skopeo_copy(ref, f"oci:{base / 'pull'}:v1")
+    creds = for_host(server.host).creds()
+    pushed = images.skopeo_copy(f"oci:{layout}:v1", ref, creds)
+    pulled = images.skopeo_copy(ref, f"oci:{base / 'pull'}:v1", creds)
     shutil.rmtree(base, ignore_errors=True)
     label = f"skopeo {{}} {sizes.layers} x {sizes.layer_size // MiB} MiB layers"
     return [

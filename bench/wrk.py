@@ -16,11 +16,15 @@ class WrkResult:
     bad: int  # non-2xx/3xx responses plus socket errors
 
 
-def lua_script(path: Path, method: str, accept: str | None) -> Path:
-    """A wrk script setting the method and, when given, the Accept header."""
+def lua_script(
+    path: Path, method: str, accept: str | None, authorization: str | None = None
+) -> Path:
+    """A wrk script setting the method and, when given, the Accept and Authorization headers."""
     lines = [f'wrk.method = "{method}"']
     if accept:
         lines.append(f'wrk.headers["Accept"] = "{accept}"')
+    if authorization:
+        lines.append(f'wrk.headers["Authorization"] = "{authorization}"')
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -96,15 +96,24 @@ def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    base = tmp_path_factory.mktemp("api")
+def _serving(base: Path, api_tls: bool = False) -> Iterator[RunningServer]:
     htpasswd = write_htpasswd(base / "htpasswd", PASSWORDS)
     args = ["--workers", "1", "--htpasswd-file", str(htpasswd)]
-    running = RunningServer(base / "data", base / "server.log", args, projects=()).start()
-    yield running
+    running = RunningServer(base / "data", base / "server.log", args, projects=(), api_tls=api_tls)
+    yield running.start()
     if running.process and running.process.poll() is None:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    yield from _serving(tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture(scope="module")
+def tls_api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The same, its API over HTTPS (`--api-tls`)."""
+    yield from _serving(tmp_path_factory.mktemp("tls-api"), api_tls=True)
 
 
 @pytest.fixture
@@ -160,3 +169,20 @@ def login_as(api_server: RunningServer, tmp_path: Path) -> Callable[[str], Cli]:
         return user_cli
 
     return logged_in_as
+
+
+@pytest.fixture
+def tls_cli(tls_api_server: RunningServer, offline: Cli) -> Cli:
+    """A CLI logged in as kubeadmin to the HTTPS server, trusting its CA as `login` stored it."""
+    offline.server = tls_api_server
+    offline(
+        "login",
+        tls_api_server.api_url,
+        "--certificate-authority",
+        str(tls_api_server.ca_path),
+        "-u",
+        "kubeadmin",
+        "-p",
+        tls_api_server.kubeadmin_password,
+    )
+    return offline

@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,13 +46,14 @@ def test_kubectl_reads_the_same_kubeconfig(cli: Cli, project: str) -> None:
     assert view["users"][0]["user"]["token"] == cli.token
 
 
-@pytest.mark.xfail(
-    strict=True, reason="client-go sends credentials only over https; the API serves http"
-)
-def test_kubectl_authenticates_with_the_stored_token(cli: Cli, project: str) -> None:
-    cli("create", "configmap", "shared", "--from-literal=a=1")
-    done = _kubectl(cli, "get", "configmap", "shared", "-o", "jsonpath={.data.a}")
+def test_kubectl_authenticates_with_the_stored_token(tls_cli: Cli) -> None:
+    """client-go sends credentials only over https: the token and CA login stored serve it."""
+    tls_cli("new-project", f"p-{uuid.uuid4().hex[:10]}")
+    tls_cli("create", "configmap", "shared", "--from-literal=a=1")
+    done = _kubectl(tls_cli, "get", "configmap", "shared", "-o", "jsonpath={.data.a}")
     assert (done.returncode, done.stdout) == (0, "1"), done.stderr
+    done = _kubectl(tls_cli, "auth", "can-i", "delete", "configmaps")
+    assert (done.returncode, done.stdout) == (0, "yes\n"), done.stderr
 
 
 def test_flags_override_the_kubeconfig(cli: Cli, project: str, tmp_path: Path) -> None:

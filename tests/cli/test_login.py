@@ -1,10 +1,13 @@
 """login, whoami and logout: OpenShift's challenging OAuth flow, and oc's names and words."""
 
+import base64
 from collections.abc import Callable
+from pathlib import Path
 
 import yaml
 
 from moorage.cli.kubeconfig import KubeConfig
+from moorage.server.certificates import ensure_api_certificate
 from tests.cli.conftest import PASSWORDS, Cli
 from tests.support.server import RunningServer
 
@@ -110,3 +113,77 @@ def test_logout_revokes_the_token_and_forgets_it(offline: Cli, api_server: Runni
 def test_a_token_the_server_does_not_know_is_oc_s_unauthorized(cli: Cli) -> None:
     assert cli.fails("--token", A_TOKEN_NOBODY_HAS, "get", "projects") == UNAUTHORIZED
     assert cli.fails("--token", A_TOKEN_NOBODY_HAS, "whoami") == UNAUTHORIZED
+
+
+def test_login_with_the_ca_stores_it_in_the_kubeconfig_as_oc_does(
+    tls_cli: Cli, tls_api_server: RunningServer
+) -> None:
+    [cluster] = yaml.safe_load(tls_cli.kubeconfig.read_text())["clusters"]
+    stored = base64.b64decode(cluster["cluster"]["certificate-authority-data"])
+    assert stored == tls_api_server.ca_path.read_bytes()
+    assert cluster["cluster"]["server"] == tls_api_server.api_url
+    assert "insecure-skip-tls-verify" not in cluster["cluster"]
+    assert tls_cli("whoami") == "kube:admin\n"  # later commands trust the stored CA
+
+
+def test_an_untrusted_certificate_is_one_line_saying_what_to_do(
+    offline: Cli, tls_api_server: RunningServer
+) -> None:
+    password = tls_api_server.kubeadmin_password
+    line = offline.fails("login", tls_api_server.api_url, "-u", "kubeadmin", "-p", password)
+    assert line == (
+        "error: the server's certificate is not trusted: unable to get local issuer certificate "
+        "(use --certificate-authority or --insecure-skip-tls-verify)"
+    )
+    assert not offline.kubeconfig.exists()
+
+
+def test_insecure_skip_tls_verify_is_stored_and_honoured(
+    offline: Cli, tls_api_server: RunningServer
+) -> None:
+    password = tls_api_server.kubeadmin_password
+    url = tls_api_server.api_url
+    offline("login", url, "--insecure-skip-tls-verify", "-u", "kubeadmin", "-p", password)
+    [cluster] = yaml.safe_load(offline.kubeconfig.read_text())["clusters"]
+    assert cluster["cluster"] == {"server": url, "insecure-skip-tls-verify": True}
+    assert offline("whoami") == "kube:admin\n"
+
+
+def test_the_connection_options_override_the_kubeconfigs_trust(
+    tls_cli: Cli, tmp_path: Path
+) -> None:
+    other, _ = ensure_api_certificate(tmp_path / "other", "127.0.0.1")
+    assert other.ca is not None
+    line = tls_cli.fails("whoami", "--certificate-authority", str(other.ca))
+    assert line.startswith("error: the server's certificate is not trusted: ")
+    assert tls_cli("--insecure-skip-tls-verify", "whoami") == "kube:admin\n"
+    both = tls_cli.fails("whoami", "--insecure-skip-tls-verify", "--certificate-authority", "x")
+    assert both == (
+        "error: --certificate-authority and --insecure-skip-tls-verify exclude each other"
+    )
+
+
+def test_a_ca_file_named_in_the_kubeconfig_is_trusted(
+    tls_cli: Cli, tls_api_server: RunningServer
+) -> None:
+    config = KubeConfig.load(str(tls_cli.kubeconfig))
+    cluster = config.cluster()
+    del cluster["certificate-authority-data"]
+    cluster["certificate-authority"] = str(tls_api_server.ca_path)
+    config.save()
+    assert tls_cli("whoami") == "kube:admin\n"
+    cluster["certificate-authority"] = "missing-ca.crt"  # relative to the kubeconfig
+    config.save()
+    line = tls_cli.fails("whoami")
+    assert line.startswith(
+        f"error: cannot read the certificate authority {tls_cli.kubeconfig.parent}/missing-ca.crt"
+    )
+
+
+def test_https_to_a_plain_http_server_says_tls_failed(
+    offline: Cli, api_server: RunningServer
+) -> None:
+    https = api_server.api_url.replace("http://", "https://")
+    line = offline.fails("login", https, "-u", "kubeadmin", "-p", "x")
+    assert line.startswith(f"error: TLS with the server at {https} failed: ")
+    assert line.endswith("(does it serve https?)")

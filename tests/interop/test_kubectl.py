@@ -2,10 +2,14 @@
 
 kubectl's imperative commands (`kubectl create configmap ...`) send protobuf, which
 the server refuses with 415; these tests use the declarative forms, as the issue asks.
+client-go sends a bearer token only over https, so the server serves its API with
+--api-tls; the tests at the end use the kubeconfig `moorage login` writes.
 """
 
 import base64
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +27,7 @@ from tests.support.k8s import (
     running_api,
 )
 from tests.support.kubectl import KUBECTL, Kubectl, write_kubeconfig
-from tests.support.server import RunningServer
+from tests.support.server import MOORAGE, RunningServer
 
 pytestmark = pytest.mark.clients
 
@@ -33,12 +37,12 @@ if not KUBECTL.exists():
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    yield from running_api(tmp_path_factory.mktemp("kubectl-api"))
+    yield from running_api(tmp_path_factory.mktemp("kubectl-api"), api_tls=True)
 
 
 @pytest.fixture
 def api(api_server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_server.api_url, timeout=30) as client:
+    with api_server.api_client() as client:
         yield client
 
 
@@ -49,7 +53,7 @@ def project(api: httpx.Client) -> str:
 
 @pytest.fixture
 def kubectl(api_server: RunningServer, project: str, tmp_path: Path) -> Kubectl:
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", api_server.api_url, project)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", api_server, project)
     return Kubectl(kubeconfig, tmp_path / "home")
 
 
@@ -217,3 +221,65 @@ def test_get_watch_sees_changes_made_through_the_api(
         ("DELETED", "during"),
     ]
     assert events[2]["object"]["data"] == {"k": "changed"}
+
+
+IMAGE_STREAMS = "/apis/image.openshift.io/v1/namespaces/{}/imagestreams"
+A_TOKEN_NOBODY_HAS = "sha256~" + "A" * 43
+
+
+@pytest.fixture
+def logged_in(api_server: RunningServer, project: str, tmp_path: Path) -> Kubectl:
+    """kubectl with the kubeconfig that `moorage login https://... --certificate-authority
+    ca.crt -u kubeadmin -p ...` wrote, in the test's project."""
+    kubeconfig = tmp_path / "kubeconfig"
+    login = [
+        *MOORAGE,
+        "login",
+        api_server.api_url,
+        "--certificate-authority",
+        str(api_server.ca_path),
+        "-u",
+        "kubeadmin",
+        "-p",
+        api_server.kubeadmin_password,
+        "-n",
+        project,
+    ]
+    environment = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    done = subprocess.run(login, env=environment, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return Kubectl(kubeconfig, tmp_path / "home")
+
+
+def test_over_https_kubectl_gets_imagestreams(
+    api: httpx.Client, project: str, logged_in: Kubectl
+) -> None:
+    create(api, IMAGE_STREAMS.format(project), {"metadata": {"name": "app"}})
+    assert logged_in("get", "imagestreams", "-o", "name") == "imagestream.image.openshift.io/app\n"
+
+
+def test_over_https_kubectl_auth_can_i(logged_in: Kubectl) -> None:
+    assert logged_in("auth", "can-i", "create", "imagestreams") == "yes\n"
+    refused = logged_in.run(
+        "auth", "can-i", "create", "imagestreams", "--as", "nobody", check=False
+    )
+    assert (refused.returncode, refused.stdout) == (1, "no\n"), refused.stderr
+
+
+def test_over_https_kubectl_creates_from_a_file(
+    api: httpx.Client, project: str, logged_in: Kubectl, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text(manifests(configmap("settings", {"mode": "fast"})))
+    assert "configmap/settings created" in logged_in("create", "-f", str(path))
+    assert read(api, project, "configmaps", "settings")["data"] == {"mode": "fast"}
+
+
+def test_over_https_a_wrong_token_is_unauthorized(logged_in: Kubectl) -> None:
+    logged_in("get", "imagestreams")  # discovery is cached: the next request is the one refused
+    config = yaml.safe_load(logged_in.kubeconfig.read_text())
+    [user] = config["users"]
+    user["user"]["token"] = A_TOKEN_NOBODY_HAS
+    logged_in.kubeconfig.write_text(yaml.safe_dump(config))
+    refused = logged_in.fails("get", "imagestreams")
+    assert "error: You must be logged in to the server (Unauthorized)" in refused

@@ -1,19 +1,24 @@
-"""The `kubernetes` Python client, unchanged, against `moorage serve`: CRUD, watch, projects."""
+"""The `kubernetes` Python client, unchanged, against `moorage serve`: CRUD, watch, projects.
+
+The server serves its API over HTTPS (--api-tls), as OpenShift's always is; the client
+trusts the CA the server made.
+"""
 
 import base64
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from kubernetes import client, watch
+from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
 from tests.support.images import image, push_image
 from tests.support.k8s import running_api, unique
+from tests.support.kubectl import write_kubeconfig
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.clients
@@ -23,13 +28,15 @@ GROUP, VERSION = "project.openshift.io", "v1"
 
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    yield from running_api(tmp_path_factory.mktemp("client-api"))
+    yield from running_api(tmp_path_factory.mktemp("client-api"), api_tls=True)
 
 
 @pytest.fixture
-def api_client(api_server: RunningServer) -> Iterator[client.ApiClient]:
+def api_client(api_server: RunningServer, tmp_path: Path) -> Iterator[client.ApiClient]:
+    """A client configured as users configure it: from a kubeconfig (kubeadmin's token)."""
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", api_server, "default")
     configuration = client.Configuration()
-    configuration.host = api_server.api_url
+    config.load_kube_config(str(kubeconfig), client_configuration=configuration)
     with client.ApiClient(configuration) as api_client:
         yield api_client
 
@@ -199,13 +206,41 @@ def test_image_streams_are_listed_and_watched_as_pushes_land(
     api_server: RunningServer, custom: client.CustomObjectsApi, project: str
 ) -> None:
     images = ("image.openshift.io", "v1", project, "imagestreams")
-    with httpx.Client(base_url=api_server.url, timeout=30) as registry:
+    with api_server.registry_client() as registry:
         push_image(registry, f"{project}/first", image(), "v1")
     following = Following(custom.list_namespaced_custom_object, images, _stream_tags, "second")
     following.start()
-    with httpx.Client(base_url=api_server.url, timeout=30) as registry:
+    with api_server.registry_client() as registry:
         push_image(registry, f"{project}/second", image(), "latest")
     seen = following.finish()
     assert seen == [("ADDED", "first", ["v1"]), ("ADDED", "second", ["latest"])]
     listed = custom.list_namespaced_custom_object(*images)
     assert [item["metadata"]["name"] for item in listed["items"]] == ["first", "second"]
+
+
+def _configured(server: RunningServer, **settings: Any) -> client.Configuration:
+    configuration = client.Configuration(host=server.api_url, **settings)
+    configuration.api_key = {"authorization": f"Bearer {server.admin_token}"}
+    configuration.retries = False
+    return configuration
+
+
+def test_a_token_and_the_ca_configured_directly(api_server: RunningServer) -> None:
+    configuration = _configured(api_server, ssl_ca_cert=str(api_server.ca_path))
+    with client.ApiClient(configuration) as api_client:
+        assert client.CoreV1Api(api_client).list_namespace().kind == "NamespaceList"
+        review = client.V1SelfSubjectAccessReview(
+            spec=client.V1SelfSubjectAccessReviewSpec(
+                resource_attributes=client.V1ResourceAttributes(verb="create", resource="projects")
+            )
+        )
+        answer = client.AuthorizationV1Api(api_client).create_self_subject_access_review(review)
+        assert answer.status.allowed
+
+
+def test_without_the_ca_the_servers_certificate_is_refused(api_server: RunningServer) -> None:
+    configuration = _configured(api_server)  # the system's CAs
+    with client.ApiClient(configuration) as api_client:
+        core = client.CoreV1Api(api_client)
+        with pytest.raises(ApiException, match="CERTIFICATE_VERIFY_FAILED"):
+            core.list_namespace()

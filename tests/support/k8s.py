@@ -19,10 +19,12 @@ JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 STRATEGIC_PATCH = {"Content-Type": "application/strategic-merge-patch+json"}
 
 
-def running_api(root: Path, extra_args: Sequence[str] = ()) -> Iterator[RunningServer]:
+def running_api(
+    root: Path, extra_args: Sequence[str] = (), api_tls: bool = False
+) -> Iterator[RunningServer]:
     """A `moorage serve` under `root` for tests of its API; checks at the end it never crashed."""
     args = ["--workers", "1", *extra_args]
-    running = RunningServer(root / "data", root / "server.log", args, projects=())
+    running = RunningServer(root / "data", root / "server.log", args, projects=(), api_tls=api_tls)
     running.start()
     yield running
     if running.process and running.process.poll() is None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from tests.support.server import RunningServer
+
 KUBECTL = Path(sys.executable).parent / "kubectl"
 TIMEOUT = 60.0
 
@@ -19,17 +21,24 @@ class KubectlFailed(AssertionError):
     """kubectl exited non-zero; the message carries its command line, stdout and stderr."""
 
 
-def write_kubeconfig(path: Path, server: str, namespace: str) -> Path:
-    """A kubeconfig with one cluster, a user without credentials, and a context in `namespace`."""
+def write_kubeconfig(
+    path: Path, server: RunningServer, namespace: str, token: str | None = None
+) -> Path:
+    """A kubeconfig with the API of `server` as its one cluster (trusting its CA when it
+    serves TLS), a user with a bearer token (kubeadmin's unless given another), and a
+    context in `namespace`."""
+    cluster = {"server": server.api_url}
+    if server.api_tls:
+        cluster["certificate-authority"] = str(server.ca_path)
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "moorage", "cluster": {"server": server}}],
-        "users": [{"name": "anonymous", "user": {}}],
+        "clusters": [{"name": "moorage", "cluster": cluster}],
+        "users": [{"name": "moorage-user", "user": {"token": token or server.admin_token}}],
         "contexts": [
             {
                 "name": "moorage",
-                "context": {"cluster": "moorage", "user": "anonymous", "namespace": namespace},
+                "context": {"cluster": "moorage", "user": "moorage-user", "namespace": namespace},
             }
         ],
         "current-context": "moorage",

@@ -1,8 +1,10 @@
 """A real `moorage serve` in its own process group on a free loopback port."""
 
 import os
+import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -14,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+# How `moorage serve` says, when it makes kubeadmin, where the password is.
+_PASSWORD_ANNOUNCEMENT = re.compile(r"password is in (\S+) \(mode")
 TEST_PROJECTS = ("test", "proj", "pod", "art", "p", "other", "fresh", "built", "crash")
 MOORAGE = [sys.executable, "-m", "moorage.cli.main"]
 
@@ -36,6 +40,8 @@ class RunningServer:
     process: subprocess.Popen[bytes] | None = None
     # A kubeadmin (cluster-admin) API access token, obtained at start.
     admin_token: str = ""
+    # The API over HTTPS (--api-tls); clients trust the CA the server makes.
+    api_tls: bool = False
 
     @property
     def address(self) -> str:
@@ -47,7 +53,17 @@ class RunningServer:
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"{'https' if self.api_tls else 'http'}://127.0.0.1:{self.api_port}"
+
+    @property
+    def ca_path(self) -> Path:
+        """The CA `moorage serve --api-tls` makes, which signs the API's certificate."""
+        return self.data_dir / "tls" / "ca.crt"
+
+    @property
+    def api_verify(self) -> ssl.SSLContext | bool:
+        """httpx's `verify` for the API: its CA when it serves TLS."""
+        return ssl.create_default_context(cafile=self.ca_path) if self.api_tls else True
 
     def start(self, timeout: float = 20.0) -> "RunningServer":
         command = [
@@ -59,6 +75,7 @@ class RunningServer:
             f"127.0.0.1:{self.api_port}",
             "--data-dir",
             str(self.data_dir),
+            *(["--api-tls"] if self.api_tls else []),
         ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -70,19 +87,29 @@ class RunningServer:
                 raise RuntimeError(f"moorage serve exited:\n{self.log()}")
             try:
                 registry = httpx.get(f"{self.url}/v2/", timeout=1)
-                api = httpx.get(f"{self.api_url}/version", timeout=1)
+                api = httpx.get(f"{self.api_url}/version", timeout=1, verify=self.api_verify)
                 if registry.status_code < 500 and api.status_code == 200:
                     self.admin_token = self.login("kubeadmin", self.kubeadmin_password)
                     self.create_projects(*self.projects)
                     return self
-            except httpx.TransportError:
+            except (httpx.TransportError, FileNotFoundError):  # the CA is not made yet
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"moorage serve did not answer in {timeout}s:\n{self.log()}")
 
     @property
     def kubeadmin_password(self) -> str:
-        return (self.data_dir / "kubeadmin-password").read_text()
+        """kubeadmin's password, from the file the server wrote it to.
+
+        That is `<data-dir>/kubeadmin-password`, except with memory storage (an emptyDir of
+        its own, made anew at each start), where the latest start's announcement names it.
+        """
+        path = self.data_dir / "kubeadmin-password"
+        if not path.exists():
+            announced = _PASSWORD_ANNOUNCEMENT.findall(self.log())
+            if announced:
+                path = Path(announced[-1])
+        return path.read_text()
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -96,6 +123,7 @@ class RunningServer:
             headers={"X-CSRF-Token": "1"},
             auth=(username, password),
             timeout=10,
+            verify=self.api_verify,
         )
         if answer.status_code != 302:
             raise RuntimeError(f"login as {username} failed: {answer.status_code} {answer.text}")
@@ -105,7 +133,18 @@ class RunningServer:
     def api_client(self, token: str | None = None) -> httpx.Client:
         """An HTTP client of the API, as kubeadmin unless given another token."""
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
-        return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
+        return httpx.Client(
+            base_url=self.api_url, headers=headers, timeout=30, verify=self.api_verify
+        )
+
+    @property
+    def registry_auth(self) -> tuple[str, str]:
+        """Basic credentials of the registry port: a user name and kubeadmin's API token."""
+        return ("kubeadmin", self.admin_token)
+
+    def registry_client(self, timeout: float = 30) -> httpx.Client:
+        """An HTTP client of the registry port, as kubeadmin."""
+        return httpx.Client(base_url=self.url, auth=self.registry_auth, timeout=timeout)
 
     def create_projects(self, *names: str) -> None:
         """Create projects through the API (those that exist already are left as they are)."""
@@ -119,6 +158,7 @@ class RunningServer:
                     "metadata": {"name": name},
                 },
                 timeout=10,
+                verify=self.api_verify,
             )
             if created.status_code not in (201, 409):
                 raise RuntimeError(f"could not create project {name}: {created.text}")

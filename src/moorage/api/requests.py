@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from moorage.api import protobuf
 from moorage.api.status import ApiError
 
 MAX_BODY = 3 * 1024 * 1024
@@ -57,22 +58,36 @@ def parse_target(group: str, version: str, tail: str) -> Target:
     return Target(group, version, parts[0], namespace, name, subresource)
 
 
+def _unsupported(content_type: str) -> ApiError:
+    return ApiError(
+        "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted media types include: "
+        f"application/json, application/yaml (got {content_type})",
+    )
+
+
 def _require_text(request: web.Request) -> None:
     """Only JSON and YAML bodies; clients that offer protobuf or CBOR retry in JSON on 415."""
     if "protobuf" in request.content_type or "cbor" in request.content_type:
-        raise ApiError(
-            "UnsupportedMediaType",
-            f"the body of the request was in an unknown format - accepted media types include: "
-            f"application/json, application/yaml (got {request.content_type})",
-        )
+        raise _unsupported(request.content_type)
 
 
-async def read_object(request: web.Request) -> dict[str, Any]:
-    _require_text(request)
+async def _body(request: web.Request) -> bytes:
     body = await request.content.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
         raise ApiError("RequestEntityTooLarge", f"the request body exceeds {MAX_BODY} bytes")
+    return body
+
+
+async def read_object(request: web.Request) -> dict[str, Any]:
     content_type = request.content_type
+    if "protobuf" in content_type:  # the few kinds kubectl sends only so (auth can-i)
+        try:
+            return protobuf.decode(await _body(request))
+        except protobuf.Undecodable:
+            raise _unsupported(content_type) from None
+    _require_text(request)
+    body = await _body(request)
     try:
         obj = yaml.safe_load(body) if "yaml" in content_type else json.loads(body)
     except (ValueError, yaml.YAMLError) as exc:
@@ -87,10 +102,7 @@ async def read_object(request: web.Request) -> dict[str, Any]:
 
 async def read_raw(request: web.Request) -> bytes:
     _require_text(request)
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise ApiError("RequestEntityTooLarge", f"the request body exceeds {MAX_BODY} bytes")
-    return body
+    return await _body(request)
 
 
 def limit_of(request: web.Request) -> int | None:

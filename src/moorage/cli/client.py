@@ -6,6 +6,7 @@ Impersonate-Group headers, as kubectl sends them.
 """
 
 import json
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from moorage.cli.errors import CliError
+from moorage.cli.trust import tls_failure
 
 Object = dict[str, Any]
 DEFAULT_TIMEOUT = 30.0
@@ -79,11 +81,18 @@ def _status_error(response: httpx.Response) -> ApiError:
     )
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the API is and how to reach it: what every client of one server shares."""
+
+    server: str
+    timeout: float | None = None
+    verify: ssl.SSLContext | bool = True  # httpx's: a context with the CA, system CAs, none
+
+
 class ApiClient:
-    def __init__(
-        self, server: str, timeout: float | None = None, credentials: Credentials | None = None
-    ) -> None:
-        self.server = server.rstrip("/")
+    def __init__(self, endpoint: Endpoint, credentials: Credentials | None = None) -> None:
+        self.server = endpoint.server.rstrip("/")
         headers = httpx.Headers(
             [
                 ("Accept", "application/json"),
@@ -92,7 +101,10 @@ class ApiClient:
             ]
         )
         self._http = httpx.Client(
-            base_url=self.server, timeout=timeout or DEFAULT_TIMEOUT, headers=headers
+            base_url=self.server,
+            timeout=endpoint.timeout or DEFAULT_TIMEOUT,
+            headers=headers,
+            verify=endpoint.verify,
         )
 
     def close(self) -> None:
@@ -168,5 +180,8 @@ class ApiClient:
     def _unreachable(self, exc: httpx.TransportError) -> CliError:
         if isinstance(exc, httpx.TimeoutException):
             return CliError(f"the server at {self.server} did not answer in time")
+        refused = tls_failure(exc, self.server)
+        if refused:
+            return CliError(refused)
         reason = str(exc) or type(exc).__name__
         return CliError(f"the server at {self.server} is unreachable: {reason}")

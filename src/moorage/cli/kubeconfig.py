@@ -79,9 +79,12 @@ class KubeConfig:
     def context(self) -> dict[str, Any]:
         return self.contexts.get(self.current_context, {})
 
+    def cluster(self) -> dict[str, Any]:
+        """The current context's cluster entry: its server and how to trust it."""
+        return self.clusters.get(self.context().get("cluster", ""), {})
+
     def server(self) -> str | None:
-        cluster = self.clusters.get(self.context().get("cluster", ""), {})
-        return cluster.get("server")
+        return self.cluster().get("server")
 
     def namespace(self) -> str | None:
         return self.context().get("namespace")

@@ -14,7 +14,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def connection_options() -> argparse.ArgumentParser:
-    """--kubeconfig, --server, -n, --token, --as, as oc has them: before or after the command."""
+    """--kubeconfig, --server, -n, --token, --as, --certificate-authority, as oc has them:
+    before or after the command."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("connection")
     group.add_argument(
@@ -45,7 +46,24 @@ def connection_options() -> argparse.ArgumentParser:
         help="give up on a request after this long (default 30)",
     )
     _identity_options(group)
+    _trust_options(group)
     return common
+
+
+def _trust_options(group: "argparse._ArgumentGroup") -> None:
+    group.add_argument(
+        "--certificate-authority",
+        default=argparse.SUPPRESS,
+        metavar="FILE",
+        help="trust the server's certificate as signed by this CA (PEM), instead of the "
+        "current cluster's CA",
+    )
+    group.add_argument(
+        "--insecure-skip-tls-verify",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="do not check the server's certificate (insecure)",
+    )
 
 
 def _identity_options(group: "argparse._ArgumentGroup") -> None:

@@ -28,6 +28,26 @@ def add_serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPars
         help="API server address (default %(default)s)",
     )
     serve.add_argument(
+        "--api-tls",
+        action="store_true",
+        help="serve the API over HTTPS, with a certificate from a private CA made at first "
+        "start in <data-dir>/tls (clients trust <data-dir>/tls/ca.crt)",
+    )
+    serve.add_argument(
+        "--api-tls-cert",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the API's serving certificate (PEM, chain after it) instead; implies --api-tls",
+    )
+    serve.add_argument(
+        "--api-tls-key",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the private key of --api-tls-cert (PEM)",
+    )
+    serve.add_argument(
         "--data-dir",
         type=Path,
         default=defaults.data_dir,
@@ -92,5 +112,8 @@ def run_serve(args: argparse.Namespace) -> int:
         shutdown_timeout=args.shutdown_timeout,
         database_url=args.database_url,
         htpasswd_file=args.htpasswd_file,
+        api_tls=args.api_tls or args.api_tls_cert is not None or args.api_tls_key is not None,
+        api_tls_cert=args.api_tls_cert,
+        api_tls_key=args.api_tls_key,
     )
     return serve(config)

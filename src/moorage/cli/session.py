@@ -3,10 +3,11 @@
 import argparse
 from functools import cached_property
 
-from moorage.cli.client import ApiClient, Credentials
+from moorage.cli.client import ApiClient, Credentials, Endpoint
 from moorage.cli.errors import CliError
 from moorage.cli.kubeconfig import KubeConfig
 from moorage.cli.resources import Discovery, ResourceType
+from moorage.cli.trust import trust_for
 
 DEFAULT_NAMESPACE = "default"
 
@@ -40,8 +41,15 @@ class Session:
         return Credentials(self.token, getattr(self.args, "as_user", None), groups)
 
     @cached_property
+    def endpoint(self) -> Endpoint:
+        """The server, the request timeout, and the trust in its certificate."""
+        trust = trust_for(self.args, self.config.cluster(), self.config.path.parent)
+        timeout = getattr(self.args, "request_timeout", None)
+        return Endpoint(self.server, timeout, trust.verify())
+
+    @cached_property
     def client(self) -> ApiClient:
-        return ApiClient(self.server, getattr(self.args, "request_timeout", None), self.credentials)
+        return ApiClient(self.endpoint, self.credentials)
 
     @cached_property
     def discovery(self) -> Discovery:
@@ -56,6 +64,6 @@ class Session:
 
 
 def normalize_server(server: str) -> str:
-    """`host:port` -> `http://host:port` (the API speaks plain HTTP until TLS arrives)."""
+    """`host:port` -> `http://host:port`; a server that serves TLS is named https://."""
     server = server.strip().rstrip("/")
     return server if "://" in server else f"http://{server}"

@@ -31,7 +31,10 @@ async def _api(plan: WorkerPlan) -> None:
     streams = ImageStreams(config.registry_host)
     app = build_api_app(catalogue(), store, streams, identities, policy)
     trimming = asyncio.create_task(_trim_events(store, identities))
-    await serve_until_stopped(app, config.api_host, config.api_port, config.shutdown_timeout, "API")
+    tls = plan.api_tls.server_context() if plan.api_tls else None
+    await serve_until_stopped(
+        app, config.api_host, config.api_port, config.shutdown_timeout, "API", tls
+    )
     trimming.cancel()
     engine.dispose()
 

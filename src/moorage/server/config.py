@@ -27,6 +27,10 @@ class ServerConfig:
     # None: SQLite in <data_dir>/metadata.db; else a sqlite:// or postgresql:// URL.
     database_url: str | None = None
     htpasswd_file: Path | None = None
+    # The API over HTTPS; with the user's own certificate and key, else a private CA's.
+    api_tls: bool = False
+    api_tls_cert: Path | None = None
+    api_tls_key: Path | None = None
 
     @property
     def registry_host(self) -> str:
@@ -49,6 +53,25 @@ class ServerConfig:
             raise ConfigError(f"--htpasswd-file {self.htpasswd_file}: no such file")
         if (self.host, self.port) == (self.api_host, self.api_port):
             raise ConfigError("--listen and --api-listen must differ")
+        self._check_api_tls()
+
+    @property
+    def api_url(self) -> str:
+        """Where clients reach the API: https when it serves TLS."""
+        host = f"[{self.api_host}]" if ":" in self.api_host else self.api_host
+        return f"{'https' if self.api_tls else 'http'}://{host}:{self.api_port}"
+
+    def _check_api_tls(self) -> None:
+        own = (self.api_tls_cert, self.api_tls_key)
+        if own == (None, None):
+            return
+        if None in own:
+            raise ConfigError("--api-tls-cert and --api-tls-key go together")
+        if not self.api_tls:
+            raise ConfigError("--api-tls-cert and --api-tls-key need --api-tls")
+        for option, path in zip(("--api-tls-cert", "--api-tls-key"), own, strict=True):
+            if path is not None and not path.is_file():
+                raise ConfigError(f"{option} {path}: no such file")
 
 
 def _check_database_url(url: str) -> None:

@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 
 from aiohttp import web
 
@@ -26,7 +27,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 async def serve_until_stopped(
-    app: web.Application, host: str, port: int, shutdown_timeout: float, what: str
+    app: web.Application,
+    host: str,
+    port: int,
+    shutdown_timeout: float,
+    what: str,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> None:
     in_flight = InFlight()
     app.middlewares.insert(0, in_flight.middleware)
@@ -38,8 +44,9 @@ async def serve_until_stopped(
         shutdown_timeout=shutdown_timeout,
     )
     await runner.setup()
-    await web.SockSite(runner, listening_socket(host, port)).start()
-    logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid())
+    await web.SockSite(runner, listening_socket(host, port), ssl_context=ssl_context).start()
+    scheme = "https" if ssl_context else "http"
+    logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid(), scheme=scheme)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -7,11 +7,20 @@ migrations), so each worker stays small; the parent starts it with `spawn`.
 import asyncio
 import uuid
 
+from moorage.auth.identities import Identities
+from moorage.auth.passwords import HtpasswdFile
+from moorage.auth.policy import StoredPolicy
+from moorage.auth.ratelimit import FailureLimiter
+from moorage.auth.registry_access import RegistryAccess
+from moorage.auth.registry_tokens import RegistryTokens
+from moorage.auth.token_keys import SigningKeys
 from moorage.distribution.app import build_app
+from moorage.distribution.callers import Guard
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.registry.service import Registry
+from moorage.server.config import ServerConfig
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
 from moorage.storage import open_blob_store
@@ -31,9 +40,22 @@ async def _registry(plan: WorkerPlan) -> None:
     engine = open_engine(plan.database_url)
     store = open_blob_store(config.storage, plan.storage_root)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
-    projects = ProjectRepositories(ResourceStore(engine))
-    registry = Registry.build(store, metadata, plan.secret, projects)
-    app = build_app(registry)
+    resources = ResourceStore(engine)
+    registry = Registry.build(store, metadata, plan.secret, ProjectRepositories(resources))
+    policy = StoredPolicy(resources, engine)
+    app = build_app(registry, _guard(config, resources, policy))
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
+    policy.close()
     metadata.close()
     engine.dispose()
+
+
+def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy) -> Guard:
+    htpasswd = HtpasswdFile(config.htpasswd_file) if config.htpasswd_file else None
+    return Guard(
+        identities=Identities(resources, htpasswd),
+        access=RegistryAccess(policy, resources),
+        tokens=RegistryTokens(SigningKeys(resources)),
+        failures=FailureLimiter(),
+        default_service=config.registry_host,
+    )

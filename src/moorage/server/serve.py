@@ -22,9 +22,11 @@ from moorage.auth import bootstrap, kubeadmin
 from moorage.observability import logs
 from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
+from moorage.server.certificates import ensure_api_certificate
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
+from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 from moorage.store.resources import ResourceStore
@@ -72,9 +74,30 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
+    tls = _api_tls(config, root)
     url = _metadata_url(config, root)
-    _prepare_database(url, root, config)
-    return WorkerPlan(config, url, root / "storage", load_or_create_secret(root / "http-secret"))
+    _prepare_database(url, root, config, tls)
+    secret = load_or_create_secret(root / "http-secret")
+    return WorkerPlan(config, url, root / "storage", secret, tls)
+
+
+def _api_tls(config: ServerConfig, root: Path) -> ServingTls | None:
+    """The API's certificate: the user's own, or the private CA's, made when needed."""
+    if not config.api_tls:
+        return None
+    if config.api_tls_cert is not None and config.api_tls_key is not None:
+        tls = ServingTls(config.api_tls_cert, config.api_tls_key)
+    else:
+        tls, made = ensure_api_certificate(root, config.api_host)
+        for what in made:
+            logs.event(log, f"created the API's {what} in {tls.cert.parent}")
+        if "CA" in made:
+            logs.event(log, f"clients trust the API with --certificate-authority {tls.ca}")
+    try:
+        tls.server_context()
+    except OSError as exc:  # ssl.SSLError included: a key that is not the certificate's
+        raise ConfigError(f"cannot serve TLS with {tls.cert} and {tls.key}: {exc}") from None
+    return tls
 
 
 def _metadata_url(config: ServerConfig, root: Path) -> str:
@@ -83,7 +106,7 @@ def _metadata_url(config: ServerConfig, root: Path) -> str:
     return database_url(config.database_url).render_as_string(hide_password=False)
 
 
-def _prepare_database(url: str, root: Path, config: ServerConfig) -> None:
+def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTls | None) -> None:
     """Bring the schema up to date; make sure the bootstrap roles and administrator exist."""
     engine = open_engine(url)
     try:
@@ -95,7 +118,7 @@ def _prepare_database(url: str, root: Path, config: ServerConfig) -> None:
             logs.event(log, f"created {created} bootstrap cluster roles and bindings")
         password = kubeadmin.bootstrap(store, root)
         if password is not None:
-            _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config)
+            _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config, tls)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
@@ -103,15 +126,19 @@ def _prepare_database(url: str, root: Path, config: ServerConfig) -> None:
         engine.dispose()
 
 
-def _announce_kubeadmin(password: str, path: Path, config: ServerConfig) -> None:
+def _announce_kubeadmin(
+    password: str, path: Path, config: ServerConfig, tls: ServingTls | None
+) -> None:
     """Say once how to log in; the password itself only to a terminal, never to a log."""
-    server = f"http://{config.api_host}:{config.api_port}"
-    shown = password if sys.stdout.isatty() else f'"$(cat {path})"'
-    print(
-        f"Created the administrator kubeadmin; its password is in {path} (mode 0600).\n"
-        f"Log in with: moorage login {server} -u kubeadmin -p {shown}",
-        flush=True,
+    trust = f" --certificate-authority {tls.ca}" if tls and tls.ca else ""
+    login = f"moorage login {config.api_url}{trust} -u kubeadmin -p"
+    logs.event(
+        log,
+        f"created the administrator kubeadmin; its password is in {path} (mode 0600); "
+        f'log in with: {login} "$(cat {path})"',
     )
+    if sys.stdout.isatty():
+        print(f"kubeadmin password (shown once): {password}\n{login} {password}", flush=True)
 
 
 def _check_port_free(host: str, port: int) -> None:

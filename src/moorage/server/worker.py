@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moorage.server.config import ServerConfig
+from moorage.server.tls import ServingTls
 
 
 @dataclass(frozen=True)
@@ -12,3 +13,4 @@ class WorkerPlan:
     database_url: str
     storage_root: Path
     secret: bytes
+    api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
