@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -44,7 +43,7 @@ def test_a_role_an_administrator_changed_is_kept(engine: Engine) -> None:
 
 
 def test_a_new_server_serves_the_registry_roles(server: RunningServer) -> None:
-    with httpx.Client(base_url=server.api_url, timeout=30) as api:
+    with server.api_client() as api:
         viewer = api.get(f"{CLUSTER_ROLES}/registry-viewer")
         assert viewer.status_code == 200
         names = {item["metadata"]["name"] for item in api.get(CLUSTER_ROLES).json()["items"]}

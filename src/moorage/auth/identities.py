@@ -21,7 +21,7 @@ from moorage.auth.principal import (
     Principal,
     service_account,
 )
-from moorage.resources.user import OAUTH, USERS
+from moorage.resources.groups import OAUTH, USERS
 from moorage.store.resources import Ref, ResourceStore, Transaction
 
 Object = dict[str, Any]

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, bindparam, func, select
 
 from moorage.auth.principal import Principal
 from moorage.auth.rbac import Attributes, Decision, Policy
-from moorage.resources.rbac import GROUP as RBAC
+from moorage.resources.groups import RBAC
 from moorage.store.fast_reads import FastReads
 from moorage.store.resources import ResourceStore
 from moorage.store.schema import resource_events

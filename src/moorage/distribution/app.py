@@ -2,8 +2,9 @@
 
 from aiohttp import web
 
-from moorage.distribution import blobs, manifests, uploads
-from moorage.distribution.context import REGISTRY
+from moorage.distribution import access, blobs, manifests, token, uploads
+from moorage.distribution.callers import Guard
+from moorage.distribution.context import GUARD, REGISTRY
 from moorage.distribution.errors import oci_errors
 from moorage.registry.service import Registry
 
@@ -19,11 +20,13 @@ async def _common_headers(_request: web.Request, response: web.StreamResponse) -
         headers["ETag"] = f'"{digest}"'
 
 
-def build_app(registry: Registry) -> web.Application:
-    app = web.Application(middlewares=[oci_errors], client_max_size=MAX_BODY)
+def build_app(registry: Registry, guard: Guard) -> web.Application:
+    app = web.Application(middlewares=[oci_errors, access.enforce], client_max_size=MAX_BODY)
     app[REGISTRY] = registry
+    app[GUARD] = guard
     app.on_response_prepare.append(_common_headers)
     route = app.router
+    route.add_get("/openshift/token", token.issue)
     route.add_get("/v2/", manifests.base)
     route.add_get("/v2/_catalog", manifests.catalog)
     route.add_get(f"/v2/{NAME}/tags/list", manifests.list_tags)
@@ -50,6 +53,7 @@ def build_app(registry: Registry) -> web.Application:
         ("DELETE", blobs.delete_blob),
     ):
         route.add_route(method, f"/v2/{NAME}/blobs/{{digest}}", handler)
+    access.check_routes(app)
     return app
 
 

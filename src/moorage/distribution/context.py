@@ -2,6 +2,8 @@
 
 from aiohttp import web
 
+from moorage.distribution.callers import Guard
 from moorage.registry.service import Registry
 
 REGISTRY = web.AppKey("registry", Registry)
+GUARD = web.AppKey("guard", Guard)

@@ -7,6 +7,7 @@ from aiohttp import web
 from moorage.content import mediatypes as mt
 from moorage.content.errors import ManifestTooLarge, ManifestUnknown
 from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.distribution.callers import visible
 from moorage.distribution.context import REGISTRY
 from moorage.distribution.requests import page, page_headers, read_limited, repository
 
@@ -79,7 +80,7 @@ async def list_tags(request: web.Request) -> web.StreamResponse:
 
 async def catalog(request: web.Request) -> web.StreamResponse:
     limit, last = page(request)
-    names = request.app[REGISTRY].manifests.catalog(limit, last)
+    names = request.app[REGISTRY].manifests.catalog(limit, last, visible(request))
     return web.json_response(
         {"repositories": names.items}, headers=page_headers(request, limit, names)
     )

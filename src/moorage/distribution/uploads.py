@@ -5,6 +5,7 @@ from aiohttp import web
 from moorage.content.digest import Digest
 from moorage.content.errors import DigestInvalid, RangeInvalid
 from moorage.content.names import check_name
+from moorage.distribution.callers import may_pull
 from moorage.distribution.context import REGISTRY
 from moorage.distribution.requests import body_chunks, content_range, repository
 
@@ -37,6 +38,8 @@ async def start_upload(request: web.Request) -> web.StreamResponse:
     blobs = request.app[REGISTRY].blobs
     mount, source = request.query.get("mount"), request.query.get("from")
     mount_from = (str(Digest.parse(mount)), check_name(source)) if mount and source else None
+    if mount_from is not None and not may_pull(request, mount_from[1]):
+        mount_from = None  # as OpenShift does: a source the caller may not read is no error
     digest = request.query.get("digest")
     if digest is not None:
         Digest.parse(digest)  # before an upload is opened that nothing would close

@@ -7,10 +7,11 @@ from pydantic import Field
 
 from moorage.resources.base import Open, Strict
 from moorage.resources.core import TopLevel
+from moorage.resources.groups import RBAC
 from moorage.resources.kinds import Kind, Object
 from moorage.resources.names import Invalid
 
-GROUP = "rbac.authorization.k8s.io"
+GROUP = RBAC
 # RBAC names are path segments, not DNS names: "system:image-puller" is valid.
 RBAC_NAME = re.compile(r"^(?!\.\.?$)[^/%]{1,253}$")
 

@@ -8,10 +8,9 @@ import re
 
 from moorage.resources.base import Strict
 from moorage.resources.core import TopLevel
+from moorage.resources.groups import OAUTH, USERS
 from moorage.resources.kinds import Kind
 
-USERS = "user.openshift.io"
-OAUTH = "oauth.openshift.io"
 # "kube:admin", "alice@example.com" and "htpasswd:alice" are all valid: path segments, not DNS.
 PRINCIPAL_NAME = re.compile(r"^(?!\.\.?$)[^/%]{1,253}$")
 TOKEN_NAME = re.compile(r"^sha256~[A-Za-z0-9_-]{43}$")

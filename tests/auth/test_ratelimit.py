@@ -1,0 +1,48 @@
+"""Failed authentications are limited per key in a sliding window."""
+
+from moorage.auth.ratelimit import FailureLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_key_is_refused_after_limit_failures_until_the_oldest_leaves_the_window() -> None:
+    clock = Clock()
+    limiter = FailureLimiter(limit=3, window=60, clock=clock)
+    for _ in range(2):
+        limiter.failed("source:192.0.2.1")
+        clock.now += 10
+    assert limiter.retry_after("source:192.0.2.1") == 0
+    limiter.failed("source:192.0.2.1")  # the third, at 1020
+
+    assert limiter.retry_after("source:192.0.2.1") == 40  # the first (1000) leaves at 1060
+    clock.now = 1060.5
+    assert limiter.retry_after("source:192.0.2.1") == 0
+
+
+def test_keys_are_counted_apart_and_any_refused_key_refuses() -> None:
+    limiter = FailureLimiter(limit=2, window=60, clock=Clock())
+    limiter.failed("source:a", "user:alice")
+    limiter.failed("source:b", "user:alice")
+    assert limiter.retry_after("source:a") == 0
+    assert limiter.retry_after("source:c", "user:alice") > 0
+
+
+def test_successes_do_not_wipe_failures() -> None:
+    limiter = FailureLimiter(limit=1, window=60, clock=Clock())
+    limiter.failed("user:alice")
+    assert limiter.retry_after("user:alice") > 0
+
+
+def test_memory_is_bounded() -> None:
+    clock = Clock()
+    limiter = FailureLimiter(limit=5, window=60, clock=clock, max_keys=100)
+    for n in range(1000):
+        limiter.failed(f"source:{n}")
+    assert len(limiter._failures) <= 100
+    assert limiter.retry_after("source:999") == 0  # one failure is under the limit
