@@ -59,7 +59,8 @@ def server(tmp_path: Path, database_args: list[str]) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def http(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    """The registry port of `server`, as kubeadmin."""
+    with server.registry_client() as client:
         yield client
 
 

@@ -36,7 +36,8 @@ def api_server(request: pytest.FixtureRequest, metadata_backend: str) -> Running
 
 @pytest.fixture
 def api(api_server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_server.api_url, timeout=30) as client:
+    """The API of the shared server, as kubeadmin (cluster-admin)."""
+    with api_server.api_client() as client:
         yield client
 
 

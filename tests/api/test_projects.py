@@ -19,6 +19,7 @@ from tests.support.k8s import (
 
 DISPLAY_NAME = "openshift.io/display-name"
 DESCRIPTION = "openshift.io/description"
+REQUESTER = "openshift.io/requester"
 
 
 def test_a_project_request_answers_with_the_project(api: httpx.Client) -> None:
@@ -29,6 +30,7 @@ def test_a_project_request_answers_with_the_project(api: httpx.Client) -> None:
     assert project["metadata"]["annotations"] == {
         DISPLAY_NAME: "My Project",
         DESCRIPTION: "for tests",
+        REQUESTER: "kube:admin",  # as OpenShift records who asked for a project
     }
     assert project["status"] == {"phase": "Active"}
     assert api.get(f"{PROJECTS}/projects/{name}").json() == project

@@ -137,7 +137,7 @@ def own_server(tmp_path: Path) -> Iterator[RunningServer]:
 def test_resuming_from_a_version_the_log_no_longer_keeps_is_expired(
     own_server: RunningServer,
 ) -> None:
-    with httpx.Client(base_url=own_server.api_url, timeout=30) as api:
+    with own_server.api_client() as api:
         namespace = create(api, f"{CORE}/namespaces", {"metadata": {"name": "old"}})
         first = create(api, namespaced("old", "configmaps"), configmap("a"))
         for index in range(3):
@@ -159,7 +159,7 @@ def test_resuming_from_a_version_the_log_no_longer_keeps_is_expired(
 
 
 def test_a_watch_whose_client_left_does_not_hold_up_shutdown(own_server: RunningServer) -> None:
-    with httpx.Client(base_url=own_server.api_url, timeout=30) as api:
+    with own_server.api_client() as api:
         with api.stream("GET", f"{CORE}/namespaces", params={"watch": "1"}) as response:
             assert response.status_code == 200
         time.sleep(0.5)  # the server's next poll sees the connection gone

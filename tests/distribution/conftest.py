@@ -25,7 +25,8 @@ def memory_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 
 @pytest.fixture
 def client(registry: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=registry.url, timeout=30) as http:
+    """The registry port of the shared registry, as kubeadmin."""
+    with registry.registry_client() as http:
         yield http
 
 

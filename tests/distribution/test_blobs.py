@@ -20,7 +20,7 @@ SIZE = 1024
 def driver_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     """Filesystem storage with either metadata backend, and memory storage."""
     server = request.getfixturevalue(f"{request.param}_registry")
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    with server.registry_client() as http:
         yield http
 
 

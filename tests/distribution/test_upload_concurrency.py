@@ -11,8 +11,8 @@ from tests.support.oci import assert_oci_error, blob_exists, patch_chunk
 from tests.support.server import RunningServer
 
 
-def chunked_upload(base_url: str, repository: str, data: bytes, chunk: int) -> int:
-    with httpx.Client(base_url=base_url, timeout=30) as http:
+def chunked_upload(registry: RunningServer, repository: str, data: bytes, chunk: int) -> int:
+    with registry.registry_client() as http:
         location = http.post(f"/v2/{repository}/blobs/uploads/").headers["Location"]
         for start in range(0, len(data), chunk):
             response = patch_chunk(http, location, data[start : start + chunk], start)
@@ -26,9 +26,7 @@ def test_two_clients_uploading_the_same_blob_at_once_both_succeed(
 ) -> None:
     data = os.urandom(300_000)
     with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(lambda _: chunked_upload(registry.url, repo, data, 50_000), range(4))
-        )
+        results = list(pool.map(lambda _: chunked_upload(registry, repo, data, 50_000), range(4)))
     assert results == [201] * 4
     assert client.get(f"/v2/{repo}/blobs/{digest_of(data)}").content == data
 
@@ -52,14 +50,14 @@ def test_chunks_sent_over_new_connections_to_any_worker_make_one_verified_blob(
     chunk, start = 10_000, 0
     while start < len(data):
         # A new client is a new connection: SO_REUSEPORT spreads them over both workers.
-        with httpx.Client(base_url=registry.url, timeout=30) as fresh:
+        with registry.registry_client() as fresh:
             response = patch_chunk(fresh, location, data[start : start + chunk], start)
             assert response.status_code == 202, response.text
         start += chunk
         if start >= 80_000 and len(workers_that_served(registry, location)) > 1:
             chunk = len(data)  # both workers took part: send the rest at once
     assert len(workers_that_served(registry, location)) > 1
-    with httpx.Client(base_url=registry.url, timeout=30) as fresh:
+    with registry.registry_client() as fresh:
         closed = fresh.put(location, params={"digest": digest_of(data)})
     assert closed.status_code == 201, closed.text
     assert client.get(f"/v2/{repo}/blobs/{digest_of(data)}").content == data
@@ -71,9 +69,9 @@ def test_a_wrong_digest_is_caught_when_chunks_went_to_different_workers(
     data = os.urandom(40_000)
     location = client.post(f"/v2/{repo}/blobs/uploads/").headers["Location"]
     for start in range(0, len(data), 5_000):
-        with httpx.Client(base_url=registry.url, timeout=30) as fresh:
+        with registry.registry_client() as fresh:
             assert patch_chunk(fresh, location, data[start : start + 5_000], start).status_code
-    with httpx.Client(base_url=registry.url, timeout=30) as fresh:
+    with registry.registry_client() as fresh:
         closed = fresh.put(location, params={"digest": digest_of(data[:-1] + b"!")})
     assert_oci_error(closed, 400, "DIGEST_INVALID")
     assert not blob_exists(client, repo, data)

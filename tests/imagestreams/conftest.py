@@ -18,7 +18,8 @@ def server(registry: RunningServer) -> RunningServer:
 
 @pytest.fixture
 def api(registry: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=registry.api_url, timeout=30) as client:
+    """The API of the shared registry, as kubeadmin (cluster-admin)."""
+    with registry.api_client() as client:
         yield client
 
 

@@ -85,7 +85,7 @@ def test_a_watcher_sees_a_push_land(
     seen: list[dict] = []
 
     def watch() -> None:
-        with httpx.stream("GET", url, timeout=30) as response:
+        with httpx.stream("GET", url, headers=server.admin_headers, timeout=30) as response:
             for line in response.iter_lines():
                 seen.append(json.loads(line))
                 if seen[-1]["object"]["status"]["tags"]:
@@ -103,5 +103,5 @@ def test_a_watcher_sees_a_push_land(
 def test_skopeo_pushes_land_in_the_stream(
     server: RunningServer, api: httpx.Client, project: str, tmp_path: Path
 ) -> None:
-    skopeo_push_new_image(tmp_path, f"{server.address}/{project}/cli:v1")
+    skopeo_push_new_image(server, tmp_path, f"{project}/cli:v1")
     assert [t["tag"] for t in stream(api, project, "cli")["status"]["tags"]] == ["v1"]

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import Sandbox
+from tests.support.server import RunningServer
 
 
 @pytest.fixture
@@ -16,12 +17,13 @@ def metadata_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sandboxes(tmp_path: Path) -> Iterator[Callable[[str], Sandbox]]:
-    """Makes client sandboxes under tmp_path by name, and cleans them up after the test."""
+def sandboxes(tmp_path: Path, server: RunningServer) -> Iterator[Callable[[str], Sandbox]]:
+    """Makes client sandboxes under tmp_path by name, each with kubeadmin's credentials for
+    `server`, and cleans them up after the test."""
     made: list[Sandbox] = []
 
     def make(name: str) -> Sandbox:
-        made.append(Sandbox(tmp_path / name))
+        made.append(Sandbox(tmp_path / name).log_in(server.address, *server.registry_auth))
         return made[-1]
 
     yield make

@@ -35,7 +35,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def client(server: RunningServer) -> oras.client.OrasClient:
-    return oras.client.OrasClient(hostname=server.address, insecure=True)
+    """An oras client with kubeadmin's credentials, which it trades for a registry token when
+    challenged. They are given to it directly: `login` would write ~/.docker/config.json."""
+    oras_client = oras.client.OrasClient(hostname=server.address, insecure=True)
+    oras_client.auth.set_basic_auth(*server.registry_auth)
+    return oras_client
 
 
 def write(path: Path, data: bytes) -> Path:

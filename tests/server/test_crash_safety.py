@@ -49,11 +49,15 @@ def slow_body(data: bytes, sent: threading.Event, hold: threading.Event) -> Iter
 
 
 def push_slowly(
-    url: str, repository: str, data: bytes, half_sent: threading.Event, acked: Acknowledged
+    server: RunningServer,
+    repository: str,
+    data: bytes,
+    half_sent: threading.Event,
+    acked: Acknowledged,
 ) -> None:
     """A monolithic upload that is still streaming when the server is killed."""
     try:
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with server.registry_client(timeout=60) as client:
             response = client.post(
                 f"/v2/{repository}/blobs/uploads/",
                 params={"digest": digest_of(data)},
@@ -65,9 +69,11 @@ def push_slowly(
         half_sent.set()
 
 
-def push_manifests_until_killed(url: str, repository: str, acked: Acknowledged) -> None:
+def push_manifests_until_killed(
+    server: RunningServer, repository: str, acked: Acknowledged
+) -> None:
     try:
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with server.registry_client() as client:
             for n in range(10_000):
                 img = image(layers=1, layer_size=2048)
                 for blob in img.blobs:
@@ -95,13 +101,11 @@ def test_a_kill_mid_write_loses_nothing_acknowledged(
     big = [os.urandom(8 * 1024 * 1024) for _ in range(3)]
     half_sent = [threading.Event() for _ in big]
     threads = [
-        threading.Thread(target=push_slowly, args=(server.url, "crash/big", data, event, acked))
+        threading.Thread(target=push_slowly, args=(server, "crash/big", data, event, acked))
         for data, event in zip(big, half_sent, strict=True)
     ]
     threads += [
-        threading.Thread(
-            target=push_manifests_until_killed, args=(server.url, f"crash/m{i}", acked)
-        )
+        threading.Thread(target=push_manifests_until_killed, args=(server, f"crash/m{i}", acked))
         for i in range(3)
     ]
     for thread in threads:
@@ -116,7 +120,7 @@ def test_a_kill_mid_write_loses_nothing_acknowledged(
     assert len(acked.tags) > 0, "the manifest writers should have landed some tags"
 
     server.start()
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with server.registry_client() as client:
         for digest, repository in acked.blobs.items():
             body = client.get(f"/v2/{repository}/blobs/{digest}")
             assert body.status_code == 200, digest

@@ -3,7 +3,6 @@
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.images import image, push_image
@@ -20,7 +19,7 @@ def test_metadata_goes_to_the_database_in_the_environment_and_the_password_stays
     monkeypatch.setenv("MOORAGE_DATABASE_URL", url)  # the server inherits the environment
     server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "1"])
     img = image()
-    with httpx.Client(base_url=server.start().url, timeout=30) as http:
+    with server.start().registry_client() as http:
         assert push_image(http, "proj/app", img, "v1").status_code == 201
     assert server.stop() == 0
 

@@ -8,8 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
 from tests.support.images import digest_of, push_blob
 from tests.support.server import MOORAGE, RunningServer
 
@@ -29,7 +27,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
             time.sleep(0.05)
 
     def upload() -> None:
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+        with server.registry_client(timeout=60) as client:
             response = client.post(
                 "/v2/p/slow/blobs/uploads/", params={"digest": digest_of(data)}, content=body()
             )
@@ -42,20 +40,21 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     thread.join(30)
     assert result["status"] == 201
     server.start()
-    assert httpx.head(f"{server.url}/v2/p/slow/blobs/{digest_of(data)}").status_code == 200
+    with server.registry_client() as client:
+        assert client.head(f"/v2/p/slow/blobs/{digest_of(data)}").status_code == 200
     server.stop()
 
 
 def test_an_upload_continues_after_a_restart(tmp_path: Path) -> None:
     server = RunningServer(tmp_path / "data", tmp_path / "server.log").start()
     data = os.urandom(300_000)
-    with httpx.Client(base_url=server.url) as client:
+    with server.registry_client() as client:
         location = client.post("/v2/p/resume/blobs/uploads/").headers["Location"]
         first = client.patch(location, content=data[:100_000], headers={"Content-Range": "0-99999"})
         assert first.status_code == 202
     server.kill()
     server.start()
-    with httpx.Client(base_url=server.url) as client:
+    with server.registry_client() as client:
         status = client.get(location)
         assert status.status_code == 204
         assert status.headers["Range"] == "0-99999"
@@ -74,11 +73,12 @@ def test_memory_storage_forgets_everything_on_restart_and_says_so(tmp_path: Path
     server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--storage", "memory"])
     server.start()
     blob = b"gone after restart"
-    with httpx.Client(base_url=server.url) as client:
+    with server.registry_client() as client:
         assert push_blob(client, "p/tmp", blob).status_code == 201
     server.stop()
     server.start()
-    assert httpx.head(f"{server.url}/v2/p/tmp/blobs/{digest_of(blob)}").status_code == 404
+    with server.registry_client() as client:  # everything is forgotten: log in anew
+        assert client.head(f"/v2/p/tmp/blobs/{digest_of(blob)}").status_code == 404
     server.stop()
     assert "lost when the registry stops" in server.log()
     assert not (tmp_path / "data").exists()
@@ -86,8 +86,9 @@ def test_memory_storage_forgets_everything_on_restart_and_says_so(tmp_path: Path
 
 def test_every_log_line_has_the_registry_log_shape(tmp_path: Path) -> None:
     server = RunningServer(tmp_path / "data", tmp_path / "server.log").start()
-    httpx.get(f"{server.url}/v2/")
-    httpx.get(f"{server.url}/v2/p/missing/tags/list")
+    with server.registry_client() as client:
+        client.get("/v2/")
+        client.get("/v2/p/missing/tags/list")
     server.stop()
     lines = server.log().splitlines()
     assert any(

@@ -1,5 +1,6 @@
 """Driving real OCI clients (skopeo, podman, buildah) as subprocesses, each in its own sandbox."""
 
+import base64
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from tests.support.images import image, write_oci_layout
+from tests.support.server import RunningServer
 
 CLIENT_TIMEOUT = 300.0
 MANIFEST_TYPES = ", ".join(
@@ -62,6 +64,9 @@ class Sandbox:
     """A client's private state under one directory: credentials, image storage, scratch files.
 
     Nothing is read from or written to the machine's shared container storage or auth files.
+    Credentials are in a containers-auth.json file (REGISTRY_AUTH_FILE: skopeo, podman,
+    buildah) and a Docker config.json of the same shape (DOCKER_CONFIG: docker, oras), both
+    empty until `log_in`.
     Storage uses the vfs driver: overlay bind-mounts its directory and leaves the mount behind
     when a client dies on an error, and then the test's directory cannot be removed. podman
     refuses a run root longer than 50 characters, so that one lives in /tmp; `close` removes it.
@@ -72,8 +77,21 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
-        self.auth_file.write_text(json.dumps({"auths": {}}))
+        self.docker_config.mkdir(exist_ok=True)
+        self._write_auths({})
         self.runroot = Path(tempfile.mkdtemp(prefix="moorage-run-", dir="/tmp"))
+
+    def log_in(self, address: str, username: str, secret: str) -> "Sandbox":
+        """Give the clients credentials for the registry at `address` (HOST:PORT)."""
+        auths = json.loads(self.auth_file.read_text())["auths"]
+        encoded = base64.b64encode(f"{username}:{secret}".encode()).decode()
+        self._write_auths({**auths, address: {"auth": encoded}})
+        return self
+
+    def _write_auths(self, auths: dict[str, Any]) -> None:
+        document = json.dumps({"auths": auths})
+        self.auth_file.write_text(document)
+        (self.docker_config / "config.json").write_text(document)
 
     def close(self) -> None:
         shutil.rmtree(self.runroot, ignore_errors=True)
@@ -83,8 +101,16 @@ class Sandbox:
         return self.root / "auth.json"
 
     @property
+    def docker_config(self) -> Path:
+        return self.root / "docker"
+
+    @property
     def env(self) -> dict[str, str]:
-        return {"REGISTRY_AUTH_FILE": str(self.auth_file), "TMPDIR": str(self.root / "tmp")}
+        return {
+            "REGISTRY_AUTH_FILE": str(self.auth_file),
+            "DOCKER_CONFIG": str(self.docker_config),
+            "TMPDIR": str(self.root / "tmp"),
+        }
 
     def _storage(self) -> list[str | Path]:
         return ["--root", self.root / "root", "--runroot", self.runroot, "--storage-driver", "vfs"]
@@ -153,11 +179,15 @@ def logged_requests(log: str) -> list[tuple[str, str, int]]:
     return [(m[1], m[2], int(m[3])) for m in _REQUEST_LINE.finditer(log)]
 
 
-def skopeo_push_new_image(workdir: Path, destination: str) -> str:
-    """Push a fresh two-layer image with skopeo to `destination` (HOST:PORT/REPO:TAG)."""
+def skopeo_push_new_image(server: RunningServer, workdir: Path, reference: str) -> str:
+    """Push a fresh two-layer image with skopeo, as kubeadmin, to `reference` (REPO:TAG) of
+    `server`; returns its manifest digest."""
     img = image()
     layout = write_oci_layout(workdir / "layout", {"v1": img.manifest}, [img])
-    run(
-        ["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{destination}"]
-    )
+    sandbox = Sandbox(workdir / "skopeo").log_in(server.address, *server.registry_auth)
+    try:
+        destination = f"docker://{server.address}/{reference}"
+        sandbox.skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1", destination)
+    finally:
+        sandbox.close()
     return img.digest
