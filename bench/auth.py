@@ -15,6 +15,7 @@ alternated across:
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -23,11 +24,22 @@ from pathlib import Path
 import credentials
 import wrk
 from run import ensure_wrk, log
-from servers import BENCH, Distribution, DistributionHtpasswd, Moorage, Server, make_workdir
+from servers import (
+    BENCH,
+    Distribution,
+    DistributionHtpasswd,
+    Moorage,
+    MoorageAt,
+    Server,
+    make_workdir,
+    remove_workdir,
+)
 from workloads import ACCEPT, SMALL_REPO, Context, setup_small
 
 WORK = BENCH / ".work"
 CONNECTIONS = 64
+MANIFEST, BLOB = "manifest GET by tag", "blob HEAD"
+BASELINE = "baseline"
 PUBLIC_PULL = {
     "metadata": {"name": "public-pull"},
     "roleRef": {
@@ -66,6 +78,35 @@ VARIANTS: list[Variant] = [
 ]
 
 
+def variants(servers: dict[str, Server]) -> list[Variant]:
+    chosen = [v for v in VARIANTS if v[1] in servers]
+    if BASELINE in servers:
+        baseline = servers[BASELINE]
+        assert isinstance(baseline, MoorageAt)
+        label = f"moorage {baseline.revision}, before access control"
+        chosen.append((label, BASELINE, anonymous))
+    return chosen
+
+
+def worktree(revision: str, workdir: Path) -> Path:
+    """A checkout of `revision` to run; returns its src/ directory."""
+    path = workdir / f"moorage-{revision}"
+    subprocess.run(
+        ["git", "-C", str(BENCH.parent), "worktree", "add", "--detach", str(path), revision],
+        check=True,
+        capture_output=True,
+    )
+    return path / "src"
+
+
+def remove_worktree(src: Path) -> None:
+    subprocess.run(
+        ["git", "-C", str(BENCH.parent), "worktree", "remove", "--force", str(src.parent)],
+        check=False,
+        capture_output=True,
+    )
+
+
 def open_project_to_anonymous_pulls(server: Moorage) -> None:
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {server.api_token}"}
     path = "/apis/rbac.authorization.k8s.io/v1/namespaces/bench/rolebindings"
@@ -74,10 +115,11 @@ def open_project_to_anonymous_pulls(server: Moorage) -> None:
         raise RuntimeError(f"could not open bench to anonymous pulls: {status}")
 
 
-def measure(
-    ctx: Context, server: Server, variant: Variant, target: tuple[str, str]
-) -> wrk.WrkResult:
-    label, method = target
+def measure(ctx: Context, server: Server, variant: Variant, request: str) -> wrk.WrkResult:
+    if request == MANIFEST:
+        label, method = f"/v2/{SMALL_REPO}/manifests/v1", "GET"
+    else:  # each server has its own random layer
+        label, method = f"/v2/{SMALL_REPO}/blobs/{ctx.state[(server.name, 'layer')]}", "HEAD"
     authorization = variant[2](server)
     accept = ACCEPT if "manifests" in label else None
     script = wrk.lua_script(
@@ -90,17 +132,11 @@ Figures = dict[tuple[str, str], list[wrk.WrkResult]]
 
 
 def run(ctx: Context, servers: dict[str, Server], reps: int) -> Figures:
-    layer = ctx.state[(servers["moorage"].name, "layer")]
-    targets = {
-        "manifest GET by tag": (f"/v2/{SMALL_REPO}/manifests/v1", "GET"),
-        "blob HEAD": (f"/v2/{SMALL_REPO}/blobs/{layer}", "HEAD"),
-    }
     figures: Figures = {}
     for rep in range(reps):
-        for name, target in targets.items():
-            for variant in VARIANTS:
-                server = servers[variant[1]]  # the same image, so the same layer, on each
-                got = measure(ctx, server, variant, target)
+        for name in (MANIFEST, BLOB):
+            for variant in variants(servers):
+                got = measure(ctx, servers[variant[1]], variant, name)
                 figures.setdefault((name, variant[0]), []).append(got)
                 log(f"rep {rep + 1}: {name}, {variant[0]}: {got.requests_per_second:,.0f} req/s")
     return figures
@@ -134,9 +170,10 @@ def render(figures: Figures, reps: int, took: float) -> str:
     lines += ["", "| request | ratio | value |", "| --- | --- | ---: |"]
     for request in dict.fromkeys(r for r, _ in figures):
         jwt = medians[(request, VARIANTS[0][0])]
-        for other in VARIANTS[1:]:
-            ratio = jwt / medians[(request, other[0])]
-            lines.append(f"| {request} | registry token / {other[0]} | {ratio:.2f} |")
+        for other in dict.fromkeys(v for r, v in figures if r == request):
+            if other != VARIANTS[0][0]:
+                ratio = jwt / medians[(request, other)]
+                lines.append(f"| {request} | registry token / {other} | {ratio:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -146,6 +183,11 @@ def main() -> int:
     )
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--output", type=Path, default=BENCH / "AUTH-RESULTS.md")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run moorage at this git revision (e.g. one before access control)",
+    )
     args = parser.parse_args()
     workdir = make_workdir(None)
     ctx = Context(sizes=None, source=Path(), workdir=workdir, wrk=ensure_wrk(WORK / "wrk-head"))  # type: ignore[arg-type]
@@ -156,6 +198,11 @@ def main() -> int:
             "distribution-htpasswd", workdir / "htpasswd"
         ),
     }
+    baseline_src = worktree(args.baseline, workdir) if args.baseline else None
+    if baseline_src is not None:
+        servers[BASELINE] = MoorageAt(
+            BASELINE, workdir / "baseline", revision=args.baseline, source=baseline_src
+        )
     began = time.monotonic()
     try:
         for server in servers.values():
@@ -169,6 +216,9 @@ def main() -> int:
         for server in servers.values():
             if server.process is not None:
                 server.stop()
+        if baseline_src is not None:
+            remove_worktree(baseline_src)
+        remove_workdir(workdir)
     text = render(figures, args.reps, time.monotonic() - began)
     print(text)
     args.output.write_text(text)

@@ -240,3 +240,29 @@ def make_workdir(root: Path | None) -> Path:
 
 def remove_workdir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class MoorageAt(Moorage):
+    """moorage as it was at an earlier git revision (a worktree's src/), for same-run
+    comparisons. Revisions before access control need no credentials."""
+
+    revision: str = "HEAD"
+    source: Path = Path()
+
+    def command(self) -> list[str]:
+        own = super().command()
+        python = str(VENV_BIN / "python")
+        return ["env", f"PYTHONPATH={self.source}", python, "-m", "moorage.cli.main", *own[1:]]
+
+    def prepare(self) -> None:
+        self.wait_for_api()
+        body = json.dumps({"metadata": {"name": PROJECT}, "kind": "ProjectRequest"})
+        status = self.api(
+            "POST",
+            "/apis/project.openshift.io/v1/projectrequests",
+            body,
+            {"Content-Type": "application/json"},
+        )
+        if status not in (201, 409):
+            raise RuntimeError(f"could not create project {PROJECT} on {self.revision}: {status}")
