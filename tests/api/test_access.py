@@ -6,12 +6,12 @@ One server per module, with an htpasswd identity provider for alice and bob.
 from collections.abc import Iterator
 from pathlib import Path
 
-import bcrypt
 import httpx
 import pytest
 
 from moorage.auth.tokens import object_name
 from tests.support.server import RunningServer
+from tests.support.users import serving_users
 
 PROJECTS = "/apis/project.openshift.io/v1"
 RBAC = "/apis/rbac.authorization.k8s.io/v1"
@@ -21,18 +21,8 @@ PASSWORDS = {"alice": "wonderland-7Qx2", "bob": "builder-9Kd4", "eve": "guessing
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    base = tmp_path_factory.mktemp("access")
-    htpasswd = base / "users.htpasswd"
-    htpasswd.write_text(
-        "".join(
-            f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
-            for user, password in PASSWORDS.items()
-        )
-    )
-    args = ["--workers", "1", "--htpasswd-file", str(htpasswd)]
-    running = RunningServer(base / "data", base / "server.log", args, projects=()).start()
-    yield running
-    running.stop()
+    with serving_users(tmp_path_factory.mktemp("access"), PASSWORDS, projects=()) as running:
+        yield running
 
 
 def client(server: RunningServer, user: str | None = None) -> httpx.Client:

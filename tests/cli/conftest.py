@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import bcrypt
 import httpx
 import pytest
 
 from moorage.cli.contexts import switch_namespace
 from moorage.cli.kubeconfig import KubeConfig
 from tests.support.server import MOORAGE, RunningServer
+from tests.support.users import serving_users
 
 USERS = ("alice", "bob", "carol", "dave")
 PASSWORDS = {name: f"{name}-secret" for name in USERS}
@@ -87,22 +87,9 @@ class Cli:
         return lines[0]
 
 
-def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
-    """bcrypt entries, as `htpasswd -B` writes them (cheap rounds: these are tests)."""
-    lines = [
-        f"{u}:{bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode()}" for u, p in passwords.items()
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def _serving(base: Path, api_tls: bool = False) -> Iterator[RunningServer]:
-    htpasswd = write_htpasswd(base / "htpasswd", PASSWORDS)
-    args = ["--workers", "1", "--htpasswd-file", str(htpasswd)]
-    running = RunningServer(base / "data", base / "server.log", args, projects=(), api_tls=api_tls)
-    yield running.start()
-    if running.process and running.process.poll() is None:
-        running.stop()
+    with serving_users(base, PASSWORDS, projects=(), api_tls=api_tls) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -34,9 +34,9 @@ from tests.support.registry_auth import (
     log_in,
     registry_token,
     user,
-    write_htpasswd,
 )
 from tests.support.server import RunningServer
+from tests.support.users import serving_users
 
 PASSWORDS = {"alice": "alice-secret-pw", "bob": "bob-secret-pw", "carol": "carol-secret-pw"}
 DENIED_MESSAGE = "requested access to the resource is denied"
@@ -44,14 +44,8 @@ DENIED_MESSAGE = "requested access to the resource is denied"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    root = tmp_path_factory.mktemp("auth")
-    users = write_htpasswd(root / "users.htpasswd", PASSWORDS)
-    running = RunningServer(
-        root / "data", root / "server.log", ["--workers", "2", "--htpasswd-file", str(users)]
-    )
-    running.start()
-    yield running
-    running.stop()
+    with serving_users(tmp_path_factory.mktemp("auth"), PASSWORDS, workers=2) as running:
+        yield running
     assert "unhandled error" not in running.log()
 
 

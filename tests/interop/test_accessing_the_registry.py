@@ -10,13 +10,13 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import bcrypt
 import httpx
 import pytest
 
 from tests.support.clients import ClientFailed, Sandbox, require
 from tests.support.images import image, write_oci_layout
 from tests.support.server import MOORAGE, RunningServer
+from tests.support.users import serving_users
 
 require("podman")
 pytestmark = pytest.mark.clients
@@ -28,18 +28,8 @@ PASSWORDS = {"developer": "dev-Pw-4821", "viewer": "view-Pw-9034"}
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A server with an htpasswd identity provider (the first prerequisite)."""
-    base = tmp_path_factory.mktemp("accessing")
-    htpasswd = base / "users.htpasswd"
-    htpasswd.write_text(
-        "".join(
-            f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
-            for user, password in PASSWORDS.items()
-        )
-    )
-    args = ["--workers", "1", "--htpasswd-file", str(htpasswd)]
-    running = RunningServer(base / "data", base / "server.log", args, projects=()).start()
-    yield running
-    running.stop()
+    with serving_users(tmp_path_factory.mktemp("accessing"), PASSWORDS, projects=()) as running:
+        yield running
 
 
 def moorage(kubeconfig: Path, *args: str) -> str:
@@ -75,6 +65,16 @@ def arbitrary_image(podman: Sandbox, tmp_path: Path) -> str:
     listed = podman.podman("images", "-q", "--no-trunc").split()
     podman.podman("tag", listed[0], "name.io/image")
     return "name.io/image"
+
+
+def publish(cluster: RunningServer, tmp_path: Path, repo: str) -> None:
+    """kubeadmin pushes an image to `repo`, for others to try to pull."""
+    publisher = Sandbox(tmp_path / "publisher").log_in(cluster.address, *cluster.registry_auth)
+    try:
+        publisher.podman("tag", arbitrary_image(publisher, tmp_path), f"{cluster.address}/{repo}")
+        publisher.podman("push", PLAIN_HTTP, f"{cluster.address}/{repo}")
+    finally:
+        publisher.close()
 
 
 def test_a_developer_granted_registry_editor_logs_in_with_a_token_and_pushes(

@@ -17,8 +17,9 @@ import pytest
 
 from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import digest_of, image, write_oci_layout
-from tests.support.registry_auth import Account, grant, log_in, user, write_htpasswd
+from tests.support.registry_auth import Account, grant, log_in, user
 from tests.support.server import RunningServer
+from tests.support.users import serving_users
 
 pytestmark = pytest.mark.clients
 
@@ -33,14 +34,8 @@ def need(binary: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    root = tmp_path_factory.mktemp("login")
-    users = write_htpasswd(root / "users.htpasswd", PASSWORDS)
-    running = RunningServer(
-        root / "data", root / "server.log", ["--workers", "2", "--htpasswd-file", str(users)]
-    )
-    running.start()
-    yield running
-    running.stop()
+    with serving_users(tmp_path_factory.mktemp("login"), PASSWORDS, workers=2) as running:
+        yield running
     log = running.log()
     for secret in PASSWORDS.values():
         assert secret not in log

@@ -9,25 +9,14 @@ RoleBindings created through the API as kubeadmin.
 import base64
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import bcrypt
 import httpx
 
 from tests.support.server import RunningServer
 
 RBAC = "rbac.authorization.k8s.io"
 UNAUTHENTICATED = {"kind": "Group", "apiGroup": RBAC, "name": "system:unauthenticated"}
-
-
-def write_htpasswd(path: Path, users: dict[str, str]) -> Path:
-    lines = [
-        f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
-        for user, password in users.items()
-    ]
-    path.write_text("".join(lines))
-    return path
 
 
 def user(name: str) -> dict[str, str]:

@@ -1,0 +1,37 @@
+"""Servers with people: an htpasswd identity provider file and a server that reads it."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import bcrypt
+
+from tests.support.server import RunningServer
+
+
+def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
+    """bcrypt entries, as `htpasswd -B` writes them (cheap rounds: these are tests)."""
+    lines = [
+        f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
+        for user, password in passwords.items()
+    ]
+    path.write_text("".join(lines))
+    return path
+
+
+@contextmanager
+def serving_users(
+    base: Path, passwords: dict[str, str], workers: int = 1, **options: object
+) -> Iterator[RunningServer]:
+    """A started server whose htpasswd file holds `passwords`, stopped at the end of the block.
+
+    `options` go to RunningServer (projects, api_tls).
+    """
+    htpasswd = write_htpasswd(base / "users.htpasswd", passwords)
+    args = ["--workers", str(workers), "--htpasswd-file", str(htpasswd)]
+    running = RunningServer(base / "data", base / "server.log", args, **options)  # type: ignore[arg-type]
+    try:
+        yield running.start()
+    finally:
+        if running.process and running.process.poll() is None:
+            running.stop()
