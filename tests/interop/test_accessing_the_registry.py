@@ -108,14 +108,7 @@ def test_a_viewer_pulls_but_may_not_push(
     login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
     moorage(admin, "new-project", "gallery")
     moorage(admin, "policy", "add-role-to-user", "registry-viewer", "viewer", "-n", "gallery")
-    publisher = Sandbox(tmp_path / "publisher").log_in(cluster.address, *cluster.registry_auth)
-    try:
-        publisher.podman(
-            "tag", arbitrary_image(publisher, tmp_path), f"{cluster.address}/gallery/art"
-        )
-        publisher.podman("push", PLAIN_HTTP, f"{cluster.address}/gallery/art")
-    finally:
-        publisher.close()
+    publish(cluster, tmp_path, "gallery/art")
 
     token = login(cluster, tmp_path / "viewer.kubeconfig", "viewer", PASSWORDS["viewer"])
     podman.podman("login", "-u", "viewer", "-p", token, PLAIN_HTTP, cluster.address)
@@ -131,14 +124,7 @@ def test_without_a_role_in_the_project_nothing_is_pulled(
     admin = tmp_path / "admin.kubeconfig"
     login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
     moorage(admin, "new-project", "private")
-    publisher = Sandbox(tmp_path / "publisher").log_in(cluster.address, *cluster.registry_auth)
-    try:
-        publisher.podman(
-            "tag", arbitrary_image(publisher, tmp_path), f"{cluster.address}/private/app"
-        )
-        publisher.podman("push", PLAIN_HTTP, f"{cluster.address}/private/app")
-    finally:
-        publisher.close()
+    publish(cluster, tmp_path, "private/app")
     token = login(cluster, tmp_path / "viewer.kubeconfig", "viewer", PASSWORDS["viewer"])
     podman.podman("login", "-u", "viewer", "-p", token, PLAIN_HTTP, cluster.address)
     with pytest.raises(ClientFailed):
