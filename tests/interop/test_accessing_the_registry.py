@@ -143,3 +143,51 @@ def test_any_user_name_works_but_one_with_a_colon_fails(
     answer = httpx.get(f"{cluster.url}/openshift/token", auth=("any:thing", token))
     assert answer.status_code == 401
     assert "colon" in answer.json()["errors"][0]["message"]
+
+
+def test_service_account_tokens_are_registry_passwords_across_projects(
+    cluster: RunningServer, podman: Sandbox, tmp_path: Path
+) -> None:
+    """The builder pushes to its project; another project's pods pull once granted
+    system:image-puller there ("allowing pods to reference images across projects")."""
+    admin = tmp_path / "admin.kubeconfig"
+    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
+    for project in ("builds", "consumer"):
+        moorage(admin, "new-project", project)
+    builder = moorage(admin, "create", "token", "builder", "-n", "builds").strip()
+    deployer = moorage(admin, "create", "token", "default", "-n", "consumer").strip()
+    img = image(layers=1)
+    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
+    remote = f"docker://{cluster.address}/builds/app:v1"
+
+    podman.skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        f"--dest-creds=builder:{builder}",
+        f"oci:{layout}:v1",
+        remote,
+    )
+    with pytest.raises(ClientFailed):
+        podman.skopeo("inspect", "--tls-verify=false", f"--creds=default:{deployer}", remote)
+
+    moorage(
+        admin,
+        "policy",
+        "add-role-to-user",
+        "system:image-puller",
+        "system:serviceaccount:consumer:default",
+        "-n",
+        "builds",
+    )
+    inspected = podman.skopeo(
+        "inspect", "--tls-verify=false", f"--creds=default:{deployer}", remote
+    )
+    assert '"Name": "' + f"{cluster.address}/builds/app" in inspected
+    with pytest.raises(ClientFailed, match="denied"):
+        podman.skopeo(
+            "copy",
+            "--dest-tls-verify=false",
+            f"--dest-creds=default:{deployer}",
+            f"oci:{layout}:v1",
+            f"docker://{cluster.address}/builds/app:forged",
+        )
