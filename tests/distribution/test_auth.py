@@ -580,6 +580,30 @@ def test_a_mount_from_a_source_the_caller_cannot_read_is_an_ordinary_upload(
     assert client.head(f"/v2/{mine}/app/blobs/{readable}").status_code == 200
 
 
+def test_a_mount_with_a_token_that_does_not_name_the_source_asks_rbac_about_it(
+    server: RunningServer,
+    admin: httpx.Client,
+    anonymous: httpx.Client,
+    alice: Account,
+    project: Callable[[], str],
+) -> None:
+    """skopeo pushes some layers with a token fetched for the destination alone."""
+    mine, shared, theirs = project(), project(), project()
+    grant(server, mine, "admin", user("alice"))
+    grant(server, shared, "system:image-puller", user("alice"))
+    public, secret = image(), image()
+    assert push_image(admin, f"{shared}/app", public, "v1").status_code == 201
+    assert push_image(admin, f"{theirs}/app", secret, "v1").status_code == 201
+    token = bearer(jwt_for(server, alice, f"repository:{mine}/app:pull,push"))
+
+    def mount(blob: bytes, source: str) -> httpx.Response:
+        params = {"mount": digest_of(blob), "from": source}
+        return anonymous.post(f"/v2/{mine}/app/blobs/uploads/", params=params, headers=token)
+
+    assert mount(public.config, f"{shared}/app").status_code == 201
+    assert mount(secret.config, f"{theirs}/app").status_code == 202
+
+
 def test_the_catalog_lists_everything_for_cluster_readers_and_the_rest_by_project(
     server: RunningServer,
     admin: httpx.Client,
