@@ -27,6 +27,7 @@ from moorage.auth.identities import Identities
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
+from moorage.auth.rbac import Attributes
 from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
@@ -84,10 +85,19 @@ def backends(
     )
     out["namespaces"] = namespaces
 
-    def visible(name: str) -> bool:
-        return policy.allows(principals.current(), "get", PROJECTS, "projects", namespace=name)
+    def visibility() -> Callable[[str], bool]:
+        """Whether the caller may see a project, from one snapshot of the policy."""
+        snapshot, caller = policy.current(), principals.current()
 
-    projects = ProjectBackend(kind(PROJECTS, "projects"), namespaces, visible)
+        def visible(name: str) -> bool:
+            asked = Attributes(
+                caller.name, caller.groups, "get", PROJECTS, "projects", namespace=name
+            )
+            return snapshot.authorize(asked).allowed
+
+        return visible
+
+    projects = ProjectBackend(kind(PROJECTS, "projects"), namespaces, visibility)
     out[f"projects.{PROJECTS}"] = projects
     out[f"projectrequests.{PROJECTS}"] = ProjectRequestBackend(
         kind(PROJECTS, "projectrequests"), projects, lambda: principals.current().name

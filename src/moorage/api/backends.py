@@ -152,9 +152,9 @@ class ProjectBackend:
     """
 
     def __init__(
-        self, kind: Kind, namespaces: StoredBackend, visible: Callable[[str], bool]
+        self, kind: Kind, namespaces: StoredBackend, visibility: Callable[[], Callable[[str], bool]]
     ) -> None:
-        self.kind, self._namespaces, self._visible = kind, namespaces, visible
+        self.kind, self._namespaces, self._visibility = kind, namespaces, visibility
 
     def as_project(self, namespace: Object) -> Object:
         return {**namespace, "apiVersion": self.kind.api_version, "kind": self.kind.kind}
@@ -170,7 +170,8 @@ class ProjectBackend:
 
     def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
         page = self._namespaces.list(None, limit, after)
-        shown = [self.as_project(o) for o in page.items if self._visible(o["metadata"]["name"])]
+        visible = self._visibility()
+        shown = [self.as_project(o) for o in page.items if visible(o["metadata"]["name"])]
         return Page(shown, page.resource_version, page.continue_after)
 
     def create(self, namespace: str, obj: Object) -> Object:
@@ -186,10 +187,11 @@ class ProjectBackend:
         return self.as_project(self._namespaces.delete("", name))
 
     def events_after(self, version: int) -> list[Event]:
+        visible = self._visibility()
         return [
             Event(e.resource_version, e.type, e.namespace, self.as_project(e.object))
             for e in self._namespaces.events_after(version)
-            if self._visible(e.object["metadata"]["name"])
+            if visible(e.object["metadata"]["name"])
         ]
 
 

@@ -9,7 +9,6 @@ import threading
 
 from sqlalchemy import Engine, bindparam, func, select
 
-from moorage.auth.principal import Principal
 from moorage.auth.rbac import Attributes, Decision, Policy
 from moorage.resources.groups import RBAC
 from moorage.store.fast_reads import FastReads
@@ -34,12 +33,6 @@ class StoredPolicy:
 
     def authorize(self, attributes: Attributes) -> Decision:
         return self.current().authorize(attributes)
-
-    def allows(
-        self, principal: Principal, verb: str, group: str, resource: str, **more: str
-    ) -> bool:
-        attributes = Attributes(principal.name, principal.groups, verb, group, resource, **more)
-        return self.authorize(attributes).allowed
 
     def current(self) -> Policy:
         with self._lock:
