@@ -184,3 +184,15 @@ def test_who_can_lists_users_and_groups_as_oc_does(cli: Cli, project: str) -> No
         "Resource:  imagestreams.image.openshift.io/layers",
     ]
     assert "alice" not in "\n".join(everywhere)
+
+
+def test_bindings_are_listed_with_their_role_and_wide_with_their_subjects(
+    cli: Cli, project: str
+) -> None:
+    cli("policy", "add-role-to-user", "registry-viewer", "alice", "-z", "default")
+    table = cli("get", "rolebindings", "registry-viewer").splitlines()
+    assert table[0].split() == ["NAME", "ROLE", "AGE"]
+    assert table[1].split()[:2] == ["registry-viewer", "ClusterRole/registry-viewer"]
+    wide = cli("get", "rolebindings", "registry-viewer", "-o", "wide").splitlines()
+    assert wide[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert wide[1].split()[-2:] == ["alice", f"{project}/default"]

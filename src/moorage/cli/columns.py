@@ -89,7 +89,32 @@ def _istag_image(obj: Object) -> str:
     return str(((obj.get("image") or {}).get("metadata") or {}).get("name", ""))
 
 
+def _role(obj: Object) -> str:
+    ref = obj.get("roleRef") or {}
+    return f"{ref.get('kind', '')}/{ref.get('name', '')}"
+
+
+def _subjects(kind: str) -> Column:
+    def show(obj: Object) -> str:
+        found = [s for s in obj.get("subjects") or () if s.get("kind") == kind]
+        if kind == "ServiceAccount":
+            return ", ".join(f"{s.get('namespace', '')}/{s.get('name', '')}" for s in found)
+        return ", ".join(str(s.get("name", "")) for s in found)
+
+    header = "SERVICEACCOUNTS" if kind == "ServiceAccount" else f"{kind.upper()}S"
+    return Column(header, show, wide_only=True)
+
+
+BINDING = [
+    NAME,
+    Column("ROLE", _role),
+    AGE,
+    *(_subjects(k) for k in ("User", "Group", "ServiceAccount")),
+]
+
 COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("rbac.authorization.k8s.io", "rolebindings"): BINDING,
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): BINDING,
     ("", "namespaces"): [NAME, Column("STATUS", _phase), AGE],
     ("project.openshift.io", "projects"): [
         NAME,
