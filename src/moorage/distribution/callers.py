@@ -48,6 +48,7 @@ from moorage.distribution.errors import error_response
 SIGNED_IN, LIST = "signed-in", "catalog"
 REMEMBER = 2.0
 MAX_REMEMBERED = 1024
+MAX_HOSTS = 64  # Host headers remembered as service names; others are checked each time
 Visible = Callable[[str], bool] | None
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?")
 
@@ -179,6 +180,7 @@ class Guard:
     failures: FailureLimiter
     default_service: str
     _remembered: dict[str, tuple[float, Principal]] = field(default_factory=dict, init=False)
+    _services: dict[str, str] = field(default_factory=dict, init=False)  # Host -> service
 
     async def caller(self, request: web.Request) -> Caller:
         """Who the request comes from; raises Unauthenticated or TooManyFailures."""
@@ -212,7 +214,12 @@ class Guard:
     def service(self, request: web.Request) -> str:
         """The name clients know this registry by: the Host they sent, when it is one."""
         host = request.host
-        return host if _HOST.fullmatch(host) else self.default_service
+        known = self._services.get(host)
+        if known is None:
+            known = host if _HOST.fullmatch(host) else self.default_service
+            if len(self._services) < MAX_HOSTS:
+                self._services[host] = known
+        return known
 
     def principal_named(self, name: str) -> Principal | None:
         return ANONYMOUS if name == ANONYMOUS.name else self.identities.principal_named(name)

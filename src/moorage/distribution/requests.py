@@ -17,8 +17,15 @@ BODY_CHUNK = 1 << 20
 _CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)$")
 
 
+_REPOSITORY = "moorage.repository"
+
+
 def repository(request: web.Request) -> str:
-    return check_name(request.match_info["name"])
+    """The request's repository name, checked once per request (access, then the handler)."""
+    name: str | None = request.get(_REPOSITORY)
+    if name is None:
+        name = request[_REPOSITORY] = check_name(request.match_info["name"])
+    return name
 
 
 def page(request: web.Request) -> tuple[int | None, str | None]:
