@@ -141,6 +141,12 @@ def test_a_requested_project_is_its_requester_s_and_hidden_from_others(
         assert bob.get(f"{IMAGES}/namespaces/alice-own/imagestreams").status_code == 403
         assert alice.get(f"{IMAGES}/namespaces/alice-own/imagestreams").status_code == 200
         bindings = alice.get(f"{RBAC}/namespaces/alice-own/rolebindings").json()["items"]
+    assert sorted(b["metadata"]["name"] for b in bindings) == [
+        "admin",
+        "system:deployers",
+        "system:image-builders",
+        "system:image-pullers",
+    ]
     admin = next(b for b in bindings if b["metadata"]["name"] == "admin")
     assert admin["subjects"] == [
         {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}

@@ -24,6 +24,7 @@ EXPECTED = {
     "system:image-pruner",
     "system:registry",
     "system:discovery",
+    "system:deployer",
     "basic-user",
 }
 
@@ -192,3 +193,13 @@ def test_project_service_accounts_can_pull_when_their_group_is_granted_the_pulle
     other_user, other_groups = account_identity("b", "default")
     other = Attributes(other_user, other_groups, "get", IMAGE, "imagestreams", "layers", "a")
     assert not authorize(other, cluster_roles(), [], [], [binding]).allowed
+
+
+def test_a_project_s_deployer_rolls_out_but_cannot_push() -> None:
+    def deployer(verb: str, resource: str, subresource: str = "") -> bool:
+        return can("system:deployer", verb, resource, subresource, group="")
+
+    assert deployer("update", "replicationcontrollers")
+    assert deployer("create", "pods")
+    assert not deployer("create", "secrets")
+    assert not can("system:deployer", "update", "imagestreams", "layers")

@@ -177,6 +177,21 @@ def _image_pruner() -> list[Object]:
     ]
 
 
+def _deployer() -> list[Object]:
+    """What a project's `deployer` account does to roll out: replication controllers and
+    their pods, events, and the image stream tags a deployment triggers on."""
+    return [
+        rule(
+            ["delete", "get", "list", "patch", "update", "watch"], [""], ["replicationcontrollers"]
+        ),
+        rule(["get", "update"], [""], ["replicationcontrollers/scale"]),
+        rule(["get", "list", "watch", "create"], [""], ["pods"]),
+        rule(["get"], [""], ["pods/log"]),
+        rule(["create", "list"], [""], ["events"]),
+        rule(["create", "update"], [IMAGE], ["imagestreamtags", "imagetags"]),
+    ]
+
+
 def _registry() -> list[Object]:
     return [
         rule(["list"], [""], ["limitranges", "resourcequotas"]),
@@ -225,6 +240,7 @@ def cluster_roles() -> list[Object]:
         ),
         cluster_role("system:image-pruner", _image_pruner()),
         cluster_role("system:registry", _registry()),
+        cluster_role("system:deployer", _deployer()),
         cluster_role("system:discovery", [{"nonResourceURLs": DISCOVERY, "verbs": ["get"]}]),
         cluster_role("basic-user", _basic_user()),
     ]

@@ -1,9 +1,10 @@
 """What every new project starts with, as OpenShift's controllers and project template make it.
 
 Service accounts `default`, `builder` and `deployer`; `builder` bound to
-system:image-builder; every service account of the project may pull from it
-(system:image-puller for the group system:serviceaccounts:<project>); and,
-when the project was requested by someone, that someone is its admin.
+system:image-builder and `deployer` to system:deployer; every service account
+of the project may pull from it (system:image-puller for the group
+system:serviceaccounts:<project>); and, when the project was requested by
+someone, that someone is its admin.
 """
 
 from typing import Any
@@ -62,6 +63,14 @@ def project_defaults(namespace: Object) -> list[tuple[Ref, Object]]:
             "system:image-builders",
             "system:image-builder",
             [{"kind": "ServiceAccount", "name": "builder", "namespace": name}],
+        )
+    )
+    made.append(
+        role_binding(
+            name,
+            "system:deployers",
+            "system:deployer",
+            [{"kind": "ServiceAccount", "name": "deployer", "namespace": name}],
         )
     )
     requester = (namespace["metadata"].get("annotations") or {}).get(REQUESTER)
