@@ -3,37 +3,21 @@
 import os
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import bcrypt
 import pytest
-from sqlalchemy import Engine
 
 from moorage.auth import kubeadmin
 from moorage.auth.identities import Identities, LoginRefused
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.principal import AUTHENTICATED, CLUSTER_ADMINS, KUBE_ADMIN, service_account
 from moorage.resources.user import USERS
-from moorage.store.database import migrate, open_engine
 from moorage.store.resources import Ref, ResourceStore
 
 
 def entry(user: str, password: str) -> str:
     return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    opened = open_engine(f"sqlite:///{tmp_path / 'metadata.db'}")
-    migrate(opened)
-    yield opened
-    opened.dispose()
-
-
-@pytest.fixture
-def store(engine: Engine) -> ResourceStore:
-    return ResourceStore(engine)
 
 
 @pytest.fixture

@@ -1,26 +1,13 @@
 """The bootstrap cluster roles are created once, and served by the API from the first start."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine
 
 from moorage.auth.bootstrap import RBAC_GROUP, cluster_role_bindings, cluster_roles, seed
 from moorage.resources.catalogue import catalogue
-from moorage.store.database import migrate, open_engine
 from moorage.store.resources import Ref, ResourceStore
 from tests.support.server import RunningServer
 
 CLUSTER_ROLES = f"/apis/{RBAC_GROUP}/v1/clusterroles"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    opened = open_engine(f"sqlite:///{tmp_path / 'metadata.db'}")
-    migrate(opened)
-    yield opened
-    opened.dispose()
 
 
 def test_seeding_creates_every_role_once(engine: Engine) -> None:
