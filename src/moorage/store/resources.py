@@ -47,6 +47,11 @@ class Ref:
     namespace: str  # "" for cluster-scoped kinds
     name: str
 
+    @property
+    def resource(self) -> str:
+        """The resource as Kubernetes names it in messages: `plural.group`, or `plural`."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -82,7 +87,7 @@ class Transaction:
     def require(self, ref: Ref) -> Object:
         found = self.get(ref)
         if found is None:
-            raise NotFound(f'{ref.plural} "{ref.name}" not found')
+            raise NotFound(f'{ref.resource} "{ref.name}" not found')
         return found
 
     def list(
@@ -131,7 +136,7 @@ class Transaction:
 
     def create(self, ref: Ref, obj: Object, shown: Render | None = None) -> Object:
         if self.get(ref) is not None:
-            raise AlreadyExists(f'{ref.plural} "{ref.name}" already exists')
+            raise AlreadyExists(f'{ref.resource} "{ref.name}" already exists')
         meta = obj.setdefault("metadata", {})
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now())
         meta.setdefault("generation", 1)
@@ -164,7 +169,7 @@ class Transaction:
         current_version = current["metadata"]["resourceVersion"]
         if expected_version and expected_version != current_version:
             raise Conflict(
-                f'Operation cannot be fulfilled on {ref.plural} "{ref.name}": the object has '
+                f'Operation cannot be fulfilled on {ref.resource} "{ref.name}": the object has '
                 "been modified; please apply your changes to the latest version and try again"
             )
         meta = obj.setdefault("metadata", {})
