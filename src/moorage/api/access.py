@@ -17,6 +17,7 @@ from moorage.api.context import CATALOGUE, IDENTITIES, POLICY
 from moorage.api.requests import parse_target, verb_of, watching
 from moorage.api.status import ApiError
 from moorage.auth import tokens
+from moorage.auth.credentials import BEARER, NONE, BadCredentials, parse
 from moorage.auth.principal import ANONYMOUS, AUTHENTICATED, Principal
 from moorage.auth.rbac import Attributes
 
@@ -38,19 +39,21 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
             raise ApiError("Unauthorized", "Unauthorized")
         principal = found
     principal = await _impersonated(request, principal)
-    principals.set_current(principal, token or "")
+    principals.set_current(principal)
     await _authorize(request, principal, token or "")
     return await handler(request)
 
 
 def _bearer(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization")
-    if header is None:
+    try:
+        found = parse(request.headers.get("Authorization"))
+    except BadCredentials as exc:
+        raise ApiError("Unauthorized", f"Unauthorized: {exc}") from None
+    if found.scheme == NONE:
         return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if found.scheme != BEARER:
         raise ApiError("Unauthorized", "Unauthorized: only bearer tokens are accepted here")
-    return value.strip()
+    return found.secret
 
 
 async def _impersonated(request: web.Request, caller: Principal) -> Principal:

@@ -124,11 +124,6 @@ def place_in(kind: Kind, namespace: str, obj: Object) -> None:
     meta["namespace"] = namespace
 
 
-def require_name(obj: Object, name: str) -> None:
-    if obj.get("metadata", {}).get("name") != name:
-        raise ApiError("BadRequest", "the name of the object does not match the name on the URL")
-
-
 def require_namespace(tx: Transaction, namespace: str) -> None:
     if tx.get(Ref(*NAMESPACES, "", namespace)) is None:
         raise ApiError(

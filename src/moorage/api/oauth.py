@@ -8,14 +8,13 @@ and per source address.
 """
 
 import asyncio
-import base64
-import binascii
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from moorage.api.context import IDENTITIES, LOGIN_LIMITER
 from moorage.api.status import ApiError, status_response
+from moorage.auth.credentials import BASIC, BadCredentials, parse
 from moorage.auth.identities import LoginRefused
 from moorage.auth.tokens import CLIENT_CHALLENGING, USER_TOKEN_LIFETIME
 
@@ -89,16 +88,11 @@ async def implicit(_request: web.Request) -> web.Response:
 
 
 def _basic(request: web.Request) -> tuple[str, str] | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise ApiError("BadRequest", "the Basic credentials are not valid base64") from None
-    username, sep, password = decoded.partition(":")
-    return (username, password) if sep and username else None
+        found = parse(request.headers.get("Authorization"))
+    except BadCredentials as exc:
+        raise ApiError("BadRequest", str(exc)) from None
+    return (found.user, found.secret) if found.scheme == BASIC and found.user else None
 
 
 def _unauthorized(reason: str) -> web.Response:

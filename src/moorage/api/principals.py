@@ -9,18 +9,11 @@ from contextvars import ContextVar
 from moorage.auth.principal import ANONYMOUS, Principal
 
 _CURRENT: ContextVar[Principal] = ContextVar("principal", default=ANONYMOUS)
-_TOKEN: ContextVar[str] = ContextVar("token", default="")
 
 
 def current() -> Principal:
     return _CURRENT.get()
 
 
-def presented_token() -> str:
-    """The access token the request authenticated with ("" when none)."""
-    return _TOKEN.get()
-
-
-def set_current(principal: Principal, token: str = "") -> None:
+def set_current(principal: Principal) -> None:
     _CURRENT.set(principal)
-    _TOKEN.set(token)

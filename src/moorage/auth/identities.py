@@ -86,14 +86,6 @@ class Identities:
                 return None
             return self._principal(tx, obj["userName"])
 
-    def revoke(self, token: str) -> bool:
-        with self._store.transaction() as tx:
-            ref = token_ref(token)
-            if tx.get(ref) is None:
-                return False
-            tx.delete(ref)
-            return True
-
     def forget_expired(self) -> int:
         """Delete expired tokens' objects; returns how many went."""
         with self._store.transaction() as tx:

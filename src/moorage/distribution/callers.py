@@ -22,6 +22,7 @@ from enum import Enum
 from aiohttp import web
 
 from moorage.auth import tokens
+from moorage.auth.credentials import BASIC, BEARER, NONE, BadCredentials, Credentials
 from moorage.auth.identities import Identities
 from moorage.auth.principal import ANONYMOUS, Principal
 from moorage.auth.ratelimit import FailureLimiter
@@ -34,14 +35,7 @@ from moorage.auth.registry_access import (
     RegistryAccess,
 )
 from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, VerifiedToken
-from moorage.distribution.credentials import (
-    BASIC,
-    BEARER,
-    NONE,
-    BadCredentials,
-    Credentials,
-    credentials,
-)
+from moorage.distribution.credentials import credentials
 from moorage.distribution.errors import error_response
 
 # What a route needs, besides the repository actions (pull, push, delete).
