@@ -4,7 +4,6 @@ One server per module, with an htpasswd identity provider for alice and bob.
 """
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -256,10 +255,7 @@ def test_no_password_or_token_reaches_the_log(server: RunningServer) -> None:
     with server.api_client(token) as alice:
         alice.get("/apis/user.openshift.io/v1/users/~")
     log = server.log()
+    assert "/apis/user.openshift.io/v1/users/~" in log  # the request was logged, and looked at
     for secret in (token, token.removeprefix("sha256~"), *PASSWORDS.values(), server.admin_token):
         assert secret not in log
     assert server.kubeadmin_password not in log
-
-
-def test_the_log_file_is_where_we_looked(server: RunningServer) -> None:
-    assert Path(server.log_path).stat().st_size > 0

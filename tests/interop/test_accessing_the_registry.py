@@ -67,6 +67,15 @@ def arbitrary_image(podman: Sandbox, tmp_path: Path) -> str:
     return "name.io/image"
 
 
+def admin_with_projects(cluster: RunningServer, tmp_path: Path, *projects: str) -> Path:
+    """kubeadmin's kubeconfig, logged in, after making `projects`."""
+    admin = tmp_path / "admin.kubeconfig"
+    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
+    for project in projects:
+        moorage(admin, "new-project", project)
+    return admin
+
+
 def publish(cluster: RunningServer, tmp_path: Path, repo: str) -> None:
     """kubeadmin pushes an image to `repo`, for others to try to pull."""
     publisher = Sandbox(tmp_path / "publisher").log_in(cluster.address, *cluster.registry_auth)
@@ -80,9 +89,7 @@ def publish(cluster: RunningServer, tmp_path: Path, repo: str) -> None:
 def test_a_developer_granted_registry_editor_logs_in_with_a_token_and_pushes(
     cluster: RunningServer, podman: Sandbox, tmp_path: Path
 ) -> None:
-    admin = tmp_path / "admin.kubeconfig"
-    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
-    moorage(admin, "new-project", "team")
+    admin = admin_with_projects(cluster, tmp_path, "team")
     granted = moorage(
         admin, "policy", "add-role-to-user", "registry-editor", "developer", "-n", "team"
     )
@@ -104,9 +111,7 @@ def test_a_developer_granted_registry_editor_logs_in_with_a_token_and_pushes(
 def test_a_viewer_pulls_but_may_not_push(
     cluster: RunningServer, podman: Sandbox, tmp_path: Path
 ) -> None:
-    admin = tmp_path / "admin.kubeconfig"
-    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
-    moorage(admin, "new-project", "gallery")
+    admin = admin_with_projects(cluster, tmp_path, "gallery")
     moorage(admin, "policy", "add-role-to-user", "registry-viewer", "viewer", "-n", "gallery")
     publish(cluster, tmp_path, "gallery/art")
 
@@ -121,9 +126,7 @@ def test_a_viewer_pulls_but_may_not_push(
 def test_without_a_role_in_the_project_nothing_is_pulled(
     cluster: RunningServer, podman: Sandbox, tmp_path: Path
 ) -> None:
-    admin = tmp_path / "admin.kubeconfig"
-    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
-    moorage(admin, "new-project", "private")
+    admin_with_projects(cluster, tmp_path, "private")
     publish(cluster, tmp_path, "private/app")
     token = login(cluster, tmp_path / "viewer.kubeconfig", "viewer", PASSWORDS["viewer"])
     podman.podman("login", "-u", "viewer", "-p", token, PLAIN_HTTP, cluster.address)
@@ -150,10 +153,7 @@ def test_service_account_tokens_are_registry_passwords_across_projects(
 ) -> None:
     """The builder pushes to its project; another project's pods pull once granted
     system:image-puller there ("allowing pods to reference images across projects")."""
-    admin = tmp_path / "admin.kubeconfig"
-    login(cluster, admin, "kubeadmin", cluster.kubeadmin_password)
-    for project in ("builds", "consumer"):
-        moorage(admin, "new-project", project)
+    admin = admin_with_projects(cluster, tmp_path, "builds", "consumer")
     builder = moorage(admin, "create", "token", "builder", "-n", "builds").strip()
     deployer = moorage(admin, "create", "token", "default", "-n", "consumer").strip()
     img = image(layers=1)
