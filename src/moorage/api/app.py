@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from moorage.api import access, discovery, handlers, oauth, openapi, principals
+from moorage.api.access import forbidden_message
 from moorage.api.auth_backends import AccessReviewBackend, ServiceAccountBackend, UserBackend
 from moorage.api.backends import (
     Backend,
@@ -28,6 +29,8 @@ from moorage.auth.policy import StoredPolicy
 from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
+from moorage.auth.registry_access import RegistryAccess
+from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
@@ -52,6 +55,8 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
     except Invalid as exc:
         details = {"name": exc.name, "kind": exc.kind, "causes": exc.causes}
         return status_response("Invalid", str(exc), details)
+    except SourceForbidden as exc:
+        return _source_forbidden(exc)
     except web.HTTPNotFound:
         return status_response("NotFound", "the server could not find the requested resource")
     except web.HTTPMethodNotAllowed as exc:
@@ -63,12 +68,31 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
         return status_response("InternalError", "an internal error occurred")
 
 
+def _source_forbidden(exc: SourceForbidden) -> web.Response:
+    """Taking an image from a repository needs the right to pull from it: say whose and which."""
+    caller = principals.current()
+    asked = Attributes(
+        caller.name,
+        caller.groups,
+        "get",
+        IMAGES,
+        "imagestreams",
+        subresource="layers",
+        namespace=exc.namespace,
+        name=exc.stream,
+    )
+    message = f"{forbidden_message(asked)}: the image is taken from {exc}"
+    details = {"group": IMAGES, "kind": "imagestreams", "name": exc.stream}
+    return status_response("Forbidden", message, details)
+
+
 def backends(
     catalogue: Catalogue,
     store: ResourceStore,
     streams: ImageStreams,
     identities: Identities,
     policy: StoredPolicy,
+    registry_access: RegistryAccess,
 ) -> dict[str, Backend]:
     def kind(group: str, plural: str) -> Kind:
         found = catalogue.find(group, "v1", plural)
@@ -107,15 +131,21 @@ def backends(
     for review in catalogue.kinds:
         if not review.named:
             out[review.qualified] = AccessReviewBackend(review, policy)
-    out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(kind(IMAGES, "imagestreams"), store, streams)
+
+    def may_pull() -> MayPull:
+        return registry_access.pullable(principals.current())
+
+    out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(
+        kind(IMAGES, "imagestreams"), store, streams, may_pull
+    )
     out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
-        kind(IMAGES, "imagestreamtags"), store, streams
+        kind(IMAGES, "imagestreamtags"), store, streams, may_pull
     )
     out[f"imagestreamimages.{IMAGES}"] = ImageStreamImageBackend(
         kind(IMAGES, "imagestreamimages"), store
     )
     out[f"imagestreammappings.{IMAGES}"] = ImageStreamMappingBackend(
-        kind(IMAGES, "imagestreammappings"), store, streams
+        kind(IMAGES, "imagestreammappings"), store, streams, may_pull
     )
     return out
 
@@ -136,10 +166,11 @@ def build_api_app(
     streams: ImageStreams,
     identities: Identities,
     policy: StoredPolicy,
+    registry_access: RegistryAccess,
 ) -> web.Application:
     app = web.Application(middlewares=[statuses, access.authenticate])
     app[CATALOGUE] = catalogue
-    app[BACKENDS] = backends(catalogue, store, streams, identities, policy)
+    app[BACKENDS] = backends(catalogue, store, streams, identities, policy, registry_access)
     app[IDENTITIES] = identities
     app[POLICY] = policy
     app[LOGIN_LIMITER] = LoginLimits()

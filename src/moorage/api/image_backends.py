@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from moorage.api.backends import (
@@ -11,21 +12,25 @@ from moorage.api.backends import (
     resolve_name,
 )
 from moorage.api.status import ApiError, success
+from moorage.imagestreams.sources import MayPull, SourceRef, parse_source, resolve_source
 from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
 from moorage.resources.kinds import Kind, Object
 from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Event, Page, ResourceStore, Transaction, now
 
-TRACKED_KINDS = ("ImageStreamTag", "ImageStreamImage")
+# What the caller in hand may pull from, against one reading of the policy.
+PullCheck = Callable[[], MayPull]
 
 
 class ImageStreamBackend(StoredBackend):
     """Image streams as stored (metadata, spec) with status drawn from the registry's tags."""
 
-    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
+    def __init__(
+        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+    ) -> None:
         super().__init__(kind, store)
-        self.streams = streams
+        self.streams, self._may_pull = streams, may_pull
 
     def get(self, namespace: str, name: str) -> Object:
         with self._store.reading() as tx:
@@ -46,7 +51,7 @@ class ImageStreamBackend(StoredBackend):
             require_namespace(tx, namespace)
             name = obj["metadata"]["name"]
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj)
+            self._follow_spec_tags(tx, namespace, name, obj, {})
             return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
@@ -64,7 +69,7 @@ class ImageStreamBackend(StoredBackend):
             obj.pop("status", None)
             version = obj["metadata"].get("resourceVersion")
             tx.update(ref, obj, version, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj)
+            self._follow_spec_tags(tx, namespace, name, obj, current)
             return self.streams.render(tx.connection, tx.require(ref))
 
     def delete(self, namespace: str, name: str) -> Object:
@@ -75,20 +80,34 @@ class ImageStreamBackend(StoredBackend):
             tx.delete(stream_ref(namespace, name))
             return shown
 
-    def _follow_spec_tags(self, tx: Transaction, namespace: str, name: str, obj: Object) -> None:
-        """Tags whose `from` is another stream's tag or image are served at once."""
-        for tag in (obj.get("spec") or {}).get("tags") or []:
-            source = tag.get("from") or {}
-            if source.get("kind") in TRACKED_KINDS:
-                repo_id, digest = self.streams.resolve(tx, namespace, source)
-                self.streams.set_tag(tx, namespace, name, tag["name"], repo_id, digest)
+    def _follow_spec_tags(
+        self, tx: Transaction, namespace: str, name: str, obj: Object, before: Object
+    ) -> None:
+        """Tags whose `from` is new or changed and names an image of this registry are served
+        at once; a tag left as it was keeps what it serves."""
+        previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
+        may_pull = self._may_pull()
+        for tag in _spec_tags(obj):
+            origin = tag.get("from")
+            if not origin or previous.get(tag["name"]) == origin:
+                continue
+            ref = parse_source(origin, namespace, self.streams.registry_host)
+            if ref is not None:
+                source = resolve_source(tx, ref, may_pull)
+                self.streams.set_tag(tx, namespace, name, tag["name"], source)
+
+
+def _spec_tags(stream: Object) -> list[Object]:
+    return (stream.get("spec") or {}).get("tags") or []
 
 
 class ImageStreamTagBackend:
     """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API."""
 
-    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
-        self.kind, self._store, self.streams = kind, store, streams
+    def __init__(
+        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+    ) -> None:
+        self.kind, self._store, self.streams, self._may_pull = kind, store, streams, may_pull
 
     def get(self, namespace: str, name: str) -> Object:
         stream, tag = _split(name, ":")
@@ -117,10 +136,17 @@ class ImageStreamTagBackend:
                 "tag.from is required: the image to tag",
                 {"causes": [{"field": "tag.from", "reason": "FieldValueRequired"}]},
             )
+        ref = parse_source(source, namespace, self.streams.registry_host)
+        if ref is None:
+            raise ApiError(
+                "Invalid",
+                f"{source.get('name')}: importing from other registries is not available yet",
+                {"causes": [{"field": "tag.from", "reason": "FieldValueNotSupported"}]},
+            )
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            repo_id, digest = self.streams.resolve(tx, namespace, source)
-            self.streams.set_tag(tx, namespace, stream, tag, repo_id, digest)
+            found = resolve_source(tx, ref, self._may_pull())
+            self.streams.set_tag(tx, namespace, stream, tag, found)
             return self._view(tx, namespace, stream, tag)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
@@ -197,24 +223,43 @@ class ImageStreamImageBackend:
 
 
 class ImageStreamMappingBackend:
-    """What a registry creates on push: tag an image (already in the repository) in a stream."""
+    """What a registry creates on push: tag an image in a stream.
 
-    def __init__(self, kind: Kind, store: ResourceStore, streams: ImageStreams) -> None:
-        self.kind, self._store, self.streams = kind, store, streams
+    The image is the one the stream's repository holds under that digest, or the one its
+    `dockerImageReference` names in another repository of this registry, which the caller
+    must be allowed to pull from.
+    """
+
+    def __init__(
+        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+    ) -> None:
+        self.kind, self._store, self.streams, self._may_pull = kind, store, streams, may_pull
 
     def create(self, namespace: str, obj: Object) -> Object:
         place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
-        stream, digest = obj["metadata"]["name"], obj["image"]["metadata"].get("name", "")
+        stream, image = obj["metadata"]["name"], obj["image"]
+        ref = self._source(namespace, stream, image)
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
-            if repo_id is None or not tags.has_manifest(tx.connection, repo_id, digest):
-                raise NotFound(f"image {digest} has not been pushed to {namespace}/{stream}")
-            if tx.get(image_ref(digest)) is None:
-                tx.create(image_ref(digest), obj["image"])
-            self.streams.set_tag(tx, namespace, stream, obj["tag"], repo_id, digest)
+            found = resolve_source(tx, ref, self._may_pull())
+            if tx.get(image_ref(found.digest)) is None:
+                tx.create(image_ref(found.digest), image)
+            self.streams.set_tag(tx, namespace, stream, obj["tag"], found)
         return success()
+
+    def _source(self, namespace: str, stream: str, image: Object) -> SourceRef:
+        digest = image["metadata"].get("name", "")
+        here = SourceRef("ImageStreamImage", namespace, stream, digest=digest)
+        reference = image.get("dockerImageReference")
+        if not reference:
+            return here
+        named = parse_source(
+            {"kind": "DockerImage", "name": reference}, namespace, self.streams.registry_host
+        )
+        if named is None or named.digest != digest:
+            return here
+        return named
 
     def _unsupported(self, *_args: Any) -> Any:
         raise ApiError("MethodNotAllowed", "imagestreammappings can only be created")

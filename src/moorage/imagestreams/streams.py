@@ -13,13 +13,12 @@ from sqlalchemy import Connection
 
 from moorage.content.manifest import PushedManifest
 from moorage.imagestreams.images import image_object
-from moorage.resources.names import Invalid
+from moorage.imagestreams.sources import Source
 from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Ref, Transaction
 
 GROUP = "image.openshift.io"
-# Repositories per tag-history query: far below every database's limit on bound parameters.
 Object = dict[str, Any]
 
 
@@ -116,45 +115,13 @@ class ImageStreams:
 
     # Tags through the API --------------------------------------------------
 
-    def resolve(self, tx: Transaction, namespace: str, source: Object) -> tuple[int, str]:
-        """(source repository id, digest) an ImageStreamTag's `from` names."""
-        kind, name = source.get("kind"), source.get("name", "")
-        source_ns = source.get("namespace") or namespace
-        if kind == "ImageStreamTag" and ":" in name:
-            stream, tag = name.split(":", 1)
-            repo_id = tags.repository_id(tx.connection, f"{source_ns}/{stream}")
-            digest = None if repo_id is None else tags.current(tx.connection, repo_id, tag)
-        elif kind == "ImageStreamImage" and "@" in name:
-            stream, digest = name.split("@", 1)
-            repo_id = tags.repository_id(tx.connection, f"{source_ns}/{stream}")
-            if repo_id is None or not tags.has_manifest(tx.connection, repo_id, digest):
-                digest = None
-        else:
-            raise Invalid(
-                "ImageStreamTag",
-                name,
-                [
-                    {
-                        "reason": "FieldValueNotSupported",
-                        "field": "tag.from.kind",
-                        "message": f"{kind!r} is not supported here: use ImageStreamTag "
-                        "(stream:tag) or ImageStreamImage (stream@digest); importing from other "
-                        "registries is not available yet",
-                    }
-                ],
-            )
-        if repo_id is None or digest is None:
-            raise NotFound(f'{kind} "{name}" not found in namespace {source_ns}')
-        return repo_id, digest
-
-    def set_tag(
-        self, tx: Transaction, namespace: str, name: str, tag: str, source_id: int, digest: str
-    ) -> None:
+    def set_tag(self, tx: Transaction, namespace: str, name: str, tag: str, source: Source) -> None:
+        """Point `tag` at the source's image, linking it (and what it references) here first."""
         conn = tx.connection
         target_id = tags.repository_id(conn, f"{namespace}/{name}", create=True)
         assert target_id is not None
-        tags.link_manifest(conn, source_id, target_id, digest)
-        tags.set_tag(conn, target_id, tag, digest)
+        tags.link_manifest(conn, source.repository_id, target_id, source.digest)
+        tags.set_tag(conn, target_id, tag, source.digest)
         self.touch(tx, namespace, name, create=True)
 
     def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:

@@ -7,6 +7,7 @@ from moorage.api.app import build_api_app
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
+from moorage.auth.registry_access import RegistryAccess
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.resources.catalogue import catalogue
@@ -29,7 +30,8 @@ async def _api(plan: WorkerPlan) -> None:
     identities = Identities(store, htpasswd)
     policy = StoredPolicy(store, engine)
     streams = ImageStreams(config.registry_host)
-    app = build_api_app(catalogue(), store, streams, identities, policy)
+    access = RegistryAccess(policy, store)
+    app = build_api_app(catalogue(), store, streams, identities, policy, access)
     trimming = asyncio.create_task(_trim_events(store, identities))
     tls = plan.api_tls.server_context() if plan.api_tls else None
     await serve_until_stopped(
