@@ -12,10 +12,15 @@ from moorage.api.backends import (
     resolve_name,
 )
 from moorage.api.status import ApiError, success
-from moorage.imagestreams.sources import MayPull, SourceRef, parse_source, resolve_source
+from moorage.imagestreams.sources import (
+    MayPull,
+    SourceRef,
+    locate,
+    parse_source,
+    resolve_source,
+)
 from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
 from moorage.resources.kinds import Kind, Object
-from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Event, Page, ResourceStore, Transaction, now
 
@@ -164,11 +169,10 @@ class ImageStreamTagBackend:
 
     def _view(self, tx: Transaction, namespace: str, stream: str, tag: str) -> Object:
         current = tx.get(stream_ref(namespace, stream))
-        repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
-        digest = None if repo_id is None else tags.current(tx.connection, repo_id, tag)
-        if current is None or digest is None:
+        found = locate(tx, SourceRef("ImageStreamTag", namespace, stream, tag))
+        if current is None or found is None:
             raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
-        image = tx.get(image_ref(digest)) or {"metadata": {"name": digest}}
+        image = tx.get(image_ref(found.digest)) or {"metadata": {"name": found.digest}}
         spec_tag = next(
             (t for t in (current.get("spec") or {}).get("tags") or [] if t.get("name") == tag), None
         )
@@ -198,13 +202,9 @@ class ImageStreamImageBackend:
     def get(self, namespace: str, name: str) -> Object:
         stream, digest = _split(name, "@")
         with self._store.reading() as tx:
-            repo_id = tags.repository_id(tx.connection, f"{namespace}/{stream}")
             image = tx.get(image_ref(digest))
-            if (
-                repo_id is None
-                or image is None
-                or not tags.has_manifest(tx.connection, repo_id, digest)
-            ):
+            held = locate(tx, SourceRef("ImageStreamImage", namespace, stream, digest=digest))
+            if image is None or held is None:
                 raise NotFound(f'imagestreamimages.image.openshift.io "{name}" not found')
         return {
             "apiVersion": "image.openshift.io/v1",

@@ -115,13 +115,21 @@ def resolve_source(tx: Transaction, ref: SourceRef, may_pull: MayPull) -> Source
     NotFound unless it is there."""
     if not may_pull(ref.repository):
         raise SourceForbidden(ref.namespace, ref.stream)
+    found = locate(tx, ref)
+    if found is None:
+        raise NotFound(f'{ref.kind} "{ref.name}" not found in namespace {ref.namespace}')
+    return found
+
+
+def locate(tx: Transaction, ref: SourceRef) -> Source | None:
+    """The image `ref` names, if its repository holds it; asks nobody's rights."""
     conn = tx.connection
     repo_id = tags.repository_id(conn, ref.repository)
+    if repo_id is None:
+        return None
     digest = None
-    if repo_id is not None and ref.tag is not None:
+    if ref.tag is not None:
         digest = tags.current(conn, repo_id, ref.tag)
-    elif repo_id is not None and ref.digest and tags.has_manifest(conn, repo_id, ref.digest):
+    elif ref.digest and tags.has_manifest(conn, repo_id, ref.digest):
         digest = ref.digest
-    if repo_id is None or digest is None:
-        raise NotFound(f'{ref.kind} "{ref.name}" not found in namespace {ref.namespace}')
-    return Source(ref, repo_id, digest)
+    return None if digest is None else Source(ref, repo_id, digest)
