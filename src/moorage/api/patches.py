@@ -40,6 +40,15 @@ def apply_patch(current: dict[str, Any], body: bytes, content_type: str) -> dict
         patch = json.loads(body)
     except ValueError as exc:
         raise ApiError("BadRequest", f"the patch is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError("BadRequest", "the patch is nested too deeply") from None
+    try:
+        return _applied(current, patch, content_type)
+    except RecursionError:
+        raise ApiError("BadRequest", "the patch is nested too deeply") from None
+
+
+def _applied(current: dict[str, Any], patch: Any, content_type: str) -> dict[str, Any]:
     if content_type in (MERGE, STRATEGIC):
         if not isinstance(patch, dict):
             raise ApiError("BadRequest", "a merge patch must be a JSON object")

@@ -54,6 +54,8 @@ def parse_manifest(body: bytes, content_type: str) -> Manifest:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestInvalid(f"manifest is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ManifestInvalid("manifest is nested too deeply to be a manifest") from None
     if not isinstance(doc, dict):
         raise ManifestInvalid("manifest must be a JSON object")
     media_type = _media_type(doc, content_type.split(";")[0].strip().lower())
