@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from moorage.api.patches import JSON_PATCH, MERGE, STRATEGIC, apply_patch
 from moorage.api.status import CODES, ApiError
+from tests.support.strategies import JSON
 
 CURRENT = {
     "apiVersion": "v1",
@@ -21,13 +22,6 @@ CURRENT = {
     "data": {"k": "v", "list": ["x", "y"]},
 }
 TYPES = st.sampled_from([MERGE, JSON_PATCH, STRATEGIC, "application/json", "text/plain"])
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
 PATHS = st.one_of(
     st.sampled_from(["", "/", "/metadata/labels/a", "/data/list/0", "/data/list/-", "/data/~1x"]),
     st.lists(

@@ -14,66 +14,10 @@ from hypothesis import strategies as st
 from moorage.content import mediatypes as mt
 from moorage.content.errors import RegistryError
 from moorage.content.manifest import Manifest, parse_manifest
+from tests.support.strategies import JSON, MANIFEST_CONTENT_TYPES, manifest_shaped
 
-CONTENT_TYPES = st.sampled_from(
-    [
-        mt.OCI_MANIFEST,
-        mt.OCI_INDEX,
-        mt.DOCKER_MANIFEST,
-        mt.DOCKER_MANIFEST_LIST,
-        "",
-        "application/json",
-        "text/plain; charset=utf-8",
-    ]
-)
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
-    ),
-    max_leaves=8,
-)
 DIGESTS = st.sampled_from(["sha256:" + "a" * 64, "sha512:" + "b" * 128, "sha256:abc", "md5:x", ""])
-
-
-def anything_or(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Mostly the valid shape, sometimes any JSON value in its place."""
-    return st.one_of(valid, valid, JSON)
-
-
-DESCRIPTOR = st.fixed_dictionaries(
-    {
-        "mediaType": anything_or(
-            st.sampled_from(
-                ["application/vnd.oci.image.layer.v1.tar", mt.OCI_CONFIG, mt.OCI_MANIFEST]
-            )
-        ),
-        "digest": anything_or(DIGESTS),
-        "size": anything_or(st.integers(min_value=-2, max_value=2**70)),
-    },
-    optional={
-        "annotations": anything_or(st.dictionaries(st.text(max_size=8), st.text(max_size=8))),
-        "urls": anything_or(st.lists(st.text(max_size=8), max_size=2)),
-        "artifactType": JSON,
-        "platform": JSON,
-    },
-)
-MANIFEST_SHAPED = st.fixed_dictionaries(
-    {"schemaVersion": anything_or(st.just(2))},
-    optional={
-        "mediaType": anything_or(
-            st.sampled_from(
-                [mt.OCI_MANIFEST, mt.OCI_INDEX, mt.DOCKER_MANIFEST, mt.DOCKER_MANIFEST_LIST]
-            )
-        ),
-        "config": anything_or(DESCRIPTOR),
-        "layers": anything_or(st.lists(anything_or(DESCRIPTOR), max_size=3)),
-        "manifests": anything_or(st.lists(anything_or(DESCRIPTOR), max_size=3)),
-        "subject": anything_or(DESCRIPTOR),
-        "artifactType": JSON,
-        "annotations": JSON,
-    },
-)
+MANIFEST_SHAPED = manifest_shaped(DIGESTS)
 
 
 def parsed_or_refused(body: bytes, content_type: str) -> Manifest | None:
@@ -86,19 +30,19 @@ def parsed_or_refused(body: bytes, content_type: str) -> Manifest | None:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.binary(max_size=300), CONTENT_TYPES)
+@given(st.binary(max_size=300), MANIFEST_CONTENT_TYPES)
 def test_arbitrary_bytes_are_parsed_or_refused(body: bytes, content_type: str) -> None:
     parsed_or_refused(body, content_type)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(JSON, CONTENT_TYPES)
+@given(JSON, MANIFEST_CONTENT_TYPES)
 def test_arbitrary_json_is_parsed_or_refused(doc: Any, content_type: str) -> None:
     parsed_or_refused(json.dumps(doc).encode(), content_type)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(MANIFEST_SHAPED, CONTENT_TYPES)
+@given(MANIFEST_SHAPED, MANIFEST_CONTENT_TYPES)
 def test_manifest_shaped_documents_are_parsed_or_refused(doc: dict, content_type: str) -> None:
     parsed = parsed_or_refused(json.dumps(doc).encode(), content_type)
     if parsed is not None:
