@@ -74,6 +74,7 @@ def every_part_required() -> bool:
 def require(part: str) -> Path:
     """Where `part` (a key of PARTS) is installed. When it is missing: skip the calling test,
     fixture or module, or fail it where every part is required."""
+    __tracebackhide__ = True  # reports name the caller's line, not this one
     wanted = PARTS[part]
     found = wanted.find()
     if found is not None:
