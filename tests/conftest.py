@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.postgres import PostgresCluster, postgres_bin
+from tests.support.postgres import PostgresCluster
+from tests.support.requirements import require
 from tests.support.server import RunningServer, running_registry
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -20,10 +21,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     """A PostgreSQL cluster on a free loopback port, stopped and removed at the end."""
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (initdb not found): run scripts/setup --test")
-    cluster = PostgresCluster(bin_dir).start()
+    cluster = PostgresCluster(require("postgresql")).start()
     yield cluster
     cluster.stop()
 

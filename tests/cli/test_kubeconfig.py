@@ -11,6 +11,7 @@ import yaml
 
 from moorage.cli.kubeconfig import KubeConfig
 from tests.cli.conftest import Cli
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 
@@ -28,9 +29,7 @@ def test_login_without_scheme_and_keeps_other_entries(
 
 
 def _kubectl(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
-    kubectl = shutil.which("kubectl") or str(Path(shutil.which("python") or "").parent / "kubectl")
-    if not Path(kubectl).exists():
-        pytest.skip("kubectl is not installed")
+    kubectl = require("kubectl")
     env = {"KUBECONFIG": str(cli.kubeconfig), "PATH": "/usr/bin:/bin", "HOME": str(cli.cwd)}
     return subprocess.run(
         [kubectl, *args], capture_output=True, text=True, env=env, timeout=60, cwd=cli.cwd

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import skopeo_push_new_image
-from tests.support.kubectl import KUBECTL, Kubectl, write_kubeconfig
+from tests.support.kubectl import Kubectl, write_kubeconfig
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.clients
@@ -27,10 +28,10 @@ def tls_server(tmp_path: Path, database_args: list[str]) -> Iterator[RunningServ
         running.stop()
 
 
-@pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl is not installed")
 def test_kubectl_get_watch_sees_an_image_stream_change_when_skopeo_pushes(
     tls_server: RunningServer, tmp_path: Path
 ) -> None:
+    require("kubectl")
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", tls_server, PROJECT)
     kubectl = Kubectl(kubeconfig, tmp_path / "home")
     watching = kubectl.watch("get", "imagestreams", "-w", "--output-watch-events", "-o", "json")

@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.clients import ClientFailed, Sandbox, require
+from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import image, write_oci_layout
+from tests.support.requirements import require
 from tests.support.server import MOORAGE, RunningServer
 from tests.support.users import serving_users
 

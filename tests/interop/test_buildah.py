@@ -7,8 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.clients import Layout, Sandbox, get_manifest, require
+from tests.support.clients import Layout, Sandbox, get_manifest
 from tests.support.images import OCI_MANIFEST, digest_of
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 require("buildah")

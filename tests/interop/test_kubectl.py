@@ -26,13 +26,13 @@ from tests.support.k8s import (
     request_project,
     running_api,
 )
-from tests.support.kubectl import KUBECTL, Kubectl, write_kubeconfig
+from tests.support.kubectl import Kubectl, write_kubeconfig
+from tests.support.requirements import require
 from tests.support.server import MOORAGE, RunningServer
 
 pytestmark = pytest.mark.clients
 
-if not KUBECTL.exists():
-    pytest.skip("kubectl is not installed in the virtualenv", allow_module_level=True)
+require("kubectl")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """oras pushes and pulls artifacts; artifacts attached to a subject are listed as referrers."""
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,14 @@ import pytest
 
 from tests.support.clients import get_manifest
 from tests.support.images import OCI_INDEX, OCI_MANIFEST, digest_of, image, push_image
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
-if importlib.util.find_spec("oras") is None:
-    pytest.skip("the oras SDK is not installed", allow_module_level=True)
+require("oras")
 
-import oras.client
-import oras.oci
+# Imported once `require` has found the SDK, so that its absence is reported as such.
+import oras.client  # noqa: E402
+import oras.oci  # noqa: E402
 
 pytestmark = pytest.mark.clients
 

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.clients import Sandbox, get_manifest, referenced_blobs, require
+from tests.support.clients import Sandbox, get_manifest, referenced_blobs
 from tests.support.images import digest_of, image, write_oci_layout
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 require("podman")

@@ -7,7 +7,6 @@ returns; oras does the same through its SDK. What RBAC refuses, they report.
 
 import base64
 import json
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import digest_of, image, write_oci_layout
 from tests.support.registry_auth import Account, grant, log_in, user
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 from tests.support.users import serving_users
 
@@ -25,11 +25,6 @@ pytestmark = pytest.mark.clients
 
 PASSWORDS = {"builder": "builder-secret-pw", "reader": "reader-secret-pw"}
 PLAIN_HTTP = "--tls-verify=false"
-
-
-def need(binary: str) -> None:
-    if shutil.which(binary) is None:
-        pytest.skip(f"{binary} is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +83,7 @@ def test_podman_logs_in_with_a_token_pushes_and_pulls(
     sandbox: Callable[[str], Sandbox],
     layout: tuple[Path, str],
 ) -> None:
-    need("podman")
+    require("podman")
     path, config = layout
     pusher, puller = sandbox("pusher"), sandbox("puller")
     remote = f"{server.address}/{project}/app:v1"
@@ -110,7 +105,7 @@ def test_podman_logs_in_with_a_token_pushes_and_pulls(
 def test_podman_login_with_a_wrong_token_fails(
     server: RunningServer, sandbox: Callable[[str], Sandbox]
 ) -> None:
-    need("podman")
+    require("podman")
     with pytest.raises(ClientFailed, match=r"(?i)unauthorized|invalid username/password"):
         podman_login(sandbox("wrong"), server, "someone", "sha256~" + "Z" * 43)
 
@@ -122,8 +117,8 @@ def test_podman_without_credentials_is_denied_a_private_image(
     sandbox: Callable[[str], Sandbox],
     layout: tuple[Path, str],
 ) -> None:
-    need("skopeo")
-    need("podman")
+    require("skopeo")
+    require("podman")
     path, _ = layout
     creds = f"builder:{accounts['builder'].token}"
     remote = f"{server.address}/{project}/app:v1"
@@ -147,7 +142,7 @@ def test_skopeo_copies_with_creds_and_with_an_auth_file(
     layout: tuple[Path, str],
     tmp_path: Path,
 ) -> None:
-    need("skopeo")
+    require("skopeo")
     path, _ = layout
     box = sandbox("skopeo")
     remote = f"docker://{server.address}/{project}/app:v1"
@@ -185,7 +180,7 @@ def test_buildah_pushes_with_credentials(
     sandbox: Callable[[str], Sandbox],
     layout: tuple[Path, str],
 ) -> None:
-    need("buildah")
+    require("buildah")
     path, config = layout
     box = sandbox("buildah")
     remote = f"{server.address}/{project}/built:v1"
@@ -213,7 +208,9 @@ def test_oras_pushes_and_pulls_with_credentials(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    oras_client = pytest.importorskip("oras.client")
+    require("oras")
+    import oras.client as oras_client
+
     monkeypatch.chdir(tmp_path)  # oras pushes only files below the working directory
     # oras retries a refused request five times, sleeping 3**n seconds between: not here.
     monkeypatch.setattr("oras.decorator.time", SimpleNamespace(sleep=lambda _seconds: None))

@@ -12,7 +12,6 @@ from tests.support.clients import (
     get_manifest,
     logged_requests,
     referenced_blobs,
-    require,
     sha256_file,
 )
 from tests.support.images import (
@@ -25,6 +24,7 @@ from tests.support.images import (
     index,
     write_oci_layout,
 )
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 require("skopeo")

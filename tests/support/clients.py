@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.images import image, write_oci_layout
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 CLIENT_TIMEOUT = 300.0
@@ -32,12 +32,6 @@ MANIFEST_TYPES = ", ".join(
 
 class ClientFailed(AssertionError):
     """A client exited non-zero; the message carries its command line, stdout and stderr."""
-
-
-def require(binary: str) -> None:
-    """Skip the calling test module when `binary` is not installed."""
-    if shutil.which(binary) is None:
-        pytest.skip(f"{binary} is not installed", allow_module_level=True)
 
 
 def run(cmd: list[str | Path], env: Mapping[str, str] | None = None) -> str:
@@ -182,6 +176,7 @@ def logged_requests(log: str) -> list[tuple[str, str, int]]:
 def skopeo_push_new_image(server: RunningServer, workdir: Path, reference: str) -> str:
     """Push a fresh two-layer image with skopeo, as kubeadmin, to `reference` (REPO:TAG) of
     `server`; returns its manifest digest."""
+    require("skopeo")
     img = image()
     layout = write_oci_layout(workdir / "layout", {"v1": img.manifest}, [img])
     sandbox = Sandbox(workdir / "skopeo").log_in(server.address, *server.registry_auth)

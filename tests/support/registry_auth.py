@@ -25,15 +25,26 @@ def user(name: str) -> dict[str, str]:
 
 def grant(server: RunningServer, project: str, role: str, subject: dict[str, str]) -> None:
     """Bind the cluster role `role` to `subject` in `project`."""
+    _bind(server, f"namespaces/{project}/rolebindings", "RoleBinding", role, subject)
+
+
+def grant_cluster(server: RunningServer, role: str, subject: dict[str, str]) -> None:
+    """Bind the cluster role `role` to `subject` in every project (a ClusterRoleBinding)."""
+    _bind(server, "clusterrolebindings", "ClusterRoleBinding", role, subject)
+
+
+def _bind(
+    server: RunningServer, collection: str, kind: str, role: str, subject: dict[str, str]
+) -> None:
     binding = {
         "apiVersion": f"{RBAC}/v1",
-        "kind": "RoleBinding",
+        "kind": kind,
         "metadata": {"name": f"{role.replace(':', '-')}-{subject['name'].replace(':', '-')}"},
         "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
         "subjects": [subject],
     }
     with server.api_client() as api:
-        made = api.post(f"/apis/{RBAC}/v1/namespaces/{project}/rolebindings", json=binding)
+        made = api.post(f"/apis/{RBAC}/v1/{collection}", json=binding)
     assert made.status_code == 201, made.text
 
 

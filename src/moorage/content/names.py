@@ -18,7 +18,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def is_tag(text: str) -> bool:
+    """Whether `text` is a tag by the grammar; nothing else can ever be tagged."""
+    return _TAG.fullmatch(text) is not None
+
+
 def check_tag(tag: str) -> str:
-    if not _TAG.fullmatch(tag):
+    if not is_tag(tag):
         raise TagInvalid(f"invalid tag {tag[:80]!r}")
     return tag

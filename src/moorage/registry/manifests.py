@@ -22,7 +22,7 @@ from moorage.content.manifest import (
     parse_manifest,
 )
 from moorage.content.mediatypes import IMAGE_CONFIGS
-from moorage.content.names import check_tag
+from moorage.content.names import check_tag, is_tag
 from moorage.registry.manifest_cache import ManifestCache
 from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
@@ -59,11 +59,15 @@ class ManifestService:
         self._cache = ManifestCache()
 
     def find(self, repository: str, reference: str) -> ManifestRecord:
+        """The manifest `reference` names. A reference outside the tag grammar names none
+        (MANIFEST_UNKNOWN, as the spec's conformance suite expects), since no such tag can
+        be stored; only a PUT refuses it as TAG_INVALID."""
         if is_digest(reference):
-            digest = str(Digest.parse(reference))
-            record = self._metadata.manifest(repository, digest)
+            record = self._metadata.manifest(repository, str(Digest.parse(reference)))
+        elif is_tag(reference):
+            record = self._metadata.tagged_manifest(repository, reference)
         else:
-            record = self._metadata.tagged_manifest(repository, check_tag(reference))
+            record = None
         if record is None:
             self._raise_unknown(repository, reference)
         return record
@@ -115,9 +119,10 @@ class ManifestService:
         if is_digest(reference):
             digest = str(Digest.parse(reference))
             deleted = await asyncio.to_thread(self._metadata.delete_manifest, repository, digest)
+        elif is_tag(reference):
+            deleted = await asyncio.to_thread(self._metadata.delete_tag, repository, reference)
         else:
-            tag = check_tag(reference)
-            deleted = await asyncio.to_thread(self._metadata.delete_tag, repository, tag)
+            deleted = False  # as `find`: no such tag can exist
         if not deleted:
             self._raise_unknown(repository, reference)
 
@@ -153,7 +158,8 @@ class ManifestService:
         if not self._metadata.repository_exists(repository):
             raise NameUnknown(f"repository {repository} is not known", {"name": repository})
         raise ManifestUnknown(
-            f"manifest {reference} is not in repository {repository}", {"reference": reference}
+            f"manifest {reference[:80]} is not in repository {repository}",
+            {"reference": reference[:80]},
         )
 
 
