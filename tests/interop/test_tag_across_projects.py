@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clients import ClientFailed, Sandbox, require
+from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import image, push_image
+from tests.support.requirements import require
 from tests.support.server import MOORAGE, RunningServer
 from tests.support.users import serving_users
 

@@ -65,7 +65,7 @@ class RunningServer:
         """httpx's `verify` for the API: its CA when it serves TLS."""
         return ssl.create_default_context(cafile=self.ca_path) if self.api_tls else True
 
-    def start(self, timeout: float = 20.0) -> "RunningServer":
+    def start(self, timeout: float = 60.0) -> "RunningServer":
         command = [
             *MOORAGE,
             "serve",
@@ -95,6 +95,7 @@ class RunningServer:
             except (httpx.TransportError, FileNotFoundError):  # the CA is not made yet
                 pass
             time.sleep(0.05)
+        self.kill()  # not left behind to hold its ports and files
         raise RuntimeError(f"moorage serve did not answer in {timeout}s:\n{self.log()}")
 
     @property
