@@ -67,7 +67,8 @@ async def _impersonated(request: web.Request, caller: Principal) -> Principal:
     checks = [("users", user)] + [("groups", group) for group in groups]
     for resource, name in checks:
         attributes = Attributes(caller.name, caller.groups, "impersonate", "", resource, name=name)
-        if not await asyncio.to_thread(lambda a=attributes: policy.authorize(a).allowed):
+        decision = await asyncio.to_thread(policy.authorize, attributes)
+        if not decision.allowed:
             raise ApiError(
                 "Forbidden",
                 f'{resource} "{name}" is forbidden: User "{caller.name}" cannot impersonate '
@@ -81,13 +82,13 @@ async def _impersonated(request: web.Request, caller: Principal) -> Principal:
 
 def attributes_of(request: web.Request, principal: Principal) -> Attributes:
     """What the request asks to do, in RBAC's terms."""
-    who = {"user": principal.name, "groups": principal.groups}
+    who = principal.name, principal.groups
     match = request.match_info
     if "tail" not in match:
-        return Attributes(**who, verb=request.method.lower(), path=request.path)
+        return Attributes(*who, verb=request.method.lower(), path=request.path)
     target = parse_target(match.get("group", ""), match["version"], match["tail"])
     return Attributes(
-        **who,
+        *who,
         verb=verb_of(request.method, target, watching(request)),
         api_group=target.group,
         resource=target.plural,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any
 
@@ -50,7 +51,7 @@ class ServiceAccountBackend(StoredBackend):
         if subresource != "token":
             raise ApiError("MethodNotAllowed", f"serviceaccounts/{subresource} cannot be created")
         account = self.get(namespace, name)
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        spec = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
         seconds = spec.get("expirationSeconds", TOKEN_SECONDS[1])
         least, _, most = TOKEN_SECONDS
         if not isinstance(seconds, int) or not least <= seconds <= most:
@@ -128,22 +129,22 @@ class AccessReviewBackend:
     def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
         return self._not_stored()
 
-    def events_after(self, version: int) -> list[Event]:
+    def events_after(self, version: int) -> builtins.list[Event]:
         return []
 
 
 def _attributes(spec: Object, subject: Principal, namespace: str, local: bool) -> Attributes:
-    who = {"user": subject.name, "groups": subject.groups}
+    who = subject.name, subject.groups
     urls = spec.get("nonResourceAttributes")
     if urls:
-        return Attributes(**who, verb=urls.get("verb") or "", path=urls.get("path") or "")
+        return Attributes(*who, verb=urls.get("verb") or "", path=urls.get("path") or "")
     asked = spec.get("resourceAttributes") or {}
     if not asked.get("resource"):
         raise ApiError(
             "BadRequest", "spec.resourceAttributes or spec.nonResourceAttributes is required"
         )
     return Attributes(
-        **who,
+        *who,
         verb=asked.get("verb") or "",
         api_group=asked.get("group") or "",
         resource=asked["resource"],

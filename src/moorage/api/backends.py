@@ -5,6 +5,7 @@ Backend methods are synchronous and run in a thread; each is one transaction.
 
 from __future__ import annotations
 
+import builtins
 import secrets
 import string
 from collections.abc import Callable
@@ -35,7 +36,7 @@ class Backend(Protocol):
 
     def delete(self, namespace: str, name: str) -> Object: ...
 
-    def events_after(self, version: int) -> list[Event]: ...
+    def events_after(self, version: int) -> builtins.list[Event]: ...
 
 
 def resolve_name(obj: Object) -> str:
@@ -106,7 +107,7 @@ class StoredBackend:
                 cleanup(tx, name)
             return tx.delete(self._ref(namespace, name))
 
-    def events_after(self, version: int) -> list[Event]:
+    def events_after(self, version: int) -> builtins.list[Event]:
         return self._store.events_after(version, self.kind.group, self.kind.plural)
 
 
@@ -181,7 +182,7 @@ class ProjectBackend:
     def delete(self, namespace: str, name: str) -> Object:
         return self.as_project(self._namespaces.delete("", name))
 
-    def events_after(self, version: int) -> list[Event]:
+    def events_after(self, version: int) -> builtins.list[Event]:
         visible = self._visibility()
         return [
             Event(e.resource_version, e.type, e.namespace, self.as_project(e.object))
@@ -218,5 +219,5 @@ class ProjectRequestBackend:
     def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
         return Page([], 0, None)
 
-    def events_after(self, version: int) -> list[Event]:
+    def events_after(self, version: int) -> builtins.list[Event]:
         return []

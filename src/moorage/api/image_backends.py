@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
-from typing import Any
 
 from moorage.api.backends import (
     StoredBackend,
@@ -164,7 +164,7 @@ class ImageStreamTagBackend:
             self.streams.remove_tag(tx, namespace, stream, tag)
             return shown
 
-    def events_after(self, version: int) -> list[Event]:
+    def events_after(self, version: int) -> builtins.list[Event]:
         return []
 
     def _view(self, tx: Transaction, namespace: str, stream: str, tag: str) -> Object:
@@ -193,8 +193,34 @@ class ImageStreamTagBackend:
         }
 
 
-class ImageStreamImageBackend:
+class OneVerbBackend:
+    """A view that supports one verb: every other is MethodNotAllowed, saying `refusal`."""
+
+    refusal = ""
+
+    def get(self, namespace: str, name: str) -> Object:
+        raise ApiError("MethodNotAllowed", self.refusal)
+
+    def list(self, namespace: str | None, limit: int | None, after: tuple[str, str] | None) -> Page:
+        raise ApiError("MethodNotAllowed", self.refusal)
+
+    def create(self, namespace: str, obj: Object) -> Object:
+        raise ApiError("MethodNotAllowed", self.refusal)
+
+    def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
+        raise ApiError("MethodNotAllowed", self.refusal)
+
+    def delete(self, namespace: str, name: str) -> Object:
+        raise ApiError("MethodNotAllowed", self.refusal)
+
+    def events_after(self, version: int) -> builtins.list[Event]:
+        return []
+
+
+class ImageStreamImageBackend(OneVerbBackend):
     """`<stream>@<digest>`: an image as a stream holds it."""
+
+    refusal = "imagestreamimages can only be read one at a time"
 
     def __init__(self, kind: Kind, store: ResourceStore) -> None:
         self.kind, self._store = kind, store
@@ -213,22 +239,16 @@ class ImageStreamImageBackend:
             "image": image,
         }
 
-    def list(self, *_args: Any) -> Page:
-        raise ApiError("MethodNotAllowed", "imagestreamimages can only be read one at a time")
 
-    create = update = delete = list
-
-    def events_after(self, version: int) -> list[Event]:
-        return []
-
-
-class ImageStreamMappingBackend:
+class ImageStreamMappingBackend(OneVerbBackend):
     """What a registry creates on push: tag an image in a stream.
 
     The image is the one the stream's repository holds under that digest, or the one its
     `dockerImageReference` names in another repository of this registry, which the caller
     must be allowed to pull from.
     """
+
+    refusal = "imagestreammappings can only be created"
 
     def __init__(
         self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
@@ -260,14 +280,6 @@ class ImageStreamMappingBackend:
         if named is None or named.digest != digest:
             return here
         return named
-
-    def _unsupported(self, *_args: Any) -> Any:
-        raise ApiError("MethodNotAllowed", "imagestreammappings can only be created")
-
-    get = list = update = delete = _unsupported
-
-    def events_after(self, version: int) -> list[Event]:
-        return []
 
 
 def _split(name: str, separator: str) -> tuple[str, str]:

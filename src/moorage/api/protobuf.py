@@ -55,7 +55,7 @@ def decode(body: bytes) -> dict[str, Any]:
     schema = KINDS.get(key)
     if schema is None:
         raise Undecodable(f"{'/'.join(key)} is not read from protobuf")
-    raw = b"".join(value for number, value in _fields(envelope) if number == 2)
+    raw = b"".join(v for n, v in _fields(envelope) if n == 2 and isinstance(v, bytes))
     obj = _message(raw, schema)
     return {"apiVersion": key[0], "kind": key[1], "metadata": {}, **obj}
 

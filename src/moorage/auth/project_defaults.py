@@ -19,7 +19,7 @@ SERVICE_ACCOUNT_NAMES = ("default", "builder", "deployer")
 
 
 def _service_account(namespace: str, name: str) -> tuple[Ref, Object]:
-    obj = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}}
+    obj: Object = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}}
     obj["metadata"]["namespace"] = namespace
     return Ref("", "serviceaccounts", namespace, name), obj
 

@@ -82,7 +82,7 @@ def self_review(action: Action, namespace: str | None) -> Object:
 def access_review(action: Action, namespace: str | None) -> tuple[str, Object]:
     """Where to send a (Local)ResourceAccessReview, and the review: none namespace = all."""
     resource = f"{action.resource}/{action.subresource}" if action.subresource else action.resource
-    review = {
+    review: dict[str, Any] = {
         "kind": "LocalResourceAccessReview" if namespace else "ResourceAccessReview",
         "apiVersion": OPENSHIFT_AUTHORIZATION,
         "namespace": namespace or "",

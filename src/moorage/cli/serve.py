@@ -3,11 +3,12 @@
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from moorage.server.config import ServerConfig, parse_listen
 
 
-def add_serve_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     defaults = ServerConfig()
     serve = commands.add_parser(
         "serve",

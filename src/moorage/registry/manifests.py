@@ -4,7 +4,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from moorage.content.digest import Digest, is_digest
 from moorage.content.errors import (
@@ -154,7 +154,7 @@ class ManifestService:
         Digest.parse(subject)
         return self._metadata.referrers(repository, subject, artifact_type)
 
-    def _raise_unknown(self, repository: str, reference: str) -> None:
+    def _raise_unknown(self, repository: str, reference: str) -> NoReturn:
         if not self._metadata.repository_exists(repository):
             raise NameUnknown(f"repository {repository} is not known", {"name": repository})
         raise ManifestUnknown(

@@ -113,7 +113,7 @@ def _save(session: Session, changed: list[tuple[ResourceType, Object]], path: Pa
             session.client.replace(kind.path(meta.get("namespace"), meta["name"]), obj)
             print(f"{kind.ref}/{meta['name']} edited")
         except ApiError as exc:
-            report(_explain(exc, kind, meta["name"], path))
+            report(CliError(_explain(exc, kind, meta["name"], path)))
             failed = True
     if not failed:
         path.unlink(missing_ok=True)
