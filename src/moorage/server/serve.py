@@ -28,6 +28,7 @@ from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
 from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
+from moorage.storage.full import out_of_space
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 from moorage.store.resources import ResourceStore
 
@@ -122,6 +123,12 @@ def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTl
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        raise ConfigError(
+            f"cannot prepare the database {masked(url)}: no space left on {root}"
+        ) from None
     finally:
         engine.dispose()
 
