@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from moorage import __version__
 from moorage.auth import bootstrap, kubeadmin
 from moorage.observability import logs
+from moorage.observability.space import measure
 from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
 from moorage.server.certificates import ensure_api_certificate
@@ -75,6 +76,9 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
+    space = measure(root)
+    if space.low:
+        log.warning(space.warning())
     tls = _api_tls(config, root)
     url = _metadata_url(config, root)
     _prepare_database(url, root, config, tls)
