@@ -116,6 +116,12 @@ def test_a_full_disk_refuses_writes_serves_reads_and_recovers_without_restart(
 
     with small_server.registry_client() as http, small_server.api_client() as api:
         assert_storage_full(push_blob(http, "test/later", os.urandom(64 * 1024)))
+        tagged = http.put(
+            "/v2/test/earlier/manifests/v2",
+            content=earlier.manifest,
+            headers={"Content-Type": earlier.media_type},
+        )
+        assert_storage_full(tagged)  # the blob is there: the metadata database is what is full
         assert http.get("/v2/test/earlier/manifests/v1").content == earlier.manifest
         for blob in earlier.blobs:
             assert http.get(f"/v2/test/earlier/blobs/{digest_of(blob)}").content == blob
