@@ -55,6 +55,7 @@ def config_map(name: str, size: int = 0) -> dict[str, object]:
     return {"metadata": {"name": name}, "data": {"payload": "x" * size}}
 
 
+@pytest.mark.clients
 def test_a_skopeo_push_larger_than_the_volume_fails_saying_so_and_leaves_no_bytes_behind(
     small_server: RunningServer, volume: Path, tmp_path: Path
 ) -> None:
