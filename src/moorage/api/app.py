@@ -35,12 +35,16 @@ from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
 from moorage.resources.user import USERS
+from moorage.storage.full import MESSAGE, out_of_space
 from moorage.store.errors import StoreError
 from moorage.store.resources import ResourceStore, Transaction
 
 log = logging.getLogger("moorage.api")
 PROJECTS = "project.openshift.io"
 IMAGES = "image.openshift.io"
+# Out of space: 507 Insufficient Storage, as the registry answers. Kubernetes has no reason
+# for it; InternalError is the nearest (the server, not the request, is at fault).
+STORAGE_FULL = 507
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -63,7 +67,10 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
         return status_response("MethodNotAllowed", f"{exc.method} is not supported here")
     except web.HTTPException:
         raise
-    except Exception:
+    except Exception as exc:
+        if out_of_space(exc):
+            log.warning("storage full on %s %s: %s", request.method, request.path, exc)
+            return status_response("InternalError", MESSAGE, code=STORAGE_FULL)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return status_response("InternalError", "an internal error occurred")
 

@@ -38,7 +38,9 @@ class ApiError(Exception):
         return status_response(self.reason, self.message, self.details)
 
 
-def status_object(reason: str, message: str, details: dict[str, Any] | None = None) -> dict:
+def status_object(
+    reason: str, message: str, details: dict[str, Any] | None = None, code: int | None = None
+) -> dict:
     status: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -46,7 +48,7 @@ def status_object(reason: str, message: str, details: dict[str, Any] | None = No
         "status": "Failure",
         "message": message,
         "reason": reason,
-        "code": CODES.get(reason, 500),
+        "code": code or CODES.get(reason, 500),
     }
     if details:
         status["details"] = details
@@ -54,9 +56,9 @@ def status_object(reason: str, message: str, details: dict[str, Any] | None = No
 
 
 def status_response(
-    reason: str, message: str, details: dict[str, Any] | None = None
+    reason: str, message: str, details: dict[str, Any] | None = None, code: int | None = None
 ) -> web.Response:
-    body = status_object(reason, message, details)
+    body = status_object(reason, message, details, code)
     return web.Response(
         status=body["code"], body=json.dumps(body).encode(), content_type="application/json"
     )

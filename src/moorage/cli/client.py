@@ -7,6 +7,7 @@ Impersonate-Group headers, as kubectl sends them.
 
 import json
 import ssl
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -105,10 +106,20 @@ class ApiClient:
             timeout=endpoint.timeout or DEFAULT_TIMEOUT,
             headers=headers,
             verify=endpoint.verify,
+            event_hooks={"response": [self._print_warnings]},
         )
+        self._warned: set[str] = set()
 
     def close(self) -> None:
         self._http.close()
+
+    def _print_warnings(self, response: httpx.Response) -> None:
+        """Each `Warning: 299 - "text"` the server sends, once, as kubectl prints them."""
+        for value in response.headers.get_list("Warning"):
+            text = value.split(" ", 2)[-1].strip('"')
+            if text not in self._warned:
+                self._warned.add(text)
+                print(f"Warning: {text}", file=sys.stderr)
 
     def __enter__(self) -> "ApiClient":
         return self

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from moorage.content.errors import ManifestTooLarge, RangeInvalid, RegistryError
+from moorage.storage.full import MESSAGE, out_of_space
 
 log = logging.getLogger("moorage.distribution")
 
@@ -29,6 +30,12 @@ STATUS = {
     "TOOMANYREQUESTS": 429,
     "UNKNOWN": 500,
 }
+# Out of space: distribution answers an opaque 500 UNKNOWN; Quay has no error for it either.
+# 507 Insufficient Storage (RFC 4918) says that this request could not be stored, where 503
+# would call the whole registry down while it still serves every pull; and clients built on
+# distribution's (skopeo, podman) read no body of a 5xx, so its status line is all they
+# show. UNAVAILABLE is distribution's code for a service that cannot do the work now.
+STORAGE_FULL = 507
 
 
 def error_response(
@@ -73,6 +80,9 @@ async def oci_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     except ConnectionResetError:
         raise
-    except Exception:
+    except Exception as exc:
+        if out_of_space(exc):
+            log.warning("storage full on %s %s: %s", request.method, request.path, exc)
+            return error_response("UNAVAILABLE", MESSAGE, status=STORAGE_FULL)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response("UNKNOWN", "internal server error", status=500)

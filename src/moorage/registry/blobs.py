@@ -7,6 +7,7 @@ against the digest the client named and committed to the blob store.
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from moorage.registry.ingest import ingest
 from moorage.registry.policy import PushPolicy
 from moorage.registry.uploads import HashStates, UploadIds
 from moorage.storage import BlobStore
+from moorage.storage.full import out_of_space
 from moorage.store.registry_metadata import RegistryMetadata
 
 
@@ -100,7 +102,8 @@ class BlobService:
     ) -> int:
         """Append `body` to the upload; `start`, when given, must be where it stands."""
         key = self._ids.verify(repository, upload_id)
-        return await self._append(key, body, start)
+        async with self._dropped_when_full(key):
+            return await self._append(key, body, start)
 
     async def finish(
         self,
@@ -113,6 +116,18 @@ class BlobService:
         """Append the last bytes, verify the whole upload against `digest`, and link it."""
         wanted = Digest.parse(digest)
         key = self._ids.verify(repository, upload_id)
+        async with self._dropped_when_full(key):
+            return await self._finish(repository, key, wanted, body, start)
+
+    async def _finish(
+        self,
+        repository: str,
+        key: str,
+        wanted: Digest,
+        body: AsyncIterator[bytes],
+        start: int | None,
+    ) -> int:
+        digest = str(wanted)
         size = await self._append(key, body, start)
         actual = await self._digest_of(key, wanted.algorithm, size)
         if actual != wanted.hex:
@@ -132,6 +147,17 @@ class BlobService:
         await self._current_size(key)
         self._hashes.forget(key)
         await self._store.abort_upload(key)
+
+    @asynccontextmanager
+    async def _dropped_when_full(self, key: str) -> AsyncIterator[None]:
+        """An upload the disk could not hold goes at once: its bytes would keep the disk full."""
+        try:
+            yield
+        except OSError as exc:
+            if out_of_space(exc):
+                self._hashes.forget(key)
+                await self._store.abort_upload(key)
+            raise
 
     async def _current_size(self, key: str) -> int:
         size = await self._store.upload_size(key)

@@ -1,20 +1,26 @@
 """The API server process: the Kubernetes-style control plane on its own port."""
 
 import asyncio
+import logging
 import uuid
+from pathlib import Path
 
 from moorage.api.app import build_api_app
+from moorage.api.warnings import low_space_warning
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.registry_access import RegistryAccess
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
+from moorage.observability.space import measure
 from moorage.resources.catalogue import catalogue
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import open_engine
 from moorage.store.resources import ResourceStore
+
+log = logging.getLogger("moorage.server")
 
 
 def run_api_server(plan: WorkerPlan) -> None:
@@ -32,12 +38,15 @@ async def _api(plan: WorkerPlan) -> None:
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
     app = build_api_app(catalogue(), store, streams, identities, policy, access)
+    app.on_response_prepare.append(low_space_warning(plan.data_root))
     trimming = asyncio.create_task(_trim_events(store, identities))
+    watching = asyncio.create_task(_warn_while_space_low(plan.data_root))
     tls = plan.api_tls.server_context() if plan.api_tls else None
     await serve_until_stopped(
         app, config.api_host, config.api_port, config.shutdown_timeout, "API", tls
     )
     trimming.cancel()
+    watching.cancel()
     engine.dispose()
 
 
@@ -47,3 +56,12 @@ async def _trim_events(store: ResourceStore, identities: Identities, every: floa
         await asyncio.to_thread(store.trim_events)
         await asyncio.to_thread(identities.forget_expired)
         await asyncio.sleep(every)
+
+
+async def _warn_while_space_low(data_root: Path, every: float = 60.0) -> None:
+    """A warning line each minute while the data volume runs low (`serve` says it at start)."""
+    while True:
+        await asyncio.sleep(every)
+        space = await asyncio.to_thread(measure, data_root)
+        if space.low:
+            log.warning(space.warning())

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from moorage import __version__
 from moorage.auth import bootstrap, kubeadmin
 from moorage.observability import logs
+from moorage.observability.space import measure
 from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
 from moorage.server.certificates import ensure_api_certificate
@@ -28,6 +29,7 @@ from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
 from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
+from moorage.storage.full import out_of_space
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 from moorage.store.resources import ResourceStore
 
@@ -74,6 +76,9 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
+    space = measure(root)
+    if space.low:
+        log.warning(space.warning())
     tls = _api_tls(config, root)
     url = _metadata_url(config, root)
     _prepare_database(url, root, config, tls)
@@ -122,6 +127,12 @@ def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTl
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        raise ConfigError(
+            f"cannot prepare the database {masked(url)}: no space left on {root}"
+        ) from None
     finally:
         engine.dispose()
 

@@ -14,3 +14,8 @@ class WorkerPlan:
     storage_root: Path
     secret: bytes
     api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
+
+    @property
+    def data_root(self) -> Path:
+        """The data directory: the blobs (storage_root) and a SQLite database live under it."""
+        return self.storage_root.parent

@@ -44,8 +44,12 @@ class FilesystemBlobStore:
 
     async def write(self, digest: str, data: bytes) -> None:
         tmp = self.root / "tmp" / secrets.token_hex(16)
-        await asyncio.to_thread(_write_durably, tmp, data)
-        await asyncio.to_thread(_publish, tmp, self._path(digest))
+        try:
+            await asyncio.to_thread(_write_durably, tmp, data)
+            await asyncio.to_thread(_publish, tmp, self._path(digest))
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a partial file would hold its space until restart
+            raise
 
     def local_path(self, digest: str) -> Path | None:
         return self._path(digest)

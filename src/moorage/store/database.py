@@ -5,15 +5,18 @@ PostgreSQL (given a URL). Write transactions are serialized on both, so
 every read-check-write transaction in the store behaves the same (ADR 0003).
 """
 
+import errno
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, ExceptionContext, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BACKENDS = ("sqlite", "postgresql")
 # The key of the PostgreSQL advisory lock every write transaction holds ("moor").
 WRITE_LOCK = 0x6D6F6F72
+SQLITE_FULL = 13
+POSTGRESQL_DISK_FULL = "53100"
 
 
 class DatabaseUrlError(ValueError):
@@ -50,9 +53,10 @@ def masked(url: str | URL) -> str:
 
 def open_engine(url: str | URL) -> Engine:
     parsed = database_url(str(url)) if isinstance(url, str) else url
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
-    return _postgresql_engine(parsed)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    engine = _sqlite_engine(parsed) if sqlite else _postgresql_engine(parsed)
+    event.listen(engine, "handle_error", _disk_full_as_enospc)
+    return engine
 
 
 def writer(engine: Engine) -> Engine:
@@ -108,6 +112,15 @@ def _postgresql_engine(url: URL) -> Engine:
     engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
+
+
+def _disk_full_as_enospc(context: ExceptionContext) -> OSError | None:
+    """A full database is what a full disk is: ENOSPC, told to users as the blob store's is."""
+    error = context.original_exception
+    full = ((getattr(error, "sqlite_errorcode", None) or 0) & 0xFF) == SQLITE_FULL or (
+        getattr(error, "sqlstate", None) == POSTGRESQL_DISK_FULL
+    )
+    return OSError(errno.ENOSPC, f"the metadata database cannot grow: {error}") if full else None
 
 
 def _is_write(conn) -> bool:  # type: ignore[no-untyped-def]
