@@ -8,14 +8,9 @@ from aiohttp import web
 
 from moorage.auth.credentials import BadCredentials, Credentials
 from moorage.auth.principal import Principal
-from moorage.auth.registry_authentication import (
-    RegistryAuthentication,
-    TooManyFailures,
-    Unauthenticated,
-)
+from moorage.auth.registry_authentication import RegistryAuthentication, Unauthenticated
 from moorage.auth.registry_callers import Caller, Visible
 from moorage.distribution.credentials import credentials
-from moorage.distribution.errors import error_response
 from moorage.distribution.services import ServiceNames
 
 CALLER = web.RequestKey("caller", Caller)
@@ -39,7 +34,7 @@ class Guard:
     services: ServiceNames
 
     async def caller(self, request: web.Request) -> Caller:
-        """Who the request comes from; raises Unauthenticated or TooManyFailures."""
+        """Who the request comes from; raises Unauthenticated."""
         found = _credentials(request)
         return await self.authentication.caller(found, self.service(request), _source(request))
 
@@ -49,12 +44,6 @@ class Guard:
 
     def service(self, request: web.Request) -> str:
         return self.services.of(request.host)
-
-
-def too_many(exc: TooManyFailures) -> web.Response:
-    response = error_response("TOOMANYREQUESTS", str(exc))
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 def _credentials(request: web.Request) -> Credentials:

@@ -10,7 +10,6 @@ import uuid
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
-from moorage.auth.ratelimit import FailureLimiter
 from moorage.auth.registry_access import RegistryAccess
 from moorage.auth.registry_authentication import RegistryAuthentication
 from moorage.auth.registry_tokens import RegistryTokens
@@ -58,6 +57,5 @@ def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy)
         identities=Identities(resources, htpasswd),
         access=RegistryAccess(policy, resources),
         tokens=RegistryTokens(SigningKeys(resources)),
-        failures=FailureLimiter(),
     )
     return Guard(authentication, ServiceNames(config.registry_host))
