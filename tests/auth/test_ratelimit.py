@@ -64,3 +64,19 @@ def test_a_source_failing_under_many_names_is_limited_more_loosely() -> None:
         limits.failed(f"user{n}", "192.0.2.1")
     assert limits.retry_after("somebody-new", "192.0.2.1") > 0
     assert limits.retry_after("somebody-new", "192.0.2.2") == 0
+
+
+def test_an_ipv6_source_counts_as_its_slash_64() -> None:
+    limits = LoginLimits(per_pair=10, per_source=100)
+    for n in range(10):
+        limits.failed("alice", f"2001:db8:0:1::{n + 1:x}")
+    assert limits.retry_after("alice", "2001:db8:0:1:ffff::1") > 0
+    assert limits.retry_after("alice", "2001:db8:0:2::1") == 0
+
+
+def test_ipv4_clients_of_a_dual_stack_socket_count_by_their_own_address() -> None:
+    limits = LoginLimits(per_pair=10, per_source=100)
+    for _ in range(10):
+        limits.failed("alice", "::ffff:192.0.2.1")
+    assert limits.retry_after("alice", "192.0.2.1") > 0
+    assert limits.retry_after("alice", "::ffff:192.0.2.2") == 0

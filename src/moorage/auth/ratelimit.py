@@ -7,10 +7,13 @@ or from one address slows only that pair, never the same user elsewhere or
 another user next to it. Each key may fail `limit` times in a sliding `window`;
 after that attempts under it are refused, unchecked (checking them would tell
 a guesser which guess was right), until the oldest failure leaves the window.
-State is per process (the API is one). Memory is bounded: past MAX_KEYS keys,
+An IPv6 source counts as its /64, the least a single host is given, so that
+one attacker cannot take a fresh address per guess. State is per process (the
+API is one). Memory is bounded: past MAX_KEYS keys,
 those with no failure in the window go first, then the longest-known ones.
 """
 
+import ipaddress
 import math
 import threading
 import time
@@ -83,12 +86,23 @@ class LoginLimits:
 
     def retry_after(self, user: str, source: str) -> int:
         """Seconds until `user` may try a password from `source`; 0 when now."""
-        return max(self._pairs.retry_after(_pair(user, source)), self._sources.retry_after(source))
+        network = _network(source)
+        pair = self._pairs.retry_after(f"{network} {user}")
+        return max(pair, self._sources.retry_after(network))
 
     def failed(self, user: str, source: str) -> None:
-        self._pairs.failed(_pair(user, source))
-        self._sources.failed(source)
+        network = _network(source)
+        self._pairs.failed(f"{network} {user}")  # a network holds no space: read back one way
+        self._sources.failed(network)
 
 
-def _pair(user: str, source: str) -> str:
-    return f"{source}/{user}"  # no address holds a "/", so the pair reads back one way
+def _network(source: str) -> str:
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return source  # not an address (a Unix socket): itself
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # an IPv4 client of a dual-stack socket
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
