@@ -35,17 +35,24 @@ def new_project(api: httpx.Client, name: str) -> None:
     assert created.status_code == 201, created.text
 
 
-def authorize(server: RunningServer, token: str | None = None, **extra: str) -> httpx.Response:
-    """GET /oauth/authorize as `oc login` does; `extra` overrides the query."""
+def authorize(
+    server: RunningServer,
+    password: str | None = None,
+    user: str = "alice",
+    source: str = "127.0.0.1",
+    **extra: str,
+) -> httpx.Response:
+    """GET /oauth/authorize as `oc login` does, from the loopback address `source`; `extra`
+    overrides the query."""
     params = {"client_id": "openshift-challenging-client", "response_type": "token", **extra}
-    headers = {"X-CSRF-Token": "1"}
-    return httpx.get(
-        f"{server.api_url}/oauth/authorize",
-        params=params,
-        headers=headers,
-        auth=("alice", token) if token is not None else None,
-        timeout=10,
-    )
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(transport=transport, timeout=10) as client:
+        return client.get(
+            f"{server.api_url}/oauth/authorize",
+            params=params,
+            headers={"X-CSRF-Token": "1"},
+            auth=(user, password) if password is not None else None,
+        )
 
 
 def test_anyone_may_read_discovery_and_nothing_else(server: RunningServer) -> None:
@@ -100,21 +107,18 @@ def test_a_login_needs_the_csrf_header_and_the_challenging_client(
     assert authorize(server, PASSWORDS["alice"], client_id="browser").status_code == 400
 
 
-def test_repeated_failed_logins_are_refused_for_a_while(server: RunningServer) -> None:
-    def attempt(password: str) -> httpx.Response:
-        return httpx.get(
-            f"{server.api_url}/oauth/authorize",
-            params={"client_id": "openshift-challenging-client", "response_type": "token"},
-            headers={"X-CSRF-Token": "1"},
-            auth=("eve", password),
-        )
+def test_a_flood_of_wrong_passwords_slows_only_its_user_from_its_source(
+    server: RunningServer,
+) -> None:
+    guesses = [authorize(server, f"guess-{n}", "eve").status_code for n in range(10)]
+    assert guesses == [401] * 10
 
-    answers = [attempt(f"guess-{n}").status_code for n in range(10)]
-    assert answers == [401] * 10
-    limited = attempt(PASSWORDS["eve"])  # even the right password, until the window passes
+    limited = authorize(server, PASSWORDS["eve"], "eve")  # unchecked, right or wrong
     assert limited.status_code == 429
-    assert int(limited.headers["Retry-After"]) > 0
+    assert 0 < int(limited.headers["Retry-After"]) <= 300
     assert limited.json()["reason"] == "TooManyRequests"
+    assert authorize(server, PASSWORDS["eve"], "eve", source="127.0.0.2").status_code == 302
+    assert authorize(server, PASSWORDS["bob"], "bob").status_code == 302
 
 
 def test_whoami_names_the_caller(server: RunningServer) -> None:

@@ -1,6 +1,7 @@
-"""Failed authentications are limited per key in a sliding window."""
+"""Failed logins are limited per key in a sliding window; a key is a user and source together,
+or a source alone (more loosely)."""
 
-from moorage.auth.ratelimit import FailureLimiter
+from moorage.auth.ratelimit import FailureLimiter, LoginLimits
 
 
 class Clock:
@@ -46,3 +47,36 @@ def test_memory_is_bounded() -> None:
         limiter.failed(f"source:{n}")
     assert len(limiter._failures) <= 100
     assert limiter.retry_after("source:999") == 0  # one failure is under the limit
+
+
+def test_a_flood_for_one_user_from_one_source_slows_only_that_pair() -> None:
+    limits = LoginLimits(per_pair=10, per_source=100)
+    for _ in range(10):
+        limits.failed("alice", "192.0.2.1")
+    assert 0 < limits.retry_after("alice", "192.0.2.1") <= 300
+    assert limits.retry_after("alice", "192.0.2.2") == 0  # the same user elsewhere
+    assert limits.retry_after("bob", "192.0.2.1") == 0  # another user behind the same address
+
+
+def test_a_source_failing_under_many_names_is_limited_more_loosely() -> None:
+    limits = LoginLimits(per_pair=10, per_source=30)
+    for n in range(30):
+        limits.failed(f"user{n}", "192.0.2.1")
+    assert limits.retry_after("somebody-new", "192.0.2.1") > 0
+    assert limits.retry_after("somebody-new", "192.0.2.2") == 0
+
+
+def test_an_ipv6_source_counts_as_its_slash_64() -> None:
+    limits = LoginLimits(per_pair=10, per_source=100)
+    for n in range(10):
+        limits.failed("alice", f"2001:db8:0:1::{n + 1:x}")
+    assert limits.retry_after("alice", "2001:db8:0:1:ffff::1") > 0
+    assert limits.retry_after("alice", "2001:db8:0:2::1") == 0
+
+
+def test_ipv4_clients_of_a_dual_stack_socket_count_by_their_own_address() -> None:
+    limits = LoginLimits(per_pair=10, per_source=100)
+    for _ in range(10):
+        limits.failed("alice", "::ffff:192.0.2.1")
+    assert limits.retry_after("alice", "192.0.2.1") > 0
+    assert limits.retry_after("alice", "::ffff:192.0.2.2") == 0

@@ -666,28 +666,56 @@ def test_no_token_or_password_reaches_the_server_log(
     assert server.kubeadmin_password not in log
 
 
-# Failed authentications are limited ----------------------------------------------------------
+# Nobody can lock anybody else out ------------------------------------------------------------
 
 
 @pytest.fixture
 def lone_worker(tmp_path: Path) -> Iterator[RunningServer]:
-    """A registry of one worker, whose failure counts are the only ones."""
-    running = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "1"])
-    running.start()
-    yield running
-    running.stop()
+    """A registry of one worker, which sees every failure the test makes."""
+    with serving_users(tmp_path, PASSWORDS, workers=1) as running:
+        yield running
 
 
-def test_failed_authentications_are_limited_per_source(lone_worker: RunningServer) -> None:
-    wrong = ("someone", "sha256~" + "C" * 43)
-    for _ in range(10):
-        assert registry_token(lone_worker, auth=wrong).status_code == 401
+GUESSES = [
+    ("alice", "sha256~" + "C" * 43),  # token-shaped, unknown
+    ("alice", "alice-secret-pw"),  # her password: never a registry credential
+    ("alice", "wrong-password-123"),
+]
 
-    limited = registry_token(lone_worker, auth=wrong)
-    on_a_route = httpx.get(f"{lone_worker.url}/v2/", auth=wrong, timeout=30)
-    even_a_good_token = registry_token(lone_worker, auth=lone_worker.registry_auth)
 
-    for response in (limited, on_a_route, even_a_good_token):
-        assert_oci_error(response, 429, "TOOMANYREQUESTS")
-        assert 0 < int(response.headers["Retry-After"]) <= 60
-    assert registry_token(lone_worker).status_code == 200  # anonymous tokens guess nothing
+def test_failures_from_one_address_lock_out_no_valid_token(lone_worker: RunningServer) -> None:
+    alice = log_in(lone_worker, "alice", PASSWORDS["alice"])
+    bob = log_in(lone_worker, "bob", PASSWORDS["bob"])
+    for _ in range(12):
+        for guess in GUESSES:
+            assert_oci_error(registry_token(lone_worker, auth=guess), 401, "UNAUTHORIZED")
+            on_a_route = httpx.get(f"{lone_worker.url}/v2/", auth=guess, timeout=30)
+            assert_oci_error(on_a_route, 401, "UNAUTHORIZED")
+
+    for valid in (alice.basic, ("someone-else", alice.token), bob.basic):
+        assert registry_token(lone_worker, auth=valid).status_code == 200
+        on_a_route = httpx.get(f"{lone_worker.url}/v2/", auth=valid, timeout=30)
+        assert on_a_route.status_code == 200
+    assert registry_token(lone_worker).status_code == 200  # anonymous too
+
+
+def test_a_password_where_a_token_belongs_is_refused_with_a_reason(
+    server: RunningServer,
+) -> None:
+    answer = registry_token(server, auth=("alice", PASSWORDS["alice"]))
+    assert_oci_error(answer, 401, "UNAUTHORIZED")
+    assert answer.json()["errors"][0]["message"] == (
+        "invalid credentials: the password must be an API token (moorage whoami -t)"
+    )
+
+
+def test_failures_are_logged_with_their_reason_and_source_not_their_secret(
+    lone_worker: RunningServer,
+) -> None:
+    for guess in GUESSES:
+        registry_token(lone_worker, auth=guess)
+    failures = [line for line in lone_worker.log().splitlines() if "authentication failed" in line]
+    assert len(failures) == 3
+    assert 'reason="unknown or expired API token" scheme=basic source=127.0.0.1' in failures[0]
+    assert 'reason="not an API token" scheme=basic source=127.0.0.1 failures=2' in failures[2]
+    assert not any(secret in line for line in failures for _, secret in GUESSES)

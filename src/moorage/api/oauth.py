@@ -4,7 +4,8 @@
 with Basic credentials (and `X-CSRF-Token`, so a browser cannot be tricked
 into it) answers 302 to `/oauth/token/implicit#access_token=...`; without
 them, 401 with a Basic challenge. Failed attempts are limited per user name
-and per source address.
+and source address together, and more loosely per source (auth/ratelimit.py):
+past the limit that pair is answered 429 TooManyRequests, its password unchecked.
 """
 
 import asyncio
@@ -57,11 +58,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     keys = (username, request.remote or "")
     wait = limiter.retry_after(*keys)
     if wait:
-        response = status_response(
-            "TooManyRequests", f"too many failed logins: try again in {wait} seconds"
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+        return _too_many(wait)
     identities = request.app[IDENTITIES]
     try:
         principal = await asyncio.to_thread(identities.login, username, password)
@@ -93,6 +90,14 @@ def _basic(request: web.Request) -> tuple[str, str] | None:
     except BadCredentials as exc:
         raise ApiError("BadRequest", str(exc)) from None
     return (found.user, found.secret) if found.scheme == BASIC and found.user else None
+
+
+def _too_many(wait: int) -> web.Response:
+    response = status_response(
+        "TooManyRequests", f"too many failed logins: try again in {wait} seconds"
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _unauthorized(reason: str) -> web.Response:

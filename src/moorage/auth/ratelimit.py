@@ -1,13 +1,19 @@
-"""Limits on failed authentications, so that passwords and tokens cannot be guessed quickly.
+"""Limits on failed password logins, so that a password cannot be guessed quickly.
 
-Each key (a user name, a source address) may fail `limit` times in a sliding
-`window`; after that every attempt under it is refused until the oldest
-failure leaves the window. State is per process: with N processes behind one
-port an attacker gets at most N times the limit, still far too few to guess a
-token or a generated password. Memory is bounded: past MAX_KEYS keys, those
-with no failure in the window go first, then the longest-known ones.
+Only passwords are limited: tokens are 256 random bits, which no rate of
+guessing finds. A failure counts against its user name and source address
+together, and more loosely against the source alone, so a flood under one name
+or from one address slows only that pair, never the same user elsewhere or
+another user next to it. Each key may fail `limit` times in a sliding `window`;
+after that attempts under it are refused, unchecked (checking them would tell
+a guesser which guess was right), until the oldest failure leaves the window.
+An IPv6 source counts as its /64, the least a single host is given, so that
+one attacker cannot take a fresh address per guess. State is per process (the
+API is one). Memory is bounded: past MAX_KEYS keys,
+those with no failure in the window go first, then the longest-known ones.
 """
 
+import ipaddress
 import math
 import threading
 import time
@@ -68,15 +74,35 @@ class FailureLimiter:
 
 
 class LoginLimits:
-    """Failed logins counted per user name and, more loosely, per source address."""
+    """Failed logins per user name and source address together, and per source alone.
 
-    def __init__(self, per_user: int = 10, per_source: int = 30, window: float = 60.0) -> None:
-        self._users = FailureLimiter(per_user, window)
+    With the defaults a guesser gets 10 tries per user per source in 5 minutes
+    (120 an hour), and 100 per source across all user names (1,200 an hour).
+    """
+
+    def __init__(self, per_pair: int = 10, per_source: int = 100, window: float = 300.0) -> None:
+        self._pairs = FailureLimiter(per_pair, window)
         self._sources = FailureLimiter(per_source, window)
 
     def retry_after(self, user: str, source: str) -> int:
-        return max(self._users.retry_after(user), self._sources.retry_after(source))
+        """Seconds until `user` may try a password from `source`; 0 when now."""
+        network = _network(source)
+        pair = self._pairs.retry_after(f"{network} {user}")
+        return max(pair, self._sources.retry_after(network))
 
     def failed(self, user: str, source: str) -> None:
-        self._users.failed(user)
-        self._sources.failed(source)
+        network = _network(source)
+        self._pairs.failed(f"{network} {user}")  # a network holds no space: read back one way
+        self._sources.failed(network)
+
+
+def _network(source: str) -> str:
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return source  # not an address (a Unix socket): itself
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # an IPv4 client of a dual-stack socket
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

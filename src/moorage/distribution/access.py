@@ -20,15 +20,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from moorage.auth.registry_access import DELETE, PULL, PUSH
+from moorage.auth.registry_authentication import Unauthenticated
+from moorage.auth.registry_callers import LIST, SIGNED_IN, Verdict
 from moorage.distribution import blobs, manifests, token, uploads
-from moorage.distribution.callers import (
-    CALLER,
-    LIST,
-    SIGNED_IN,
-    TooManyFailures,
-    Unauthenticated,
-    Verdict,
-)
+from moorage.distribution.callers import CALLER
 from moorage.distribution.context import GUARD
 from moorage.distribution.errors import error_response
 from moorage.distribution.requests import repository
@@ -78,8 +73,6 @@ async def enforce(request: web.Request, handler: Handler) -> web.StreamResponse:
         caller = await request.app[GUARD].caller(request)
     except Unauthenticated as exc:
         return challenge(request, _scope(need, name), exc.message, exc.error)
-    except TooManyFailures as exc:
-        return exc.response()
     verdict = caller.verdict(need, name)
     if verdict is not Verdict.ALLOWED:
         return _refusal(request, verdict, need, name)

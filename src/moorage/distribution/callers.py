@@ -1,155 +1,17 @@
-"""Who is calling the registry and what they may do: from a registry token, or asked of RBAC.
+"""A registry request's caller: its credentials and service name read from the request, who
+it is decided by auth/registry_authentication.py, and what it may do kept on the request
+for the handlers (auth/registry_callers.py)."""
 
-A Bearer registry token (a JWT from /openshift/token) is checked locally and
-answers from its `access` claim: the hot path costs a dict lookup. A token
-that names the repository but not the action falls back to RBAC for its
-subject (so a refusal is a 403); one that does not name the repository is
-answered 401 insufficient_scope, for the client to fetch another. An API
-access token (Basic password, or Bearer `sha256~...`) is authenticated
-against the store (remembered for REMEMBER seconds) and every action is asked
-of RBAC. No credentials is system:anonymous, also asked of RBAC, so a
-project that grants system:image-puller to system:unauthenticated can be
-pulled from without logging in.
-"""
-
-import asyncio
-import re
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 
 from aiohttp import web
 
-from moorage.auth import tokens
-from moorage.auth.credentials import BASIC, BEARER, NONE, BadCredentials, Credentials
-from moorage.auth.identities import Identities
-from moorage.auth.principal import ANONYMOUS, Principal
-from moorage.auth.ratelimit import FailureLimiter
-from moorage.auth.registry_access import (
-    ALL,
-    CATALOG,
-    PULL,
-    REGISTRY,
-    REPOSITORY,
-    RegistryAccess,
-)
-from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, VerifiedToken
+from moorage.auth.credentials import BadCredentials, Credentials
+from moorage.auth.principal import Principal
+from moorage.auth.registry_authentication import RegistryAuthentication, Unauthenticated
+from moorage.auth.registry_callers import Caller, Visible
 from moorage.distribution.credentials import credentials
-from moorage.distribution.errors import error_response
-
-# What a route needs, besides the repository actions (pull, push, delete).
-SIGNED_IN, LIST = "signed-in", "catalog"
-REMEMBER = 2.0
-MAX_REMEMBERED = 1024
-MAX_HOSTS = 64  # Host headers remembered as service names; others are checked each time
-Visible = Callable[[str], bool] | None
-_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?")
-
-
-class Verdict(Enum):
-    ALLOWED = "allowed"
-    DENIED = "denied"  # 403: who the caller is is known, and it is not enough
-    UNAUTHENTICATED = "unauthenticated"  # 401: logging in could help
-    OUT_OF_SCOPE = "out of scope"  # 401 insufficient_scope: the token says nothing of this
-
-
-class Unauthenticated(Exception):
-    def __init__(self, message: str, error: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.error = message, error
-
-
-class TooManyFailures(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed authentications: try again in {retry_after} seconds")
-        self.retry_after = retry_after
-
-    def response(self) -> web.Response:
-        response = error_response("TOOMANYREQUESTS", str(self))
-        response.headers["Retry-After"] = str(self.retry_after)
-        return response
-
-
-class Caller:
-    def verdict(self, need: str, repository: str = "") -> Verdict:
-        raise NotImplementedError
-
-    def visible(self) -> Visible:
-        """Which repositories the catalog shows this caller (None: all)."""
-        raise NotImplementedError
-
-    def may_pull(self, repository: str) -> bool:
-        return self.verdict(PULL, repository) is Verdict.ALLOWED
-
-
-@dataclass
-class TokenCaller(Caller):
-    token: VerifiedToken
-    guard: "Guard"
-
-    def verdict(self, need: str, repository: str = "") -> Verdict:
-        if need == SIGNED_IN:
-            return Verdict.ALLOWED
-        if need == LIST:
-            found = self.token.actions(REGISTRY, CATALOG)
-            return Verdict.OUT_OF_SCOPE if found is None else Verdict.ALLOWED
-        actions = self.token.actions(REPOSITORY, repository)
-        if actions is None:
-            return Verdict.OUT_OF_SCOPE
-        if need in actions or ALL in actions:
-            return Verdict.ALLOWED
-        return self._asked(need, repository)
-
-    def visible(self) -> Visible:
-        if ALL in (self.token.actions(REGISTRY, CATALOG) or ()):
-            return None
-        principal = self.guard.principal_named(self.token.subject)
-        if principal is None:
-            return lambda _name: False
-        return self.guard.access.pullable(principal)
-
-    def may_pull(self, repository: str) -> bool:
-        """A mount's source, which clients do not always put in the token they push with
-        (skopeo copying layers in parallel): asked of RBAC when the token does not name it."""
-        verdict = self.verdict(PULL, repository)
-        if verdict is Verdict.OUT_OF_SCOPE:
-            verdict = self._asked(PULL, repository)
-        return verdict is Verdict.ALLOWED
-
-    def _asked(self, need: str, repository: str) -> Verdict:
-        """An action on a repository the token names but does not grant: asked of RBAC for
-        the token's subject, as OpenShift's registry asks for every request. Clients that
-        keep one token for every request to a repository (oras) push with a token they
-        fetched to pull; an action asked for and refused is refused again here."""
-        principal = self.guard.principal_named(self.token.subject)
-        if principal is None:
-            return Verdict.UNAUTHENTICATED
-        allowed = self.guard.access.allows(principal, need, repository)
-        return Verdict.ALLOWED if allowed else Verdict.DENIED
-
-
-@dataclass
-class PrincipalCaller(Caller):
-    principal: Principal
-    access: RegistryAccess
-
-    def verdict(self, need: str, repository: str = "") -> Verdict:
-        if need == SIGNED_IN:
-            allowed = not self.principal.anonymous
-        elif need == LIST:
-            allowed = not self.principal.anonymous or self.access.lists_everything(self.principal)
-        else:
-            allowed = self.access.allows(self.principal, need, repository)
-        if allowed:
-            return Verdict.ALLOWED
-        return Verdict.UNAUTHENTICATED if self.principal.anonymous else Verdict.DENIED
-
-    def visible(self) -> Visible:
-        if self.access.lists_everything(self.principal):
-            return None
-        return self.access.pullable(self.principal)
-
+from moorage.distribution.services import ServiceNames
 
 CALLER = web.RequestKey("caller", Caller)
 
@@ -168,76 +30,20 @@ def visible(request: web.Request) -> Visible:
 class Guard:
     """The registry's authentication: everything the routes and the token endpoint share."""
 
-    identities: Identities
-    access: RegistryAccess
-    tokens: RegistryTokens
-    failures: FailureLimiter
-    default_service: str
-    _remembered: dict[str, tuple[float, Principal]] = field(default_factory=dict, init=False)
-    _services: dict[str, str] = field(default_factory=dict, init=False)  # Host -> service
+    authentication: RegistryAuthentication
+    services: ServiceNames
 
     async def caller(self, request: web.Request) -> Caller:
-        """Who the request comes from; raises Unauthenticated or TooManyFailures."""
+        """Who the request comes from; raises Unauthenticated."""
         found = _credentials(request)
-        if found.scheme == NONE:
-            return PrincipalCaller(ANONYMOUS, self.access)
-        if found.scheme == BEARER and not tokens.well_formed(found.secret):
-            return TokenCaller(self._verified(request, found.secret), self)
-        return PrincipalCaller(await self._principal(request, found), self.access)
+        return await self.authentication.caller(found, self.service(request), _source(request))
 
     async def principal(self, request: web.Request) -> Principal:
         """The principal an API token in the request proves, or ANONYMOUS without credentials."""
-        found = _credentials(request)
-        if found.scheme == NONE:
-            return ANONYMOUS
-        return await self._principal(request, found)
-
-    async def _principal(self, request: web.Request, found: Credentials) -> Principal:
-        keys = [f"source:{request.remote}"]
-        if found.scheme == BASIC:
-            keys.append(f"user:{found.user}")
-        wait = self.failures.retry_after(*keys)
-        if wait:
-            raise TooManyFailures(wait)
-        principal = await self._authenticate(found.secret)
-        if principal is None:
-            self.failures.failed(*keys)
-            raise Unauthenticated("invalid credentials: the password must be a current API token")
-        return principal
+        return await self.authentication.principal(_credentials(request), _source(request))
 
     def service(self, request: web.Request) -> str:
-        """The name clients know this registry by: the Host they sent, when it is one."""
-        host = request.host
-        known = self._services.get(host)
-        if known is None:
-            known = host if _HOST.fullmatch(host) else self.default_service
-            if len(self._services) < MAX_HOSTS:
-                self._services[host] = known
-        return known
-
-    def principal_named(self, name: str) -> Principal | None:
-        return ANONYMOUS if name == ANONYMOUS.name else self.identities.principal_named(name)
-
-    def _verified(self, request: web.Request, token: str) -> VerifiedToken:
-        try:
-            verified = self.tokens.verify(token)
-        except InvalidToken as exc:
-            raise Unauthenticated(str(exc), "invalid_token") from None
-        if verified.audience != self.service(request):
-            raise Unauthenticated("token issued for another service", "invalid_token")
-        return verified
-
-    async def _authenticate(self, token: str) -> Principal | None:
-        now = time.monotonic()
-        remembered = self._remembered.get(token)
-        if remembered is not None and now < remembered[0]:
-            return remembered[1]
-        principal = await asyncio.to_thread(self.identities.authenticate, token)
-        if principal is not None:
-            if len(self._remembered) >= MAX_REMEMBERED:
-                self._remembered.clear()
-            self._remembered[token] = (now + REMEMBER, principal)
-        return principal
+        return self.services.of(request.host)
 
 
 def _credentials(request: web.Request) -> Credentials:
@@ -245,3 +51,7 @@ def _credentials(request: web.Request) -> Credentials:
         return credentials(request)
     except BadCredentials as exc:
         raise Unauthenticated(str(exc)) from None
+
+
+def _source(request: web.Request) -> str:
+    return request.remote or ""

@@ -13,8 +13,8 @@ import time
 from aiohttp import web
 
 from moorage.auth.registry_access import MAX_SCOPES, Scope, parse_scope
+from moorage.auth.registry_authentication import Unauthenticated
 from moorage.auth.registry_tokens import Access
-from moorage.distribution.callers import TooManyFailures, Unauthenticated
 from moorage.distribution.context import GUARD
 from moorage.distribution.errors import error_response
 
@@ -30,11 +30,10 @@ async def issue(request: web.Request) -> web.StreamResponse:
         principal = await guard.principal(request)
     except Unauthenticated as exc:
         return error_response("UNAUTHORIZED", exc.message)
-    except TooManyFailures as exc:
-        return exc.response()
-    access = [Access(s.type, s.name, guard.access.granted(principal, s)) for s in scopes]
+    authentication = guard.authentication
+    access = [Access(s.type, s.name, authentication.access.granted(principal, s)) for s in scopes]
     service = request.query.get("service", "")[:MAX_SERVICE] or guard.service(request)
-    issued = guard.tokens.issue(principal.name, service, access)
+    issued = authentication.tokens.issue(principal.name, service, access)
     body = {
         "token": issued.token,
         "access_token": issued.token,

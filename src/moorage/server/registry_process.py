@@ -10,12 +10,13 @@ import uuid
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
-from moorage.auth.ratelimit import FailureLimiter
 from moorage.auth.registry_access import RegistryAccess
+from moorage.auth.registry_authentication import RegistryAuthentication
 from moorage.auth.registry_tokens import RegistryTokens
 from moorage.auth.token_keys import SigningKeys
 from moorage.distribution.app import build_app
 from moorage.distribution.callers import Guard
+from moorage.distribution.services import ServiceNames
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
@@ -52,10 +53,9 @@ async def _registry(plan: WorkerPlan) -> None:
 
 def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy) -> Guard:
     htpasswd = HtpasswdFile(config.htpasswd_file) if config.htpasswd_file else None
-    return Guard(
+    authentication = RegistryAuthentication(
         identities=Identities(resources, htpasswd),
         access=RegistryAccess(policy, resources),
         tokens=RegistryTokens(SigningKeys(resources)),
-        failures=FailureLimiter(),
-        default_service=config.registry_host,
     )
+    return Guard(authentication, ServiceNames(config.registry_host))
