@@ -6,13 +6,23 @@ against 20 us per manifest lookup on SQLite (docs/adr/0002). Statements are
 still built from the schema's Table objects and compiled by the engine's own
 dialect; only their execution is direct. Reads run on the event loop thread:
 tens of microseconds on SQLite, a loopback round trip on PostgreSQL (ADR 0003).
+
+The connection lives outside the pool, so no pre-ping guards it: when the
+database drops it (a restart), the read is run once more on a new connection,
+and an outage is raised as store.errors.Unavailable, as on pooled connections.
 """
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
+
+from moorage.store.availability import is_outage, unavailable
+
+T = TypeVar("T")
+Cursor = Any
 
 
 class Prepared:
@@ -37,11 +47,8 @@ class FastReads:
         return Prepared(statement, self._engine)
 
     def one(self, query: Prepared, **params: Any) -> tuple[Any, ...] | None:
-        cursor = self._cursor()
-        try:
-            return cursor.execute(query.sql, query.arguments(params)).fetchone()
-        finally:
-            cursor.close()
+        arguments = query.arguments(params)
+        return self._read(lambda cursor: cursor.execute(query.sql, arguments).fetchone())
 
     def all(
         self, query: Prepared, limit: int | None = None, **params: Any
@@ -49,19 +56,45 @@ class FastReads:
         """The rows, or the first `limit` of them (read lazily: the rest are never fetched)."""
         if limit == 0:
             return []  # fetchmany(0) would fetch everything
-        cursor = self._cursor()
-        try:
+
+        def fetch(cursor: Cursor) -> list[tuple[Any, ...]]:
             cursor.execute(query.sql, query.arguments(params))
             return cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-        finally:
-            cursor.close()
+
+        return self._read(fetch)
 
     def close(self) -> None:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
 
-    def _cursor(self) -> Any:
+    def _read(self, read: Callable[[Cursor], T]) -> T:
+        """`read` on a cursor; once more on a new connection if the database dropped this one."""
+        errors = self._engine.dialect.loaded_dbapi.Error
+        try:
+            try:
+                return self._attempt(read)
+            except errors:
+                if self._connection is not None:
+                    raise  # the connection is sound: the read itself failed
+            return self._attempt(read)
+        except errors as exc:
+            if is_outage(self._engine.dialect, exc):
+                raise unavailable(exc) from exc
+            raise
+
+    def _attempt(self, read: Callable[[Cursor], T]) -> T:
+        cursor = self._cursor()
+        try:
+            return read(cursor)
+        except self._engine.dialect.loaded_dbapi.Error as exc:
+            if self._engine.dialect.is_disconnect(exc, self._connection, None):
+                self.close()
+            raise
+        finally:
+            cursor.close()
+
+    def _cursor(self) -> Cursor:
         if self._connection is None or self._pid != os.getpid():
             raw = self._engine.raw_connection()
             connection = raw.driver_connection
