@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from moorage.content.errors import ManifestTooLarge, RangeInvalid, RegistryError
+from moorage.store.errors import Unavailable
 
 log = logging.getLogger("moorage.distribution")
 
@@ -28,6 +29,7 @@ STATUS = {
     "UNSUPPORTED": 405,
     "TOOMANYREQUESTS": 429,
     "UNKNOWN": 500,
+    "UNAVAILABLE": 503,
 }
 
 
@@ -65,6 +67,10 @@ async def oci_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     except RegistryError as exc:
         return _for_registry_error(exc)
+    except Unavailable as exc:
+        response = error_response("UNAVAILABLE", exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     except web.HTTPNotFound:
         return error_response("NAME_UNKNOWN", "no such endpoint", status=404)
     except web.HTTPMethodNotAllowed as exc:
