@@ -9,6 +9,7 @@ pool's pre-ping; FastReads reconnects its own (see there).
 """
 
 import logging
+import sqlite3
 import threading
 import time
 
@@ -19,7 +20,7 @@ from moorage.store.errors import Unavailable
 
 log = logging.getLogger("moorage.store")
 # SQLite's primary result codes for a lock held by another connection.
-_SQLITE_BUSY = (5, 6)
+_SQLITE_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 # Failures further apart than this belong to separate outages (SQLite never reconnects).
 QUIET_SECONDS = 30.0
 MESSAGE = "the metadata database is unavailable; try again shortly"
@@ -32,15 +33,16 @@ _last_failure = 0.0
 def watch(engine: Engine) -> None:
     """Turn `engine`'s outage errors into Unavailable, and log outages as they begin and end."""
     event.listen(engine, "handle_error", _on_error)
-    event.listen(engine, "connect", _on_connect)
+    if engine.dialect.name != "sqlite":  # a lock's end is no new connection: the quiet gap tells
+        event.listen(engine, "connect", _on_connect)
 
 
 def is_outage(dialect: Dialect, error: BaseException) -> bool:
     """`error`, raised by the driver, means the database cannot answer now, not that we erred."""
     dbapi = dialect.loaded_dbapi
     if dialect.name == "sqlite":
-        code = getattr(error, "sqlite_errorcode", 0)
-        return isinstance(error, dbapi.OperationalError) and code & 0xFF in _SQLITE_BUSY
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        return isinstance(error, dbapi.OperationalError) and code in _SQLITE_BUSY
     return isinstance(error, (dbapi.OperationalError, dbapi.InterfaceError))
 
 

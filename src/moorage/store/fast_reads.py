@@ -74,11 +74,12 @@ class FastReads:
         try:
             try:
                 return self._attempt(read)
-            except errors:
-                if self._connection is not None:
-                    raise  # the connection is sound: the read itself failed
+            except errors as exc:
+                if not self._dropped(exc):
+                    raise  # no connection to be had, or the read itself failed
             return self._attempt(read)
         except errors as exc:
+            self._dropped(exc)
             if is_outage(self._engine.dialect, exc):
                 raise unavailable(exc) from exc
             raise
@@ -87,12 +88,16 @@ class FastReads:
         cursor = self._cursor()
         try:
             return read(cursor)
-        except self._engine.dialect.loaded_dbapi.Error as exc:
-            if self._engine.dialect.is_disconnect(exc, self._connection, None):
-                self.close()
-            raise
         finally:
             cursor.close()
+
+    def _dropped(self, error: BaseException) -> bool:
+        """Whether `error` says the database dropped our connection (which is then closed)."""
+        connection = self._connection
+        if connection is None or not self._engine.dialect.is_disconnect(error, connection, None):
+            return False
+        self.close()
+        return True
 
     def _cursor(self) -> Cursor:
         if self._connection is None or self._pid != os.getpid():
