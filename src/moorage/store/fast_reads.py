@@ -40,6 +40,7 @@ class Prepared:
 class FastReads:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._errors = engine.dialect.loaded_dbapi.Error
         self._connection: Any = None
         self._pid = 0
 
@@ -70,15 +71,14 @@ class FastReads:
 
     def _read(self, read: Callable[[Cursor], T]) -> T:
         """`read` on a cursor; once more on a new connection if the database dropped this one."""
-        errors = self._engine.dialect.loaded_dbapi.Error
         try:
             try:
                 return self._attempt(read)
-            except errors as exc:
+            except self._errors as exc:
                 if not self._dropped(exc):
                     raise  # no connection to be had, or the read itself failed
             return self._attempt(read)
-        except errors as exc:
+        except self._errors as exc:
             self._dropped(exc)
             if is_outage(self._engine.dialect, exc):
                 raise unavailable(exc) from exc
