@@ -111,7 +111,7 @@ def steadily(server: RunningServer, request: Request, stop: threading.Event) -> 
 def watch_until_tagged(server: RunningServer, tag: str, started: threading.Event) -> list[Object]:
     """The events of a watch of proj's image streams, up to the one that shows `tag`."""
     events = []
-    query = {"watch": "1", "timeoutSeconds": "300"}
+    query = {"watch": "1", "timeoutSeconds": "120"}
     with server.api_client() as api, api.stream("GET", IMAGESTREAMS, params=query) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
@@ -137,16 +137,17 @@ def test_requests_during_a_postgresql_restart_are_503_and_every_request_after_it
             name: pool.submit(steadily, server, request, stop) for name, request in REQUESTS.items()
         }
         watch = pool.submit(watch_until_tagged, server, "after-restart", watching)
-        assert watching.wait(timeout=60), "the watch did not start"
-
-        own_postgres.stop_server()
-        during = each_request(server)
-        own_postgres.start_server()
-        after = each_request(server)
-        with server.registry_client() as registry:
-            tagged = push_image(registry, "proj/app", image(), "after-restart")
-        stop.set()
-        events = watch.result(timeout=300)
+        try:
+            assert watching.wait(timeout=60), "the watch did not start"
+            own_postgres.stop_server()
+            during = each_request(server)
+            own_postgres.start_server()
+            after = each_request(server)
+            with server.registry_client() as registry:
+                tagged = push_image(registry, "proj/app", image(), "after-restart")
+        finally:
+            stop.set()
+        events = watch.result(timeout=120)
 
     for answers in during.values():
         for response in answers:
@@ -170,6 +171,7 @@ def test_requests_during_a_postgresql_restart_are_503_and_every_request_after_it
 
     log = server.log()
     assert "Traceback" not in log and "unhandled error" not in log, log[-5000:]
+    assert "http.response.status=500" not in log
     outages = re.findall(r"the metadata database is unavailable.* instance\.id=(\S+)", log)
     assert outages, log[-5000:]
     assert len(outages) == len(set(outages)), "one line per process for one outage"
