@@ -1,14 +1,17 @@
 """PostgreSQL restarts under steady pulls and pushes; moorage comes back by itself.
 
 While the database is down, requests are answered 503 in their protocol's format
-(OCI error UNAVAILABLE, Status ServiceUnavailable), never 500; once it accepts
-connections again, every request succeeds, watches go on, and the log holds one
-line per process for the outage, not a traceback per request.
+(OCI error UNAVAILABLE, Status ServiceUnavailable, which `moorage get is` reports
+as an error), never 500; once it accepts connections again, every request
+succeeds, watches go on, and the log holds one line per process for the outage,
+not a traceback per request.
 """
 
 import itertools
 import json
+import os
 import re
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +24,7 @@ from tests.support.images import OCI_MANIFEST, image, push_blob, push_image
 from tests.support.k8s import Object, assert_status
 from tests.support.oci import assert_oci_error
 from tests.support.postgres import PostgresCluster
-from tests.support.server import RunningServer
+from tests.support.server import MOORAGE, RunningServer
 
 IMAGESTREAMS = "/apis/image.openshift.io/v1/namespaces/proj/imagestreams"
 Answers = list[httpx.Response]
@@ -123,14 +126,24 @@ def watch_until_tagged(server: RunningServer, tag: str, started: threading.Event
     return events
 
 
+def moorage(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `moorage` CLI, with its own kubeconfig."""
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    command = [*MOORAGE, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+
 def each_request(server: RunningServer) -> dict[str, Answers]:
     with server.registry_client() as registry, server.api_client() as api:
         return {name: request(registry, api) for name, request in REQUESTS.items()}
 
 
 def test_requests_during_a_postgresql_restart_are_503_and_every_request_after_it_succeeds(
-    server: RunningServer, own_postgres: PostgresCluster
+    server: RunningServer, own_postgres: PostgresCluster, tmp_path: Path
 ) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    login = moorage(kubeconfig, "login", server.api_url, "--token", server.admin_token)
+    assert login.returncode == 0, login.stderr
     stop, watching = threading.Event(), threading.Event()
     with ThreadPoolExecutor(len(REQUESTS) + 1) as pool:
         load: dict[str, Future[Answers]] = {
@@ -141,8 +154,10 @@ def test_requests_during_a_postgresql_restart_are_503_and_every_request_after_it
             assert watching.wait(timeout=60), "the watch did not start"
             own_postgres.stop_server()
             during = each_request(server)
+            cli_during = moorage(kubeconfig, "get", "is", "-n", "proj")
             own_postgres.start_server()
             after = each_request(server)
+            cli_after = moorage(kubeconfig, "get", "is", "-n", "proj")
             with server.registry_client() as registry:
                 tagged = push_image(registry, "proj/app", image(), "after-restart")
         finally:
@@ -155,9 +170,12 @@ def test_requests_during_a_postgresql_restart_are_503_and_every_request_after_it
     # Reading the streams and storing an upload need the database; nothing had them cached.
     assert_status(during["get is"][0], 503, "ServiceUnavailable")
     assert during["push"][-1].status_code == 503
+    assert cli_during.returncode == 1
+    assert cli_during.stderr.startswith("error: ") and "(ServiceUnavailable)" in cli_during.stderr
 
     for name, answers in after.items():
         assert all(response.is_success for response in answers), (name, answers[-1].text)
+    assert cli_after.returncode == 0 and "proj/app" in cli_after.stdout, cli_after.stderr
     assert tagged.status_code == 201
     assert events[-1]["type"] == "MODIFIED"
     assert not [event for event in events if event["type"] == "ERROR"], events
