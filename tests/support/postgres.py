@@ -18,7 +18,8 @@ import psycopg
 
 from tests.support.server import free_port
 
-# Durability is PostgreSQL's own business; the tests kill moorage, never the cluster.
+# Durability is PostgreSQL's own business; the tests kill moorage, never the cluster
+# (they may restart it: see PostgresCluster.stop_server).
 SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "max_connections": "400",
@@ -64,23 +65,24 @@ class PostgresCluster:
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", self.data, *INITDB_OPTIONS)
-        options = " ".join(f"-c {key}={value}" for key, value in SETTINGS.items())
-        self._run(
-            "pg_ctl",
-            "-D",
-            self.data,
-            "-l",
-            self.root / "server.log",
-            "-o",
-            f"{options} -p {self.port} -k {self.root}",
-            "-w",
-            "start",
-        )
+        self.start_server()
         return self
+
+    def start_server(self) -> None:
+        """Start the (initialized) cluster's server; returns once it accepts connections."""
+        options = " ".join(f"-c {key}={value}" for key, value in SETTINGS.items())
+        self._pg_ctl("-o", f"{options} -p {self.port} -k {self.root}", "start")
+
+    def stop_server(self) -> None:
+        """Stop the server as `pg_ctl restart -m fast` does first: every session is ended.
+
+        `start_server` is the restart's second half; a test between the two sees the outage.
+        """
+        self._pg_ctl("-m", "fast", "stop")
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+            self._pg_ctl("-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -103,6 +105,10 @@ class PostgresCluster:
     def log(self) -> str:
         path = self.root / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def _pg_ctl(self, *args: str) -> None:
+        # The server's output goes to its log: a pipe left open would keep _run waiting.
+        self._run("pg_ctl", "-D", self.data, "-l", self.root / "server.log", "-w", *args)
 
     def _run(self, tool: str, *args: str | Path) -> None:
         command = [str(self.bin_dir / tool), *map(str, args)]

@@ -36,7 +36,7 @@ from moorage.resources.kinds import Catalogue, Kind, Object
 from moorage.resources.names import Invalid
 from moorage.resources.user import USERS
 from moorage.storage.full import MESSAGE, out_of_space
-from moorage.store.errors import StoreError
+from moorage.store.errors import StoreError, Unavailable
 from moorage.store.resources import ResourceStore, Transaction
 
 log = logging.getLogger("moorage.api")
@@ -54,6 +54,11 @@ async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except ApiError as exc:
         return exc.response()
+    except Unavailable as exc:
+        wait = exc.retry_after_seconds
+        response = status_response(exc.reason, exc.message, {"retryAfterSeconds": wait})
+        response.headers["Retry-After"] = str(wait)
+        return response
     except StoreError as exc:
         return status_response(exc.reason, exc.message)
     except Invalid as exc:

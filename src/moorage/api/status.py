@@ -21,6 +21,7 @@ CODES = {
     "Invalid": 422,
     "TooManyRequests": 429,
     "InternalError": 500,
+    "ServiceUnavailable": 503,
 }
 
 

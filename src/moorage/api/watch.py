@@ -2,7 +2,9 @@
 
 A watch from no version (or "0") starts with an ADDED event for every current
 object, then follows the change log; from version N, it sends what changed
-after N, or 410 Gone when the log no longer reaches back that far.
+after N, or 410 Gone when the log no longer reaches back that far. While the
+database is unavailable a watch waits and then resumes where it was; before
+its first byte, an outage is answered 503 like any other request.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from aiohttp import web
 from moorage.api.backends import Backend
 from moorage.api.context import STOPPING
 from moorage.api.status import ApiError, status_object
-from moorage.store.errors import Gone
+from moorage.store.errors import Gone, Unavailable
 
 POLL_SECONDS = 0.2
 DEFAULT_TIMEOUT = 1800
@@ -34,11 +36,17 @@ async def stream(
     if not timeout_text.isdigit():
         raise ApiError("BadRequest", f"timeoutSeconds must be a whole number, got {timeout_text!r}")
     timeout = float(timeout_text)
+    version, current = int(start), list[dict[str, Any]]()
+    if version == 0:  # read before the response starts, so an error is still a Status
+        page = await asyncio.to_thread(backend.list, namespace, None, None)
+        version, current = page.resource_version, [obj for obj in page.items if matches(obj)]
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
     await response.prepare(request)
     try:
-        await _follow(request, response, backend, namespace, matches, int(start), timeout)
+        for obj in current:
+            await _send(response, "ADDED", obj)
+        await _follow(request, response, backend, namespace, matches, version, timeout)
         await response.write_eof()
     except ConnectionResetError:
         pass  # the watcher went away: nothing to finish
@@ -54,12 +62,6 @@ async def _follow(
     version: int,
     timeout: float,
 ) -> None:
-    if version == 0:
-        page = await asyncio.to_thread(backend.list, namespace, None, None)
-        for obj in page.items:
-            if matches(obj):
-                await _send(response, "ADDED", obj)
-        version = page.resource_version
     deadline = time.monotonic() + timeout
     stopping = request.app[STOPPING]
     while time.monotonic() < deadline and not _disconnected(request) and not stopping.is_set():
@@ -68,6 +70,9 @@ async def _follow(
         except Gone as exc:
             await _send(response, "ERROR", status_object("Expired", exc.message))
             break
+        except Unavailable as exc:
+            await asyncio.sleep(exc.retry_after_seconds)
+            continue
         for event in events:
             version = event.resource_version
             if (namespace is None or event.namespace == namespace) and matches(event.object):

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from moorage.content.errors import ManifestTooLarge, RangeInvalid, RegistryError
 from moorage.storage.full import MESSAGE, out_of_space
+from moorage.store.errors import Unavailable
 
 log = logging.getLogger("moorage.distribution")
 
@@ -29,6 +30,7 @@ STATUS = {
     "UNSUPPORTED": 405,
     "TOOMANYREQUESTS": 429,
     "UNKNOWN": 500,
+    "UNAVAILABLE": 503,
 }
 # Out of space: distribution answers an opaque 500 UNKNOWN; Quay has no error for it either.
 # 507 Insufficient Storage (RFC 4918) says that this request could not be stored, where 503
@@ -72,6 +74,10 @@ async def oci_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     except RegistryError as exc:
         return _for_registry_error(exc)
+    except Unavailable as exc:
+        response = error_response("UNAVAILABLE", exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     except web.HTTPNotFound:
         return error_response("NAME_UNKNOWN", "no such endpoint", status=404)
     except web.HTTPMethodNotAllowed as exc:

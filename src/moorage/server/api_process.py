@@ -1,6 +1,7 @@
 """The API server process: the Kubernetes-style control plane on its own port."""
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from pathlib import Path
@@ -18,6 +19,7 @@ from moorage.resources.catalogue import catalogue
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import open_engine
+from moorage.store.errors import Unavailable
 from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.server")
@@ -51,10 +53,11 @@ async def _api(plan: WorkerPlan) -> None:
 
 
 async def _trim_events(store: ResourceStore, identities: Identities, every: float = 60.0) -> None:
-    """Old change-log rows and expired tokens go, once a minute."""
+    """Old change-log rows and expired tokens go, once a minute (the next minute, in an outage)."""
     while True:
-        await asyncio.to_thread(store.trim_events)
-        await asyncio.to_thread(identities.forget_expired)
+        with contextlib.suppress(Unavailable):
+            await asyncio.to_thread(store.trim_events)
+            await asyncio.to_thread(identities.forget_expired)
         await asyncio.sleep(every)
 
 

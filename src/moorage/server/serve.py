@@ -31,6 +31,7 @@ from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
 from moorage.storage.full import out_of_space
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
+from moorage.store.errors import Unavailable
 from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.server")
@@ -124,8 +125,9 @@ def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTl
         password = kubeadmin.bootstrap(store, root)
         if password is not None:
             _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config, tls)
-    except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
+    except (OperationalError, Unavailable) as exc:
+        cause = exc.__cause__ if isinstance(exc, Unavailable) else exc.orig
+        reason = str(cause or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
     except OSError as exc:
         if not out_of_space(exc):

@@ -11,12 +11,16 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, ExceptionContext, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
+from moorage.store import availability
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 BACKENDS = ("sqlite", "postgresql")
 # The key of the PostgreSQL advisory lock every write transaction holds ("moor").
 WRITE_LOCK = 0x6D6F6F72
 SQLITE_FULL = 13
 POSTGRESQL_DISK_FULL = "53100"
+# Seconds to wait for PostgreSQL to accept a connection.
+CONNECT_TIMEOUT = "5"
 
 
 class DatabaseUrlError(ValueError):
@@ -52,10 +56,13 @@ def masked(url: str | URL) -> str:
 
 
 def open_engine(url: str | URL) -> Engine:
+    """An engine whose outages raise store.errors.Unavailable and whose connections come back."""
     parsed = database_url(str(url)) if isinstance(url, str) else url
     sqlite = parsed.get_backend_name() == "sqlite"
     engine = _sqlite_engine(parsed) if sqlite else _postgresql_engine(parsed)
+    # First: a full disk is not an outage, though PostgreSQL's DiskFull is an OperationalError.
     event.listen(engine, "handle_error", _disk_full_as_enospc)
+    availability.watch(engine)
     return engine
 
 
@@ -109,6 +116,10 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 def _postgresql_engine(url: URL) -> Engine:
+    # Hot-path reads reconnect on the event loop (FastReads): an unreachable host must not
+    # hold it for the minutes a TCP connect can take. A timeout in the URL wins.
+    url = url.update_query_dict({"connect_timeout": CONNECT_TIMEOUT} | dict(url.query))
+    # Pre-ping: a connection the server dropped (a restart) is replaced at checkout.
     engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
     event.listen(engine, "begin", _postgresql_begin)
     return engine

@@ -25,3 +25,11 @@ class Gone(StoreError):
     """A watch asked to resume from a resourceVersion older than the change log keeps."""
 
     reason = "Expired"
+
+
+class Unavailable(StoreError):
+    """The database cannot answer now (unreachable, restarting, or its write lock held too long)."""
+
+    reason = "ServiceUnavailable"
+    # How long a client is asked to wait before trying again.
+    retry_after_seconds = 1

@@ -6,13 +6,23 @@ against 20 us per manifest lookup on SQLite (docs/adr/0002). Statements are
 still built from the schema's Table objects and compiled by the engine's own
 dialect; only their execution is direct. Reads run on the event loop thread:
 tens of microseconds on SQLite, a loopback round trip on PostgreSQL (ADR 0003).
+
+The connection lives outside the pool, so no pre-ping guards it: when the
+database drops it (a restart), the read is run once more on a new connection,
+and an outage is raised as store.errors.Unavailable, as on pooled connections.
 """
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
+
+from moorage.store.availability import is_outage, unavailable
+
+T = TypeVar("T")
+Cursor = Any
 
 
 class Prepared:
@@ -30,6 +40,7 @@ class Prepared:
 class FastReads:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._errors = engine.dialect.loaded_dbapi.Error
         self._connection: Any = None
         self._pid = 0
 
@@ -37,11 +48,8 @@ class FastReads:
         return Prepared(statement, self._engine)
 
     def one(self, query: Prepared, **params: Any) -> tuple[Any, ...] | None:
-        cursor = self._cursor()
-        try:
-            return cursor.execute(query.sql, query.arguments(params)).fetchone()
-        finally:
-            cursor.close()
+        arguments = query.arguments(params)
+        return self._read(lambda cursor: cursor.execute(query.sql, arguments).fetchone())
 
     def all(
         self, query: Prepared, limit: int | None = None, **params: Any
@@ -49,19 +57,49 @@ class FastReads:
         """The rows, or the first `limit` of them (read lazily: the rest are never fetched)."""
         if limit == 0:
             return []  # fetchmany(0) would fetch everything
-        cursor = self._cursor()
-        try:
+
+        def fetch(cursor: Cursor) -> list[tuple[Any, ...]]:
             cursor.execute(query.sql, query.arguments(params))
             return cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-        finally:
-            cursor.close()
+
+        return self._read(fetch)
 
     def close(self) -> None:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
 
-    def _cursor(self) -> Any:
+    def _read(self, read: Callable[[Cursor], T]) -> T:
+        """`read` on a cursor; once more on a new connection if the database dropped this one."""
+        try:
+            try:
+                return self._attempt(read)
+            except self._errors as exc:
+                if not self._dropped(exc):
+                    raise  # no connection to be had, or the read itself failed
+            return self._attempt(read)
+        except self._errors as exc:
+            self._dropped(exc)
+            if is_outage(self._engine.dialect, exc):
+                raise unavailable(exc) from exc
+            raise
+
+    def _attempt(self, read: Callable[[Cursor], T]) -> T:
+        cursor = self._cursor()
+        try:
+            return read(cursor)
+        finally:
+            cursor.close()
+
+    def _dropped(self, error: BaseException) -> bool:
+        """Whether `error` says the database dropped our connection (which is then closed)."""
+        connection = self._connection
+        if connection is None or not self._engine.dialect.is_disconnect(error, connection, None):
+            return False
+        self.close()
+        return True
+
+    def _cursor(self) -> Cursor:
         if self._connection is None or self._pid != os.getpid():
             raw = self._engine.raw_connection()
             connection = raw.driver_connection
