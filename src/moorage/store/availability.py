@@ -68,7 +68,7 @@ def _first_line(error: BaseException) -> str:
 def _on_error(context: ExceptionContext) -> BaseException | None:
     # A failed pre-ping is how the pool finds a dropped connection, and it then reconnects.
     error = context.original_exception
-    if context.chained_exception is not None:  # an earlier handler said what it is (disk full)
+    if getattr(context, "chained_exception", None) is not None:  # an earlier handler named it
         return None
     if context.is_pre_ping or not is_outage(context.dialect, error):
         return None
