@@ -32,8 +32,9 @@ from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import RegistryAccess
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
-from moorage.resources.kinds import Catalogue, Kind, Object
+from moorage.resources.kinds import Catalogue, Kind
 from moorage.resources.names import Invalid
+from moorage.resources.objects import Object
 from moorage.resources.user import USERS
 from moorage.storage.full import MESSAGE, out_of_space
 from moorage.store.errors import StoreError, Unavailable

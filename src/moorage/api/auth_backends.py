@@ -14,7 +14,8 @@ from moorage.auth.policy import StoredPolicy
 from moorage.auth.principal import Principal, service_account
 from moorage.auth.rbac import Attributes
 from moorage.auth.tokens import CLIENT_SERVICE_ACCOUNT
-from moorage.resources.kinds import Kind, Object
+from moorage.resources.kinds import Kind
+from moorage.resources.objects import Object
 from moorage.store.resources import Event, Page, ResourceStore
 
 SELF = "~"

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from moorage.api.status import ApiError
-from moorage.resources.kinds import Kind, Object
+from moorage.resources.kinds import Kind
+from moorage.resources.objects import Object
 from moorage.resources.project import DESCRIPTION, DISPLAY_NAME, REQUESTER
 from moorage.store.errors import NotFound
 from moorage.store.resources import Event, Page, Ref, ResourceStore, Transaction

@@ -20,7 +20,8 @@ from moorage.imagestreams.sources import (
     resolve_source,
 )
 from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
-from moorage.resources.kinds import Kind, Object
+from moorage.resources.kinds import Kind
+from moorage.resources.objects import Object
 from moorage.store.errors import NotFound
 from moorage.store.resources import Event, Page, ResourceStore, Transaction, now
 

@@ -7,8 +7,6 @@ self-provisioner. Rules name kinds Moorage does not serve yet (pods, builds,
 Registry actions are verbs on `imagestreams/layers`: pull is get, push is update.
 """
 
-from typing import Any
-
 from moorage.auth.principal import (
     AUTHENTICATED,
     AUTHENTICATED_OAUTH,
@@ -16,9 +14,8 @@ from moorage.auth.principal import (
     UNAUTHENTICATED,
 )
 from moorage.resources.kinds import Catalogue
+from moorage.resources.objects import Object
 from moorage.store.resources import Ref, ResourceStore
-
-Object = dict[str, Any]
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 IMAGE = "image.openshift.io"

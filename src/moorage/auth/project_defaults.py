@@ -7,14 +7,12 @@ system:serviceaccounts:<project>); and, when the project was requested by
 someone, that someone is its admin.
 """
 
-from typing import Any
-
 from moorage.auth.bootstrap import RBAC_GROUP
 from moorage.auth.principal import SERVICE_ACCOUNTS, Principal
+from moorage.resources.objects import Object
 from moorage.resources.project import REQUESTER
 from moorage.store.resources import Ref
 
-Object = dict[str, Any]
 SERVICE_ACCOUNT_NAMES = ("default", "builder", "deployer")
 
 

@@ -16,8 +16,8 @@ import httpx
 
 from moorage.cli.errors import CliError
 from moorage.cli.trust import tls_failure
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 DEFAULT_TIMEOUT = 30.0
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"

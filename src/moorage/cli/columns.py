@@ -5,11 +5,10 @@ Keyed by (group, plural), so a kind's columns apply as soon as the server serves
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from moorage.cli.ages import age, ago
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 DISPLAY_NAME = "openshift.io/display-name"
 TAGS_SHOWN = 3
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from moorage.cli.ages import age
 from moorage.cli.printers import format_table
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 SKIPPED = ("apiVersion", "kind", "metadata")
 
 

@@ -1,13 +1,11 @@
 """Where a manifest's object lives: its type from apiVersion/kind, its namespace, its name."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from moorage.cli.errors import CliError
 from moorage.cli.resources import ResourceType
 from moorage.cli.session import Session
-
-Object = dict[str, Any]
+from moorage.resources.objects import Object
 
 
 @dataclass(frozen=True)

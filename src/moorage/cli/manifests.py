@@ -2,13 +2,12 @@
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from moorage.cli.errors import CliError
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 SUFFIXES = (".yaml", ".yml", ".json")
 
 

@@ -9,8 +9,9 @@ others set on the live object is left alone. Lists are replaced whole.
 import json
 from typing import Any
 
+from moorage.resources.objects import Object
+
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-Object = dict[str, Any]
 
 
 def _changes(live: Any, desired: Object) -> Object:

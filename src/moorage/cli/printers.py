@@ -3,14 +3,13 @@
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from moorage.cli import gotemplate, jsonpath, yamlio
 from moorage.cli.columns import Column, columns_for, labels_column
 from moorage.cli.errors import CliError
 from moorage.cli.resources import ResourceType
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 FORMATS = (
     "yaml, json, name, wide, jsonpath=..., jsonpath-file=..., go-template=..., go-template-file=..."
 )

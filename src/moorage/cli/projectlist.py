@@ -1,14 +1,11 @@
 """Projects as oc shows them: listed, named with their display names, the current one marked."""
 
-from typing import Any
-
 from moorage.cli.client import ApiClient, ApiError
+from moorage.resources.objects import Object
 
 PROJECTS = "/apis/project.openshift.io/v1/projects"
 NAMESPACES = "/api/v1/namespaces"
 DISPLAY_NAME = "openshift.io/display-name"
-
-Object = dict[str, Any]
 
 
 def list_projects(client: ApiClient) -> list[Object]:

@@ -12,8 +12,8 @@ from typing import Any
 
 from moorage.cli.errors import CliError
 from moorage.cli.session import Session
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 SELF_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 OPENSHIFT_AUTHORIZATION = "authorization.openshift.io/v1"
 CLUSTER_REVIEWS = f"/apis/{OPENSHIFT_AUTHORIZATION}/resourceaccessreviews"

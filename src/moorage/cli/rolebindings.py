@@ -12,12 +12,12 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from moorage.cli.client import ApiClient, ApiError
 from moorage.cli.errors import CliError
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 T = TypeVar("T")
 RBAC_GROUP = "rbac.authorization.k8s.io"
 RBAC = f"/apis/{RBAC_GROUP}/v1"

@@ -2,14 +2,13 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from moorage.cli.client import ApiError
 from moorage.cli.errors import CliError
 from moorage.cli.resources import ResourceType
 from moorage.cli.session import Session
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 PAGE = 500
 
 

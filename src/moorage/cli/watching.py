@@ -3,14 +3,12 @@
 import argparse
 import sys
 from dataclasses import replace
-from typing import Any
 
 from moorage.cli.errors import CliError
 from moorage.cli.printers import Output, TableOptions, format_table, object_name, render, table_rows
 from moorage.cli.session import Session
 from moorage.cli.targets import Target, list_all
-
-Object = dict[str, Any]
+from moorage.resources.objects import Object
 
 
 class Printer:

@@ -1,11 +1,9 @@
 """The Image object for a pushed manifest (cluster-scoped, named by digest)."""
 
 import json
-from typing import Any
 
 from moorage.content.manifest import Descriptor, PushedManifest
-
-Object = dict[str, Any]
+from moorage.resources.objects import Object
 
 
 def image_object(pushed: PushedManifest, reference: str) -> Object:

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moorage.content.digest import is_digest
-from moorage.resources.kinds import Object
 from moorage.resources.names import Invalid
+from moorage.resources.objects import Object
 from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Transaction

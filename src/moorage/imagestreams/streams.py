@@ -14,12 +14,12 @@ from sqlalchemy import Connection
 from moorage.content.manifest import PushedManifest
 from moorage.imagestreams.images import image_object
 from moorage.imagestreams.sources import Source
+from moorage.resources.objects import Object
 from moorage.store import tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Ref, Transaction
 
 GROUP = "image.openshift.io"
-Object = dict[str, Any]
 
 
 def stream_ref(namespace: str, name: str) -> Ref:

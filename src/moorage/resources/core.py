@@ -5,8 +5,9 @@ import binascii
 from typing import Any
 
 from moorage.resources.base import ObjectMeta, Open, Strict
-from moorage.resources.kinds import Kind, Object
+from moorage.resources.kinds import Kind
 from moorage.resources.names import Invalid
+from moorage.resources.objects import Object
 
 SECRET_TYPES_REQUIRED_KEYS = {
     "kubernetes.io/tls": ("tls.crt", "tls.key"),

@@ -3,14 +3,13 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from moorage.resources.base import causes_of
 from moorage.resources.names import Invalid, check_name
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 ALL_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 

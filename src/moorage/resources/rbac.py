@@ -8,8 +8,9 @@ from pydantic import Field
 from moorage.resources.base import Open, Strict
 from moorage.resources.core import TopLevel
 from moorage.resources.groups import RBAC
-from moorage.resources.kinds import Kind, Object
+from moorage.resources.kinds import Kind
 from moorage.resources.names import Invalid
+from moorage.resources.objects import Object
 
 GROUP = RBAC
 # RBAC names are path segments, not DNS names: "system:image-puller" is valid.

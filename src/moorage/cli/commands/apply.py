@@ -13,8 +13,7 @@ from moorage.cli.merging import three_way, with_last_applied
 from moorage.cli.options import add_command
 from moorage.cli.printers import Output, parse_output, render
 from moorage.cli.session import Session
-
-Object = dict[str, Any]
+from moorage.resources.objects import Object
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

@@ -15,8 +15,8 @@ from moorage.cli.printers import Output, parse_output, render
 from moorage.cli.session import Session
 from moorage.cli.sources import collect
 from moorage.cli.tokenrequest import add_token_parser
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 EXAMPLES = """examples:
   moorage create -f pvc.yaml -n openshift-image-registry
   cat role.yaml | moorage create -f -

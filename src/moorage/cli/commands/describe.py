@@ -11,8 +11,7 @@ from moorage.cli.options import add_command
 from moorage.cli.resources import ResourceType
 from moorage.cli.session import Session
 from moorage.cli.targets import get_named, list_all, parse_targets
-
-Object = dict[str, Any]
+from moorage.resources.objects import Object
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

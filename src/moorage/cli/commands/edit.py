@@ -15,8 +15,8 @@ from moorage.cli.printers import as_list
 from moorage.cli.resources import ResourceType
 from moorage.cli.session import Session
 from moorage.cli.targets import get_named, list_all, parse_targets
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 Key = tuple[str, str, str]
 
 

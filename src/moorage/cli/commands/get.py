@@ -20,8 +20,8 @@ from moorage.cli.printers import (
 from moorage.cli.session import Session
 from moorage.cli.targets import Target, get_named, list_all, parse_targets
 from moorage.cli.watching import watch
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 EXAMPLES = """examples:
   moorage get projects
   moorage get secrets -n openshift-image-registry

@@ -25,8 +25,8 @@ from moorage.cli.rolebindings import (
     user_subject,
 )
 from moorage.cli.session import Session
+from moorage.resources.objects import Object
 
-Object = dict[str, Any]
 USERS = "/apis/user.openshift.io/v1/users"
 
 
