@@ -6,12 +6,15 @@ expand to no more nodes than the largest body could spell out without
 aliases; one that would is refused before anything is built from it.
 
 Parsing a body of a few KiB already takes milliseconds, so larger ones are
-parsed in a thread and the event loop goes on serving other requests.
+parsed in a thread and the event loop goes on serving other requests. The
+threads are a pool of their own: a burst of large bodies waits for them, not
+for the default pool every store call of every request goes through.
 """
 
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import yaml
@@ -24,6 +27,7 @@ MAX_NODES = MAX_BODY  # a document spells out at most about one node per byte
 ON_LOOP_BYTES = 4 * 1024
 
 T = TypeVar("T")
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="moorage-parse")
 
 
 class Unbounded(yaml.YAMLError):
@@ -96,4 +100,4 @@ async def parsed(parse: Callable[[bytes], T], body: bytes) -> T:
     """`parse(body)`, in a thread when the body is large enough to hold the event loop up."""
     if len(body) <= ON_LOOP_BYTES:
         return parse(body)
-    return await asyncio.to_thread(parse, body)
+    return await asyncio.get_running_loop().run_in_executor(_PARSERS, parse, body)
