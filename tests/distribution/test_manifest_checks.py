@@ -16,7 +16,9 @@ from tests.support.images import (
     push_blob,
     push_image,
 )
-from tests.support.oci import assert_oci_error, put_manifest, tags_of
+from tests.support.oci import assert_oci_error, put_manifest, raw_request, tags_of
+from tests.support.registry_auth import Account
+from tests.support.server import RunningServer
 
 
 @pytest.fixture
@@ -164,6 +166,26 @@ def test_a_streamed_manifest_over_4_mib_is_refused_with_413(
 
     response = client.put(
         f"/v2/{repo}/manifests/v2", content=chunks(), headers={"Content-Type": OCI_MANIFEST}
+    )
+    assert_oci_error(response, 413, "MANIFEST_INVALID")
+
+
+def test_a_declared_length_over_4_mib_is_refused_before_the_body_is_sent(
+    registry: RunningServer, repo: str, unchanged: None
+) -> None:
+    path = f"/v2/{repo}/manifests/v2"
+    headers = {
+        **Account(*registry.registry_auth).authorization,
+        "Content-Type": OCI_MANIFEST,
+        "Content-Length": str(4 * 1024 * 1024 + 1),
+    }
+    # Only the head is sent: the answer cannot wait for a body that never comes.
+    answer = raw_request(registry.url, "PUT", path, headers)
+    response = httpx.Response(
+        answer.status,
+        headers=answer.headers,
+        content=answer.body,
+        request=httpx.Request("PUT", registry.url + path),
     )
     assert_oci_error(response, 413, "MANIFEST_INVALID")
 

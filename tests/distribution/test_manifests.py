@@ -16,6 +16,7 @@ from tests.support.images import (
     push_image,
 )
 from tests.support.oci import assert_api_version, assert_oci_error, put_manifest, tags_of
+from tests.support.trickle import framing, trickled
 
 
 @pytest.fixture
@@ -145,6 +146,28 @@ def test_a_manifest_of_almost_4_mib_is_accepted(client: httpx.Client, repo: str)
     assert len(body) <= 4 * 1024 * 1024
     assert put_manifest(client, repo, "big", body).status_code == 201
     assert client.get(f"/v2/{repo}/manifests/big").content == body
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_manifest_that_arrives_in_pieces_is_stored_whole(
+    client: httpx.Client, repo: str, declared: bool
+) -> None:
+    img = image(layers=1, layer_size=64)
+    for blob in img.blobs:
+        assert push_blob(client, repo, blob).status_code == 201
+    doc = json.loads(img.manifest)
+    doc["annotations"] = {"padding": "x" * 600_000}
+    body = json.dumps(doc).encode()
+    response = client.put(
+        f"/v2/{repo}/manifests/slow",
+        content=trickled(body),
+        headers={"Content-Type": OCI_MANIFEST, **framing(body, declared)},
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Docker-Content-Digest"] == digest_of(body)
+    stored = client.get(f"/v2/{repo}/manifests/slow")
+    assert stored.content == body
+    assert stored.headers["Docker-Content-Digest"] == digest_of(body)
 
 
 def test_a_manifest_whose_media_type_is_only_in_the_body_is_accepted_as_generic_json(

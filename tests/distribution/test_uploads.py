@@ -6,6 +6,7 @@ import re
 import httpx
 import pytest
 
+from tests.support.clients import logged_statuses
 from tests.support.images import digest_of, push_blob
 from tests.support.oci import (
     assert_api_version,
@@ -15,6 +16,9 @@ from tests.support.oci import (
     patch_chunk,
     start_upload,
 )
+from tests.support.registry_auth import Account
+from tests.support.server import RunningServer
+from tests.support.trickle import cut_off, framing, trickled
 
 
 def upload_id(location: str) -> str:
@@ -243,3 +247,54 @@ def test_a_content_range_that_disagrees_with_content_length_is_refused(
     response = client.patch(location, content=b"abc", headers={"Content-Range": "0-9"})
     assert_oci_error(response, 400, "SIZE_INVALID")
     assert client.get(location).headers["Range"] == "0-0"
+
+
+def _send_blob(client: httpx.Client, repo: str, step: str, data: bytes, declared: bool) -> str:
+    """Upload `data` trickled through one request of kind `step`; returns the closing location."""
+    body = {"content": trickled(data), "headers": framing(data, declared)}
+    digest = {"digest": digest_of(data)}
+    if step == "post":
+        response = client.post(f"/v2/{repo}/blobs/uploads/", params=digest, **body)
+    elif step == "patch":
+        response = client.patch(start_upload(client, repo), **body)
+        assert response.status_code == 202, response.text
+        assert response.headers["Range"] == f"0-{len(data) - 1}"
+        response = close_upload(client, response.headers["Location"], digest_of(data))
+    else:
+        response = client.put(start_upload(client, repo), params=digest, **body)
+    assert response.status_code == 201, response.text
+    return response.headers["Location"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("step", ["post", "patch", "put"])
+def test_a_blob_that_arrives_in_pieces_is_stored_whole(
+    client: httpx.Client, repo: str, step: str, declared: bool
+) -> None:
+    data = os.urandom(600_000)
+    location = _send_blob(client, repo, step, data, declared)
+    assert location == f"/v2/{repo}/blobs/{digest_of(data)}"
+    assert client.get(location).content == data
+
+
+def test_a_chunk_cut_off_before_its_content_length_adds_nothing_and_the_upload_goes_on(
+    registry: RunningServer, client: httpx.Client, repo: str
+) -> None:
+    data = os.urandom(100_000)
+    location = patch_chunk(client, start_upload(client, repo), data[:10_000], 0).headers["Location"]
+    authorization = Account(*registry.registry_auth).authorization["Authorization"]
+    head = [
+        f"PATCH {location} HTTP/1.1",
+        f"Host: {registry.address}",
+        f"Authorization: {authorization}",
+        "Content-Range: 10000-99999",
+        "Content-Length: 90000",
+    ]
+    cut_off(registry.port, head, data[10_000:50_000])
+    # Refused in the protocol's words (nobody is left to read it), never a crash.
+    assert logged_statuses(registry, "PATCH", location, 2) == [202, 400]
+    assert client.get(location).headers["Range"] == "0-9999"
+    resumed = patch_chunk(client, location, data[10_000:], 10_000)
+    assert resumed.status_code == 202, resumed.text
+    assert close_upload(client, resumed.headers["Location"], digest_of(data)).status_code == 201
+    assert client.get(f"/v2/{repo}/blobs/{digest_of(data)}").content == data

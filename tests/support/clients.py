@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +172,17 @@ _REQUEST_LINE = re.compile(
 def logged_requests(log: str) -> list[tuple[str, str, int]]:
     """(method, path, status) of every request line in a server log, in order."""
     return [(m[1], m[2], int(m[3])) for m in _REQUEST_LINE.finditer(log)]
+
+
+def logged_statuses(server: RunningServer, method: str, path: str, count: int = 1) -> list[int]:
+    """The statuses `server` logged for `method path`, waiting until it has answered `count`."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        statuses = [s for m, p, s in logged_requests(server.log()) if (m, p) == (method, path)]
+        if len(statuses) >= count:
+            return statuses
+        time.sleep(0.05)
+    raise AssertionError(f"{method} {path} was not answered {count} times")
 
 
 def skopeo_push_new_image(server: RunningServer, workdir: Path, reference: str) -> str:

@@ -1,6 +1,7 @@
 """The verbs over any kind: get, list, watch, create, update, patch, delete."""
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -8,6 +9,7 @@ from aiohttp import web
 from moorage.api import watch
 from moorage.api.backends import Backend
 from moorage.api.context import BACKENDS, CATALOGUE
+from moorage.api.documents import parsed
 from moorage.api.patches import apply_patch
 from moorage.api.requests import (
     Target,
@@ -106,7 +108,8 @@ async def _patch(request: web.Request, target: Target, backend: Backend) -> dict
     namespace, name = target.namespace or "", target.name or ""
     for attempt in range(PATCH_ATTEMPTS):
         current = await asyncio.to_thread(backend.get, namespace, name)
-        patched = apply_patch(current, body, request.content_type)
+        apply = partial(apply_patch, current, content_type=request.content_type)
+        patched = await parsed(apply, body)
         if not isinstance(patched, dict):
             raise ApiError("BadRequest", "the patch must leave an object")
         meta = patched.setdefault("metadata", {})

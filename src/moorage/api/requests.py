@@ -4,15 +4,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import yaml
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from moorage.api import protobuf
+from moorage.api.documents import MAX_BODY, decode, parsed
 from moorage.api.status import ApiError
+from moorage.content.bodies import BodyTooLarge, read_whole
 
-MAX_BODY = 3 * 1024 * 1024
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
 
 
@@ -73,28 +75,25 @@ def _require_text(request: web.Request) -> None:
 
 
 async def _body(request: web.Request) -> bytes:
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise ApiError("RequestEntityTooLarge", f"the request body exceeds {MAX_BODY} bytes")
-    return body
+    try:
+        return await read_whole(request.content.iter_any(), request.content_length, MAX_BODY)
+    except BodyTooLarge as exc:
+        raise ApiError(
+            "RequestEntityTooLarge", f"Request entity too large: limit is {exc.limit}"
+        ) from None
+    except (ConnectionResetError, HttpProcessingError):
+        raise ApiError("BadRequest", "the request body broke off before its end") from None
 
 
 async def read_object(request: web.Request) -> dict[str, Any]:
     content_type = request.content_type
     if "protobuf" in content_type:  # the few kinds kubectl sends only so (auth can-i)
         try:
-            return protobuf.decode(await _body(request))
+            return await parsed(protobuf.decode, await _body(request))
         except protobuf.Undecodable:
             raise _unsupported(content_type) from None
     _require_text(request)
-    body = await _body(request)
-    try:
-        obj = yaml.safe_load(body) if "yaml" in content_type else json.loads(body)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ApiError(
-            "BadRequest",
-            f"the request body is not valid {'YAML' if 'yaml' in content_type else 'JSON'}: {exc}",
-        ) from None
+    obj = await parsed(partial(decode, content_type=content_type), await _body(request))
     if not isinstance(obj, dict):
         raise ApiError("BadRequest", "the request body must be an object")
     return obj

@@ -5,11 +5,12 @@ import json
 from aiohttp import web
 
 from moorage.content import mediatypes as mt
+from moorage.content.bodies import BodyTooLarge
 from moorage.content.errors import ManifestTooLarge, ManifestUnknown
 from moorage.content.manifest import MAX_MANIFEST_BYTES
 from moorage.distribution.callers import visible
 from moorage.distribution.context import REGISTRY
-from moorage.distribution.requests import page, page_headers, read_limited, repository
+from moorage.distribution.requests import page, page_headers, repository, whole_body
 
 
 def _acceptable(request: web.Request, media_type: str) -> bool:
@@ -48,9 +49,10 @@ async def get_manifest(request: web.Request) -> web.StreamResponse:
 
 async def put_manifest(request: web.Request) -> web.StreamResponse:
     name, reference = repository(request), request.match_info["reference"]
-    body = await read_limited(request, MAX_MANIFEST_BYTES)
-    if body is None:
-        raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes")
+    try:
+        body = await whole_body(request, MAX_MANIFEST_BYTES)
+    except BodyTooLarge:
+        raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes") from None
     content_type = request.headers.get("Content-Type", "")
     result = await request.app[REGISTRY].manifests.put(name, reference, body, content_type)
     headers = {

@@ -4,7 +4,9 @@ import re
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from moorage.content.bodies import read_whole
 from moorage.content.errors import (
     BlobUploadInvalid,
     PaginationNumberInvalid,
@@ -13,7 +15,6 @@ from moorage.content.errors import (
 from moorage.content.names import check_name
 from moorage.registry.manifests import Page
 
-BODY_CHUNK = 1 << 20
 _CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)$")
 
 
@@ -70,22 +71,15 @@ def content_range(request: web.Request) -> int | None:
 
 
 async def body_chunks(request: web.Request) -> AsyncIterator[bytes]:
+    """The body as it arrives (re-slicing it into fixed sizes would copy), to its end."""
     content_length(request)
-    # Whatever has arrived, as it arrived: re-slicing into fixed sizes would copy.
-    async for chunk in request.content.iter_any():
-        yield chunk
+    try:
+        async for chunk in request.content.iter_any():
+            yield chunk
+    except (ConnectionResetError, HttpProcessingError):
+        raise SizeInvalid("the request body broke off before its end") from None
 
 
-async def read_limited(request: web.Request, limit: int) -> bytes | None:
-    """The whole body, or None once it exceeds `limit` bytes."""
-    length = content_length(request)
-    if length is not None and length > limit:
-        return None
-    parts: list[bytes] = []
-    total = 0
-    async for chunk in request.content.iter_chunked(BODY_CHUNK):
-        total += len(chunk)
-        if total > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
+async def whole_body(request: web.Request, limit: int) -> bytes:
+    """Every piece of the body, however the network cut it; BodyTooLarge past `limit`."""
+    return await read_whole(body_chunks(request), content_length(request), limit)
