@@ -19,6 +19,7 @@ from moorage.api.requests import (
     parse_target,
     read_object,
     read_raw,
+    require_object,
     verb_of,
     watching,
 )
@@ -109,9 +110,7 @@ async def _patch(request: web.Request, target: Target, backend: Backend) -> dict
     for attempt in range(PATCH_ATTEMPTS):
         current = await asyncio.to_thread(backend.get, namespace, name)
         apply = partial(apply_patch, current, content_type=request.content_type)
-        patched = await parsed(apply, body)
-        if not isinstance(patched, dict):
-            raise ApiError("BadRequest", "the patch must leave an object")
+        patched = require_object(await parsed(apply, body), "the patched object")
         meta = patched.setdefault("metadata", {})
         pinned = meta.get("resourceVersion") not in (None, current["metadata"]["resourceVersion"])
         if not meta.get("resourceVersion"):

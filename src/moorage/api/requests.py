@@ -94,8 +94,18 @@ async def read_object(request: web.Request) -> dict[str, Any]:
             raise _unsupported(content_type) from None
     _require_text(request)
     obj = await parsed(partial(decode, content_type=content_type), await _body(request))
+    return require_object(obj, "the request body")
+
+
+def require_object(obj: Any, what: str) -> dict[str, Any]:
+    """`obj` as an API object: a JSON object whose metadata, if any, is an object too
+    (null counts as none, as Kubernetes decodes it)."""
     if not isinstance(obj, dict):
-        raise ApiError("BadRequest", "the request body must be an object")
+        raise ApiError("BadRequest", f"{what} must be an object")
+    if obj.get("metadata", {}) is None:
+        obj["metadata"] = {}
+    if not isinstance(obj.get("metadata", {}), dict):
+        raise ApiError("BadRequest", f"{what}: metadata must be an object")
     return obj
 
 
