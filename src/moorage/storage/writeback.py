@@ -9,11 +9,12 @@ Elsewhere than Linux this does nothing and the fsync does it all.
 """
 
 import ctypes
+from collections.abc import Callable
 
 _SYNC_FILE_RANGE_WRITE = 2
 
 
-def _load() -> "ctypes._CFuncPtr | None":
+def _load() -> Callable[[int, int, int, int], int] | None:
     try:
         function = ctypes.CDLL(None, use_errno=True).sync_file_range
     except (OSError, AttributeError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, select
+from sqlalchemy.sql.elements import BindParameter
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, PushedManifest
@@ -35,7 +36,7 @@ class ManifestRecord:
     size: int
 
 
-_REPOSITORY = bindparam("repository")
+_REPOSITORY: BindParameter[str] = bindparam("repository")
 _BLOB_SIZE = (
     select(blobs.c.size)
     .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
