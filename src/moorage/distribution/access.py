@@ -80,7 +80,7 @@ async def enforce(request: web.Request, handler: Handler) -> web.StreamResponse:
         return challenge(request, _scope(need, name), exc.message, exc.error)
     except TooManyFailures as exc:
         return exc.response()
-    verdict = caller.verdict(need, name)
+    verdict = await caller.verdict(need, name)
     if verdict is not Verdict.ALLOWED:
         return _refusal(request, verdict, need, name)
     request[CALLER] = caller

@@ -32,6 +32,7 @@ from moorage.auth.registry_access import (
     PULL,
     REGISTRY,
     REPOSITORY,
+    Decisions,
     RegistryAccess,
 )
 from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, VerifiedToken
@@ -72,15 +73,15 @@ class TooManyFailures(Exception):
 
 
 class Caller:
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         raise NotImplementedError
 
-    def visible(self) -> Visible:
+    async def visible(self) -> Visible:
         """Which repositories the catalog shows this caller (None: all)."""
         raise NotImplementedError
 
-    def may_pull(self, repository: str) -> bool:
-        return self.verdict(PULL, repository) is Verdict.ALLOWED
+    async def may_pull(self, repository: str) -> bool:
+        return await self.verdict(PULL, repository) is Verdict.ALLOWED
 
 
 @dataclass
@@ -88,7 +89,7 @@ class TokenCaller(Caller):
     token: VerifiedToken
     guard: "Guard"
 
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         if need == SIGNED_IN:
             return Verdict.ALLOWED
         if need == LIST:
@@ -99,42 +100,42 @@ class TokenCaller(Caller):
             return Verdict.OUT_OF_SCOPE
         if need in actions or ALL in actions:
             return Verdict.ALLOWED
-        return self._asked(need, repository)
+        return await self._asked(need, repository)
 
-    def visible(self) -> Visible:
+    async def visible(self) -> Visible:
         if ALL in (self.token.actions(REGISTRY, CATALOG) or ()):
             return None
-        principal = self.guard.principal_named(self.token.subject)
+        principal = await self.guard.principal_named(self.token.subject)
         if principal is None:
             return lambda _name: False
-        return self.guard.access.pullable(principal)
+        return (await self.guard.access.decisions()).pullable(principal)
 
-    def may_pull(self, repository: str) -> bool:
+    async def may_pull(self, repository: str) -> bool:
         """A mount's source, which clients do not always put in the token they push with
         (skopeo copying layers in parallel): asked of RBAC when the token does not name it."""
-        verdict = self.verdict(PULL, repository)
+        verdict = await self.verdict(PULL, repository)
         if verdict is Verdict.OUT_OF_SCOPE:
-            verdict = self._asked(PULL, repository)
+            verdict = await self._asked(PULL, repository)
         return verdict is Verdict.ALLOWED
 
-    def _asked(self, need: str, repository: str) -> Verdict:
+    async def _asked(self, need: str, repository: str) -> Verdict:
         """An action on a repository the token names but does not grant: asked of RBAC for
         the token's subject, as OpenShift's registry asks for every request. Clients that
         keep one token for every request to a repository (oras) push with a token they
         fetched to pull; an action asked for and refused is refused again here."""
-        principal = self.guard.principal_named(self.token.subject)
+        principal = await self.guard.principal_named(self.token.subject)
         if principal is None:
             return Verdict.UNAUTHENTICATED
-        allowed = self.guard.access.allows(principal, need, repository)
+        allowed = (await self.guard.access.decisions()).allows(principal, need, repository)
         return Verdict.ALLOWED if allowed else Verdict.DENIED
 
 
 @dataclass
 class PrincipalCaller(Caller):
     principal: Principal
-    access: RegistryAccess
+    access: Decisions
 
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         if need == SIGNED_IN:
             allowed = not self.principal.anonymous
         elif need == LIST:
@@ -145,7 +146,7 @@ class PrincipalCaller(Caller):
             return Verdict.ALLOWED
         return Verdict.UNAUTHENTICATED if self.principal.anonymous else Verdict.DENIED
 
-    def visible(self) -> Visible:
+    async def visible(self) -> Visible:
         if self.access.lists_everything(self.principal):
             return None
         return self.access.pullable(self.principal)
@@ -154,14 +155,14 @@ class PrincipalCaller(Caller):
 CALLER = web.RequestKey("caller", Caller)
 
 
-def may_pull(request: web.Request, name: str) -> bool:
+async def may_pull(request: web.Request, name: str) -> bool:
     """Whether the request's caller may pull from another repository (a mount's source)."""
-    return request[CALLER].may_pull(name)
+    return await request[CALLER].may_pull(name)
 
 
-def visible(request: web.Request) -> Visible:
+async def visible(request: web.Request) -> Visible:
     """Which repositories the catalog shows the request's caller (None: all)."""
-    return request[CALLER].visible()
+    return await request[CALLER].visible()
 
 
 @dataclass
@@ -174,16 +175,16 @@ class Guard:
     failures: FailureLimiter
     default_service: str
     _remembered: dict[str, tuple[float, Principal]] = field(default_factory=dict, init=False)
+    _named: dict[str, tuple[float, Principal]] = field(default_factory=dict, init=False)
     _services: dict[str, str] = field(default_factory=dict, init=False)  # Host -> service
 
     async def caller(self, request: web.Request) -> Caller:
         """Who the request comes from; raises Unauthenticated or TooManyFailures."""
         found = _credentials(request)
-        if found.scheme == NONE:
-            return PrincipalCaller(ANONYMOUS, self.access)
         if found.scheme == BEARER and not tokens.well_formed(found.secret):
             return TokenCaller(self._verified(request, found.secret), self)
-        return PrincipalCaller(await self._principal(request, found), self.access)
+        principal = ANONYMOUS if found.scheme == NONE else await self._principal(request, found)
+        return PrincipalCaller(principal, await self.access.decisions())
 
     async def principal(self, request: web.Request) -> Principal:
         """The principal an API token in the request proves, or ANONYMOUS without credentials."""
@@ -215,8 +216,10 @@ class Guard:
                 self._services[host] = known
         return known
 
-    def principal_named(self, name: str) -> Principal | None:
-        return ANONYMOUS if name == ANONYMOUS.name else self.identities.principal_named(name)
+    async def principal_named(self, name: str) -> Principal | None:
+        if name == ANONYMOUS.name:
+            return ANONYMOUS
+        return await _recalled(self._named, name, self.identities.principal_named)
 
     def _verified(self, request: web.Request, token: str) -> VerifiedToken:
         try:
@@ -228,16 +231,25 @@ class Guard:
         return verified
 
     async def _authenticate(self, token: str) -> Principal | None:
-        now = time.monotonic()
-        remembered = self._remembered.get(token)
-        if remembered is not None and now < remembered[0]:
-            return remembered[1]
-        principal = await asyncio.to_thread(self.identities.authenticate, token)
-        if principal is not None:
-            if len(self._remembered) >= MAX_REMEMBERED:
-                self._remembered.clear()
-            self._remembered[token] = (now + REMEMBER, principal)
-        return principal
+        return await _recalled(self._remembered, token, self.identities.authenticate)
+
+
+async def _recalled(
+    remembered: dict[str, tuple[float, Principal]],
+    key: str,
+    look_up: Callable[[str], Principal | None],
+) -> Principal | None:
+    """`look_up(key)` in a thread, its principal remembered for REMEMBER seconds."""
+    now = time.monotonic()
+    found = remembered.get(key)
+    if found is not None and now < found[0]:
+        return found[1]
+    principal = await asyncio.to_thread(look_up, key)
+    if principal is not None:
+        if len(remembered) >= MAX_REMEMBERED:
+            remembered.clear()
+        remembered[key] = (now + REMEMBER, principal)
+    return principal
 
 
 def _credentials(request: web.Request) -> Credentials:

@@ -32,7 +32,8 @@ async def issue(request: web.Request) -> web.StreamResponse:
         return error_response("UNAUTHORIZED", exc.message)
     except TooManyFailures as exc:
         return exc.response()
-    access = [Access(s.type, s.name, guard.access.granted(principal, s)) for s in scopes]
+    decisions = await guard.access.decisions()  # one reading of the policy for every scope
+    access = [Access(s.type, s.name, decisions.granted(principal, s)) for s in scopes]
     service = request.query.get("service", "")[:MAX_SERVICE] or guard.service(request)
     issued = guard.tokens.issue(principal.name, service, access)
     body = {

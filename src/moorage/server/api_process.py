@@ -27,7 +27,7 @@ async def _api(plan: WorkerPlan) -> None:
     store = ResourceStore(engine)
     htpasswd = HtpasswdFile(config.htpasswd_file) if config.htpasswd_file else None
     identities = Identities(store, htpasswd)
-    policy = StoredPolicy(store, engine)
+    policy = StoredPolicy(store)
     streams = ImageStreams(config.registry_host)
     app = build_api_app(catalogue(), store, streams, identities, policy)
     trimming = asyncio.create_task(_trim_events(store, identities))
@@ -36,6 +36,7 @@ async def _api(plan: WorkerPlan) -> None:
         app, config.api_host, config.api_port, config.shutdown_timeout, "API", tls
     )
     trimming.cancel()
+    store.close()
     engine.dispose()
 
 

@@ -218,12 +218,33 @@ _EXISTS = select(resources.c.id).where(
 )
 
 
+_NEWEST_IN_GROUP = select(func.max(resource_events.c.resource_version)).where(
+    resource_events.c.api_group == bindparam("group")
+)
+_NEWEST_OF_KIND = _NEWEST_IN_GROUP.where(resource_events.c.plural == bindparam("plural"))
+
+
 class ResourceStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = reader(engine)  # one snapshot per read transaction
         self._writer = writer(engine)
         self._fast = FastReads(engine)
         self._exists = self._fast.prepare(_EXISTS)
+        self._newest_in_group = self._fast.prepare(_NEWEST_IN_GROUP)
+        self._newest_of_kind = self._fast.prepare(_NEWEST_OF_KIND)
+
+    def newest_change(self, group: str, plural: str | None = None) -> int | None:
+        """The resourceVersion of the latest change to an API group (or one of its kinds)
+        still in the log: one indexed lookup, whatever the size of the log.
+
+        Any later change gives a greater number, so a cache built after reading it is
+        current while it is unchanged (None once trimming took every such change).
+        """
+        if plural is None:
+            row = self._fast.one(self._newest_in_group, group=group)
+        else:
+            row = self._fast.one(self._newest_of_kind, group=group, plural=plural)
+        return row[0] if row else None
 
     def exists(self, ref: Ref) -> bool:
         """Whether an object exists: one indexed lookup, cheap enough for a request path."""
@@ -235,6 +256,10 @@ class ResourceStore:
             name=ref.name,
         )
         return found is not None
+
+    def close(self) -> None:
+        """Close the connection of the request-path reads."""
+        self._fast.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
