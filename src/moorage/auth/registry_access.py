@@ -12,7 +12,6 @@ Repository `<project>/<stream>` belongs to the project (namespace) `<project>`:
 A name without a project (no `/`) is decided cluster-wide: only cluster bindings grant it.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from moorage.auth.policy import StoredPolicy
@@ -95,7 +94,7 @@ class Decisions:
 
     def allows(self, principal: Principal, action: str, repository: str) -> bool:
         if action == PULL:
-            return self.pullable(principal)(repository)
+            return self.policy.authorize(_layers(principal, "get", repository)).allowed
         if action == PUSH:
             return self._may_push(principal, repository)
         if action == DELETE:
@@ -111,10 +110,13 @@ class Decisions:
     def lists_everything(self, principal: Principal) -> bool:
         return _cluster(self.policy, principal, "list", "imagestreams")
 
-    def pullable(self, principal: Principal) -> Callable[[str], bool]:
-        """Whether the principal may pull from a repository."""
-        policy = self.policy
-        return lambda repository: policy.authorize(_layers(principal, "get", repository)).allowed
+    def pullable_projects(self, principal: Principal) -> frozenset[str] | None:
+        """The projects the principal may pull from; None when it may pull from every
+        repository. Asked of the namespaces that bind the principal only."""
+        pulls = Attributes(
+            principal.name, principal.groups, "get", IMAGE, "imagestreams", subresource="layers"
+        )
+        return self.policy.namespaces_allowing(pulls)
 
     def _may_push(self, principal: Principal, repository: str) -> bool:
         if not self.policy.authorize(_layers(principal, "update", repository)).allowed:

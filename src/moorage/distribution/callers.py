@@ -44,7 +44,7 @@ SIGNED_IN, LIST = "signed-in", "catalog"
 REMEMBER = 2.0
 MAX_REMEMBERED = 1024
 MAX_HOSTS = 64  # Host headers remembered as service names; others are checked each time
-Visible = Callable[[str], bool] | None
+Visible = frozenset[str] | None  # the projects whose repositories a caller sees; None: all
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?")
 
 
@@ -77,7 +77,7 @@ class Caller:
         raise NotImplementedError
 
     async def visible(self) -> Visible:
-        """Which repositories the catalog shows this caller (None: all)."""
+        """The projects whose repositories the catalog shows this caller (None: all)."""
         raise NotImplementedError
 
     async def may_pull(self, repository: str) -> bool:
@@ -107,8 +107,8 @@ class TokenCaller(Caller):
             return None
         principal = await self.guard.principal_named(self.token.subject)
         if principal is None:
-            return lambda _name: False
-        return (await self.guard.access.decisions()).pullable(principal)
+            return frozenset()
+        return (await self.guard.access.decisions()).pullable_projects(principal)
 
     async def may_pull(self, repository: str) -> bool:
         """A mount's source, which clients do not always put in the token they push with
@@ -149,7 +149,7 @@ class PrincipalCaller(Caller):
     async def visible(self) -> Visible:
         if self.access.lists_everything(self.principal):
             return None
-        return self.access.pullable(self.principal)
+        return self.access.pullable_projects(self.principal)
 
 
 CALLER = web.RequestKey("caller", Caller)
@@ -161,7 +161,7 @@ async def may_pull(request: web.Request, name: str) -> bool:
 
 
 async def visible(request: web.Request) -> Visible:
-    """Which repositories the catalog shows the request's caller (None: all)."""
+    """The projects whose repositories the catalog shows the request's caller (None: all)."""
     return await request[CALLER].visible()
 
 
