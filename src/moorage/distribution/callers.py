@@ -35,7 +35,7 @@ from moorage.auth.registry_access import (
     Decisions,
     RegistryAccess,
 )
-from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, VerifiedToken
+from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, UnknownKey, VerifiedToken
 from moorage.distribution.credentials import credentials
 from moorage.distribution.errors import error_response
 
@@ -182,7 +182,7 @@ class Guard:
         """Who the request comes from; raises Unauthenticated or TooManyFailures."""
         found = _credentials(request)
         if found.scheme == BEARER and not tokens.well_formed(found.secret):
-            return TokenCaller(self._verified(request, found.secret), self)
+            return TokenCaller(await self._verified(request, found.secret), self)
         principal = ANONYMOUS if found.scheme == NONE else await self._principal(request, found)
         return PrincipalCaller(principal, await self.access.decisions())
 
@@ -221,9 +221,12 @@ class Guard:
             return ANONYMOUS
         return await _recalled(self._named, name, self.identities.principal_named)
 
-    def _verified(self, request: web.Request, token: str) -> VerifiedToken:
+    async def _verified(self, request: web.Request, token: str) -> VerifiedToken:
         try:
-            verified = self.tokens.verify(token)
+            try:
+                verified = self.tokens.verify(token, learn=False)
+            except UnknownKey:  # perhaps rotated elsewhere: read the key set, off the loop
+                verified = await asyncio.to_thread(self.tokens.verify, token)
         except InvalidToken as exc:
             raise Unauthenticated(str(exc), "invalid_token") from None
         if verified.audience != self.service(request):

@@ -8,6 +8,7 @@ with nothing granted is kept with no actions, so the registry answers 403
 rather than asking for credentials again.
 """
 
+import asyncio
 import time
 
 from aiohttp import web
@@ -35,7 +36,8 @@ async def issue(request: web.Request) -> web.StreamResponse:
     decisions = await guard.access.decisions()  # one reading of the policy for every scope
     access = [Access(s.type, s.name, decisions.granted(principal, s)) for s in scopes]
     service = request.query.get("service", "")[:MAX_SERVICE] or guard.service(request)
-    issued = guard.tokens.issue(principal.name, service, access)
+    # Signing may read the key set again, or rotate it: off the loop.
+    issued = await asyncio.to_thread(guard.tokens.issue, principal.name, service, access)
     body = {
         "token": issued.token,
         "access_token": issued.token,
