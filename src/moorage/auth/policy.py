@@ -3,8 +3,9 @@
 Whether anything changed is one indexed lookup of the newest RBAC change
 (ResourceStore.newest_change), whatever the number of roles, bindings and
 events; while it is unchanged, the indexed Policy built from the last read
-answers without touching the store. On an event loop, `fresh` reads the
-policy again in a thread; `current` is for threads.
+answers without touching the store. On an event loop, `fresh` asks through
+the loop's FastReads and reads a changed policy in a thread; `current` is for
+threads, and reads the version and the objects in one snapshot.
 """
 
 import asyncio
@@ -30,12 +31,11 @@ class StoredPolicy:
 
     def current(self) -> Policy:
         """The policy as of now; reads every role and binding when one changed (blocking)."""
-        version = self._store.newest_change(RBAC)
-        with self._lock:
+        with self._store.reading() as tx, self._lock:
+            version = tx.newest_change(RBAC)
             if version != self._version:
-                # The version is read before the objects: a change in between makes the
-                # next call read them again, never keeps a stale policy.
-                self._policy = self._read()
+                listed = [tx.list(RBAC, plural, None).items for plural in PLURALS]
+                self._policy = Policy(*listed)
                 self._version = version
             return self._policy
 
@@ -44,8 +44,3 @@ class StoredPolicy:
         if self._store.newest_change(RBAC) == self._version:
             return self._policy
         return await asyncio.to_thread(self.current)
-
-    def _read(self) -> Policy:
-        with self._store.reading() as tx:
-            listed = [tx.list(RBAC, plural, None).items for plural in PLURALS]
-        return Policy(*listed)
