@@ -8,7 +8,7 @@ bindings, 100,000 tags, 50,000 RBAC events). Both get bench/small (workloads.set
 and a non-admin user `dev`, logged in through htpasswd and granted registry-viewer in
 project bench only, so both servers answer dev the same. Every request carries dev's
 API token as a Basic password (the path that asks RBAC each time); wrk -t2 -c32 -d5s on
-each request, alternating the two servers (A B A B), --reps times. The machine's load
+each request, alternating the two servers (A B, then B A), --reps times. The machine's load
 average is sampled around every measurement: other work on it shows in the report.
 """
 
@@ -91,7 +91,8 @@ def measure(
     load: list[float] = []
     for rep in range(reps):
         for index, target in enumerate(targets(servers[EMPTY], ctx)):
-            for which, server in servers.items():
+            pairs = list(servers.items())
+            for which, server in pairs if rep % 2 == 0 else reversed(pairs):  # A B, then B A
                 label, method, accept, path = targets(server, ctx)[index]
                 authorization = BasicCredentials(DEV, server.dev_token).authorization(SMALL_REPO)
                 script = wrk.lua_script(ctx.workdir / f"{index}.lua", method, accept, authorization)
@@ -117,26 +118,36 @@ def render(
         "",
         f"`.venv/bin/python bench/scale.py`: moorage {git_revision(BENCH.parent)}, SQLite, "
         f"2 workers per server; wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; {reps} repetitions "
-        "alternating the two servers (A B A B), medians. Populated store: "
+        "alternating the two servers (A B, then B A), medians. Populated store: "
         f"{shape.projects:,} projects ({4 * shape.projects:,} role bindings, "
         f"{3 * shape.projects:,} service accounts), {shape.projects * shape.tags:,} tags, "
         f"{5 * shape.projects:,} RBAC events, written in {minutes:.1f} min. Every request "
         "carries the non-admin `dev`'s API token as Basic password.",
         "",
-        f"| request | {EMPTY} req/s | {POPULATED} req/s | populated / empty "
-        "| all repetitions (empty; populated) | failed |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
+        "Ratios are populated / empty. The load on the machine drifts between repetitions, so "
+        "each repetition's pair (measured back to back) gives a ratio, and the table shows "
+        "their median and range beside the ratio of the medians.",
+        "",
+        f"| request | {EMPTY} req/s | {POPULATED} req/s | ratio of medians "
+        "| median (range) of paired ratios | all repetitions (empty; populated) | failed |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for request in dict.fromkeys(r for r, _ in figures):
         empty, populated = figures[(request, EMPTY)], figures[(request, POPULATED)]
         ratio = medians[(request, POPULATED)] / medians[(request, EMPTY)]
+        paired = [
+            p.requests_per_second / e.requests_per_second
+            for e, p in zip(empty, populated, strict=True)
+        ]
         reps_text = "; ".join(
             ", ".join(f"{r.requests_per_second:,.0f}" for r in runs) for runs in (empty, populated)
         )
         failed = sum(r.bad for r in (*empty, *populated))
         lines.append(
             f"| {request} | {medians[(request, EMPTY)]:,.0f} | "
-            f"{medians[(request, POPULATED)]:,.0f} | {ratio:.2f} | {reps_text} | {failed} |"
+            f"{medians[(request, POPULATED)]:,.0f} | {ratio:.2f} | "
+            f"{statistics.median(paired):.2f} ({min(paired):.2f}-{max(paired):.2f}) | "
+            f"{reps_text} | {failed} |"
         )
     return "\n".join(lines) + "\n"
 
