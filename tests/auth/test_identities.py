@@ -7,6 +7,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+from sqlalchemy import Engine, event
 
 from moorage.auth import kubeadmin
 from moorage.auth.identities import Identities, LoginRefused, token_ref
@@ -87,6 +88,29 @@ def test_groups_the_user_is_in_come_with_its_principal(
         tx.create(Ref(USERS, "groups", "", "devs"), {**group, "users": ["alice"]})
     assert "devs" in identities.login("alice", "wonderland").groups
     assert "devs" not in identities.login("bob", "builder").groups
+
+
+def test_groups_are_listed_again_only_when_a_group_changed(
+    identities: Identities, store: ResourceStore, engine: Engine
+) -> None:
+    listings = []
+
+    def count(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if "groups" in (parameters or ()) and "ORDER BY" in statement:
+            listings.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    group = {"apiVersion": f"{USERS}/v1", "kind": "Group", "metadata": {"name": "devs"}}
+    with store.transaction() as tx:
+        tx.create(Ref(USERS, "groups", "", "devs"), {**group, "users": ["alice"]})
+    for _ in range(5):
+        assert "devs" in identities.login("alice", "wonderland").groups
+    assert len(listings) == 1
+    with store.transaction() as tx:
+        tx.update(Ref(USERS, "groups", "", "devs"), {**group, "users": ["bob"]})
+    assert "devs" not in identities.login("alice", "wonderland").groups
+    assert "devs" in identities.login("bob", "builder").groups
+    assert len(listings) == 2
 
 
 def test_a_token_is_stored_only_as_its_hash(

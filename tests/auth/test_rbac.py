@@ -1,13 +1,14 @@
 """The RBAC authorizer: rule matching, each kind of binding and subject, and denials."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from moorage.auth.principal import ANONYMOUS_USER as ANONYMOUS
 from moorage.auth.principal import AUTHENTICATED, UNAUTHENTICATED, service_account
-from moorage.auth.rbac import Attributes, Decision, authorize
+from moorage.auth.rbac import Attributes, Decision, Policy, authorize
 
 Object = dict[str, Any]
 RBAC = "rbac.authorization.k8s.io"
@@ -274,3 +275,24 @@ def test_a_cluster_role_binding_to_a_service_account_grants_everywhere() -> None
     bindings = [binding("b", "ClusterRole", "reader", [sa("robot", "a")])]
     attributes = Attributes(name, groups, "get", resource="configmaps", namespace="z")
     assert decide(attributes, READER, [], bindings).allowed
+
+
+def test_the_namespaces_allowing_a_request_are_those_whose_bindings_grant_it() -> None:
+    puller = role("puller", [rule(["get"], [IMAGE], ["imagestreams/layers"])])
+    viewer = role("viewer", [rule(["get"], [""], ["pods"])])
+    bindings = [
+        binding("alice-pulls", "ClusterRole", "puller", [user("alice")], "mine"),
+        binding("devs-pull", "ClusterRole", "puller", [group("devs")], "team"),
+        binding("alice-views", "ClusterRole", "viewer", [user("alice")], "looks"),
+        binding("builder-pulls", "ClusterRole", "puller", [sa("builder")], "ci"),
+        binding("bob-pulls", "ClusterRole", "puller", [user("bob")], "bobs"),
+    ]
+    policy = Policy([puller, viewer], [], [], bindings)
+    pulls = Attributes("alice", ("devs",), "get", IMAGE, "imagestreams", "layers")
+    assert policy.namespaces_allowing(pulls) == {"mine", "team"}
+    builder, groups = account_identity("ci", "builder")
+    assert policy.namespaces_allowing(replace(pulls, user=builder, groups=groups)) == {"ci"}
+    assert policy.namespaces_allowing(replace(pulls, user="carol", groups=())) == set()
+    everywhere = binding("all-pull", "ClusterRole", "puller", [user("carol")])
+    policy = Policy([puller, viewer], [], [everywhere], bindings)
+    assert policy.namespaces_allowing(replace(pulls, user="carol", groups=())) is None

@@ -1,11 +1,9 @@
 """The registry's authentication against a real store: no failure locks out a valid token."""
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from moorage.auth.credentials import BASIC, BEARER, Credentials
 from moorage.auth.identities import Identities
@@ -33,16 +31,11 @@ GUESSES = [
 
 
 @pytest.fixture
-def authentication(
-    store: ResourceStore, engine: Engine, tmp_path: Path
-) -> Iterator[RegistryAuthentication]:
+def authentication(store: ResourceStore, tmp_path: Path) -> RegistryAuthentication:
     htpasswd = write_htpasswd(tmp_path / "users.htpasswd", {"alice": "her-password"})
     identities = Identities(store, HtpasswdFile(htpasswd))
-    policy = StoredPolicy(store, engine)
-    yield RegistryAuthentication(
-        identities, RegistryAccess(policy, store), RegistryTokens(SigningKeys(store))
-    )
-    policy.close()
+    access = RegistryAccess(StoredPolicy(store), store)
+    return RegistryAuthentication(identities, access, RegistryTokens(SigningKeys(store)))
 
 
 def test_a_valid_token_is_accepted_after_any_number_of_failures_from_its_source(

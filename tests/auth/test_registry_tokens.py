@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from moorage.auth import registry_tokens
 from moorage.auth.registry_tokens import (
@@ -14,6 +15,7 @@ from moorage.auth.registry_tokens import (
     Access,
     InvalidToken,
     RegistryTokens,
+    UnknownKey,
     encode,
 )
 from moorage.auth.token_keys import SECRET, SigningKeys, rotate
@@ -245,6 +247,22 @@ def test_rotation_keeps_tokens_signed_before_it_valid(
     # The worker that had the old key only picks up the new one when it sees it named.
     assert issuer.verify(after).subject == "alice"
     assert issuer.verify(before).subject == "alice"
+
+
+def test_without_learning_an_unknown_key_is_named_and_the_store_is_not_read(
+    store: ResourceStore, issuer: RegistryTokens, clock: Clock, engine: Engine
+) -> None:
+    rotated = rotate(store, clock)  # by another process
+    token = encode(claims(clock.now), rotated.current, rotated.signing_key)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    with pytest.raises(UnknownKey):
+        issuer.verify(token, learn=False)
+
+    assert statements == []
+    assert issuer.verify(token).subject == "alice"  # learning reads the set again
+    assert statements
 
 
 def test_a_key_rotated_by_another_process_is_learnt_at_most_once_a_second(

@@ -203,3 +203,16 @@ def test_an_unusable_database_url_is_refused_without_its_password(url: str) -> N
     with pytest.raises(DatabaseUrlError) as refused:
         database_url(url)
     assert "pw" not in str(refused.value)
+
+
+def test_a_catalog_of_some_projects_is_in_order_and_pages(
+    registry_metadata: RegistryMetadata,
+) -> None:
+    store = registry_metadata
+    names = ["a/x", "a-b/y", "a-b/z", "ab/w", "a0/v", "b/u", "solo"]
+    for name in names:
+        store.link_blob(name, DIGEST, 1)
+    assert store.catalog_of({"a", "a-b", "ab"}, None, None) == ["a-b/y", "a-b/z", "a/x", "ab/w"]
+    assert store.catalog_of({"a", "a-b", "ab"}, 2, "a-b/y") == ["a-b/z", "a/x"]
+    assert store.catalog_of({"b", "nothing"}, None, None) == ["b/u"]
+    assert store.catalog_of(set(), None, None) == []

@@ -4,16 +4,23 @@
 SQLite file, and a PostgreSQL database when PostgreSQL is installed.
 """
 
-import pytest
-from sqlalchemy import Engine
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine, event, insert
+
+from moorage.store.database import migrate, open_engine, sqlite_url
 from moorage.store.errors import AlreadyExists, Conflict, Gone, NotFound
 from moorage.store.resources import Object, Ref, ResourceStore
+from moorage.store.schema import resource_events
 
 
 @pytest.fixture
-def store(engine: Engine) -> ResourceStore:
-    return ResourceStore(engine)
+def store(engine: Engine) -> Iterator[ResourceStore]:
+    opened = ResourceStore(engine)
+    yield opened
+    opened.close()
 
 
 def configmap(namespace: str, name: str, **data: str) -> tuple[Ref, Object]:
@@ -191,3 +198,58 @@ def test_list_pages_in_namespace_and_name_order(store: ResourceStore) -> None:
     assert keys == [("a", "x"), ("a", "y"), ("b", "x"), ("c", "z")]
     assert rest.continue_after is None
     assert [o["metadata"]["name"] for o in in_a.items] == ["x", "y"]
+
+
+def test_the_newest_change_is_kept_per_group_and_per_kind(store: ResourceStore) -> None:
+    assert store.newest_change("rbac.authorization.k8s.io") is None
+    with store.transaction() as tx:
+        binding = version(
+            tx.create(Ref("rbac.authorization.k8s.io", "rolebindings", "ns", "b"), {})
+        )
+        role = version(tx.create(Ref("rbac.authorization.k8s.io", "roles", "ns", "r"), {}))
+        tx.create(*configmap("ns", "a"))
+    assert store.newest_change("rbac.authorization.k8s.io") == role
+    assert store.newest_change("rbac.authorization.k8s.io", "rolebindings") == binding
+    with store.transaction() as tx:
+        deleted = version(tx.delete(Ref("rbac.authorization.k8s.io", "rolebindings", "ns", "b")))
+    assert store.newest_change("rbac.authorization.k8s.io") == deleted
+
+
+def test_finding_the_newest_change_does_not_read_the_log(tmp_path: Path) -> None:
+    """Counted in SQLite virtual machine steps (its progress handler), not timed."""
+    engine = open_engine(sqlite_url(tmp_path / "metadata.db"))
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0  # carry on
+
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_progress_handler(step, 10))
+    migrate(engine)
+    store = ResourceStore(engine)
+
+    def cost(group: str, plural: str | None = None) -> int:
+        before = steps[0]
+        store.newest_change(group, plural)
+        return steps[0] - before
+
+    rbac = "rbac.authorization.k8s.io"
+    with store.transaction() as tx:
+        tx.create(Ref(rbac, "rolebindings", "ns", "first"), {})
+    short = cost(rbac), cost(rbac, "rolebindings")
+    rows = [
+        {
+            "api_group": rbac,
+            "plural": "rolebindings",
+            "namespace": "ns",
+            "type": "ADDED",
+            "body": "{}",
+        }
+    ] * 20_000
+    with engine.begin() as conn:
+        conn.execute(insert(resource_events), rows)
+    long = cost(rbac), cost(rbac, "rolebindings")
+    # A deeper index costs a few steps more; reading the events would cost thousands.
+    assert long[0] <= short[0] + 3 and long[1] <= short[1] + 3
+    store.close()
+    engine.dispose()

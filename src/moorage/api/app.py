@@ -29,7 +29,7 @@ from moorage.auth.policy import StoredPolicy
 from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
-from moorage.auth.registry_access import RegistryAccess
+from moorage.auth.registry_access import PULL, RegistryAccess
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
 from moorage.resources.kinds import Catalogue, Kind
@@ -146,7 +146,8 @@ def backends(
             out[review.qualified] = AccessReviewBackend(review, policy)
 
     def may_pull() -> MayPull:
-        return registry_access.pullable(principals.current())
+        decisions, caller = registry_access.current(), principals.current()
+        return lambda repository: decisions.allows(caller, PULL, repository)
 
     out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(
         kind(IMAGES, "imagestreams"), store, streams, may_pull

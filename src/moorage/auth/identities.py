@@ -8,6 +8,7 @@ expired and its user still exists.
 """
 
 import calendar
+import threading
 import time
 from typing import Any
 
@@ -44,6 +45,7 @@ class Identities:
     def __init__(self, store: ResourceStore, htpasswd: HtpasswdFile | None = None) -> None:
         self._store = store
         self._htpasswd = htpasswd
+        self._groups = GroupMembers()
 
     def login(self, username: str, password: str) -> Principal:
         """The principal these credentials prove, its User made on first login."""
@@ -113,7 +115,7 @@ class Identities:
         user = tx.get(_user_ref(name))
         if user is None:
             return None
-        groups = (*groups_of(tx, name), AUTHENTICATED, AUTHENTICATED_OAUTH)
+        groups = (*self._groups.of(tx, name), AUTHENTICATED, AUTHENTICATED_OAUTH)
         return Principal(name, groups, user["metadata"]["uid"])
 
     @staticmethod
@@ -140,9 +142,31 @@ class Identities:
         return principal
 
 
-def groups_of(tx: Transaction, user: str) -> list[str]:
-    listed = tx.list(USERS, "groups", None).items
-    return [g["metadata"]["name"] for g in listed if user in (g.get("users") or ())]
+class GroupMembers:
+    """Which Groups each user is in: every Group read once, read again only when one changes
+    (one indexed lookup per question, whatever the number of Groups)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: int | None = -1
+        self._members: dict[str, tuple[str, ...]] = {}
+
+    def of(self, tx: Transaction, user: str) -> tuple[str, ...]:
+        """The groups of `user` as of `tx`'s snapshot (in a thread: this may wait on a lock)."""
+        version = tx.newest_change(USERS, "groups")
+        with self._lock:
+            if version != self._version:
+                self._members = _members(tx.list(USERS, "groups", None).items)
+                self._version = version
+            return self._members.get(user, ())
+
+
+def _members(groups: list[Object]) -> dict[str, tuple[str, ...]]:
+    members: dict[str, list[str]] = {}
+    for group in groups:
+        for user in group.get("users") or ():
+            members.setdefault(user, []).append(group["metadata"]["name"])
+    return {user: tuple(names) for user, names in members.items()}
 
 
 def _ensure_identity(tx: Transaction, name: str, user: str, uid: str) -> None:

@@ -1,32 +1,27 @@
 """The RBAC policy as stored: roles and bindings read once, read again only when they change.
 
-Each decision first asks the store for the newest change to an RBAC object
-(one indexed lookup on the change log); while that is unchanged, the indexed
-Policy built from the last read answers without touching the store.
+Whether anything changed is one indexed lookup of the newest RBAC change
+(ResourceStore.newest_change), whatever the number of roles, bindings and
+events; while it is unchanged, the indexed Policy built from the last read
+answers without touching the store. On an event loop, `fresh` asks through
+the loop's FastReads and reads a changed policy in a thread; `current` is for
+threads, and reads the version and the objects in one snapshot.
 """
 
+import asyncio
 import threading
-
-from sqlalchemy import Engine, bindparam, func, select
 
 from moorage.auth.rbac import Attributes, Decision, Policy
 from moorage.resources.groups import RBAC
-from moorage.store.fast_reads import FastReads
 from moorage.store.resources import ResourceStore
-from moorage.store.schema import resource_events
 
-_NEWEST_CHANGE = select(func.max(resource_events.c.resource_version)).where(
-    resource_events.c.api_group == bindparam("group")
-)
 _UNREAD = object()
 PLURALS = ("clusterroles", "roles", "clusterrolebindings", "rolebindings")
 
 
 class StoredPolicy:
-    def __init__(self, store: ResourceStore, engine: Engine) -> None:
+    def __init__(self, store: ResourceStore) -> None:
         self._store = store
-        self._fast = FastReads(engine)
-        self._newest = self._fast.prepare(_NEWEST_CHANGE)
         self._lock = threading.Lock()
         self._version: object = _UNREAD
         self._policy = Policy([], [], [], [])
@@ -35,18 +30,17 @@ class StoredPolicy:
         return self.current().authorize(attributes)
 
     def current(self) -> Policy:
-        with self._lock:
-            row = self._fast.one(self._newest, group=RBAC)
-            version = row[0] if row else None
+        """The policy as of now; reads every role and binding when one changed (blocking)."""
+        with self._store.reading() as tx, self._lock:
+            version = tx.newest_change(RBAC)
             if version != self._version:
-                self._policy = self._read()
+                listed = [tx.list(RBAC, plural, None).items for plural in PLURALS]
+                self._policy = Policy(*listed)
                 self._version = version
             return self._policy
 
-    def _read(self) -> Policy:
-        with self._store.reading() as tx:
-            listed = [tx.list(RBAC, plural, None).items for plural in PLURALS]
-        return Policy(*listed)
-
-    def close(self) -> None:
-        self._fast.close()
+    async def fresh(self) -> Policy:
+        """The policy as of now, for the event loop: a change is read in a thread."""
+        if self._store.newest_change(RBAC) == self._version:
+            return self._policy
+        return await asyncio.to_thread(self.current)

@@ -7,7 +7,7 @@ binding whose subjects include the caller matches it, and denied otherwise.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from moorage.auth.principal import (
@@ -72,9 +72,12 @@ class Policy:
             b for b in cluster_role_bindings if b["roleRef"]["kind"] == "ClusterRole"
         ]
         self._bindings: dict[str, list[Object]] = {}
+        self._namespaces_of: dict[tuple[str, str], set[str]] = {}  # subject -> namespaces
         for binding in role_bindings:
             namespace = binding["metadata"].get("namespace", "")
             self._bindings.setdefault(namespace, []).append(binding)
+            for subject in binding.get("subjects") or ():
+                self._namespaces_of.setdefault(_key(subject, namespace), set()).add(namespace)
 
     def authorize(self, attributes: Attributes) -> Decision:
         for binding in self._cluster_bindings:
@@ -88,6 +91,20 @@ class Policy:
             ):
                 return _allowed(binding, attributes)
         return Decision(False, f'no binding grants this in namespace "{attributes.namespace}"')
+
+    def namespaces_allowing(self, attributes: Attributes) -> frozenset[str] | None:
+        """The namespaces where `attributes` (its namespace aside) is allowed; None when a
+        ClusterRoleBinding allows it everywhere. Only the namespaces binding the caller are
+        asked, not every namespace."""
+        if self.authorize(replace(attributes, namespace="")).allowed:
+            return None
+        keys = [("User", attributes.user), *(("Group", group) for group in attributes.groups)]
+        bound = set().union(*(self._namespaces_of.get(key, ()) for key in keys))
+        return frozenset(
+            namespace
+            for namespace in bound
+            if namespace and self.authorize(replace(attributes, namespace=namespace)).allowed
+        )
 
     def subjects_allowed(self, attributes: Attributes) -> tuple[list[str], list[str]]:
         """Users and groups that `attributes` (its user and groups ignored) is allowed to."""
@@ -131,6 +148,14 @@ def _allowed(binding: Object, attributes: Attributes) -> Decision:
 
 def _binds(binding: Object, attributes: Attributes, namespace: str) -> bool:
     return any(_is_subject(s, attributes, namespace) for s in binding.get("subjects") or [])
+
+
+def _key(subject: Object, namespace: str) -> tuple[str, str]:
+    """A subject as ("User", name) or ("Group", name); a service account is the user it is."""
+    if subject["kind"] == "ServiceAccount":
+        sa_namespace = subject.get("namespace") or namespace
+        return "User", f"{SERVICE_ACCOUNT_PREFIX}{sa_namespace}:{subject['name']}"
+    return subject["kind"], subject["name"]
 
 
 def _is_subject(subject: Object, attributes: Attributes, namespace: str) -> bool:

@@ -12,7 +12,6 @@ Repository `<project>/<stream>` belongs to the project (namespace) `<project>`:
 A name without a project (no `/`) is decided cluster-wide: only cluster bindings grant it.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from moorage.auth.policy import StoredPolicy
@@ -80,14 +79,30 @@ class RegistryAccess:
         self._policy = policy
         self._store = store
 
+    async def decisions(self) -> "Decisions":
+        """Decisions against the policy as of now: one indexed read, for one request."""
+        return Decisions(await self._policy.fresh(), self._store)
+
+    def current(self) -> "Decisions":
+        """The same, for a thread (the API's backends): the policy read there, blocking."""
+        return Decisions(self._policy.current(), self._store)
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    """Every decision of one request, against one reading of the policy (no SQL but one
+    indexed existence check, for a push that may create its stream)."""
+
+    policy: Policy
+    store: ResourceStore
+
     def allows(self, principal: Principal, action: str, repository: str) -> bool:
-        policy = self._policy.current()
         if action == PULL:
-            return policy.authorize(_layers(principal, "get", repository)).allowed
+            return self.policy.authorize(_layers(principal, "get", repository)).allowed
         if action == PUSH:
-            return self._may_push(policy, principal, repository)
+            return self._may_push(principal, repository)
         if action == DELETE:
-            return _cluster(policy, principal, "delete", "images")
+            return _cluster(self.policy, principal, "delete", "images")
         return False
 
     def granted(self, principal: Principal, scope: Scope) -> tuple[str, ...]:
@@ -97,23 +112,26 @@ class RegistryAccess:
         return tuple(a for a in scope.actions if self.allows(principal, a, scope.name))
 
     def lists_everything(self, principal: Principal) -> bool:
-        return _cluster(self._policy.current(), principal, "list", "imagestreams")
+        return _cluster(self.policy, principal, "list", "imagestreams")
 
-    def pullable(self, principal: Principal) -> Callable[[str], bool]:
-        """Whether the principal may pull from a repository, against one reading of the policy."""
-        policy = self._policy.current()
-        return lambda repository: policy.authorize(_layers(principal, "get", repository)).allowed
+    def pullable_projects(self, principal: Principal) -> frozenset[str] | None:
+        """The projects the principal may pull from; None when it may pull from every
+        repository. Asked of the namespaces that bind the principal only."""
+        pulls = Attributes(
+            principal.name, principal.groups, "get", IMAGE, "imagestreams", subresource="layers"
+        )
+        return self.policy.namespaces_allowing(pulls)
 
-    def _may_push(self, policy: Policy, principal: Principal, repository: str) -> bool:
-        if not policy.authorize(_layers(principal, "update", repository)).allowed:
+    def _may_push(self, principal: Principal, repository: str) -> bool:
+        if not self.policy.authorize(_layers(principal, "update", repository)).allowed:
             return False
         project, stream = project_of(repository)
-        if self._store.exists(Ref(IMAGE, "imagestreams", project, stream)):
+        if self.store.exists(Ref(IMAGE, "imagestreams", project, stream)):
             return True
         creates = Attributes(
             principal.name, principal.groups, "create", IMAGE, "imagestreams", namespace=project
         )
-        return policy.authorize(creates).allowed
+        return self.policy.authorize(creates).allowed
 
 
 def _cluster(policy: Policy, principal: Principal, verb: str, resource: str) -> bool:

@@ -27,8 +27,8 @@ from moorage.auth.identities import Identities
 from moorage.auth.principal import ANONYMOUS, Principal
 from moorage.auth.registry_access import RegistryAccess
 from moorage.auth.registry_callers import Caller, PrincipalCaller, TokenCaller
-from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, VerifiedToken
-from moorage.auth.remembered_tokens import RememberedTokens
+from moorage.auth.registry_tokens import InvalidToken, RegistryTokens, UnknownKey, VerifiedToken
+from moorage.auth.remembered_principals import RememberedPrincipals
 
 log = logging.getLogger("moorage.auth")
 NOT_A_TOKEN = "not an API token"
@@ -50,17 +50,17 @@ class RegistryAuthentication:
     identities: Identities
     access: RegistryAccess
     tokens: RegistryTokens
-    remembered: RememberedTokens = field(default_factory=RememberedTokens)
+    remembered: RememberedPrincipals = field(default_factory=RememberedPrincipals)
+    named: RememberedPrincipals = field(default_factory=RememberedPrincipals)
     failures: Counter[str] = field(default_factory=Counter)  # by reason, since start
 
     async def caller(self, found: Credentials, service: str, source: str) -> Caller:
         """Who sends these credentials to `service`; raises Unauthenticated."""
-        if found.scheme == NONE:
-            return PrincipalCaller(ANONYMOUS, self.access)
         if found.scheme == BEARER and not tokens.well_formed(found.secret):
-            verified = self._verified(found.secret, service)
+            verified = await self._verified(found.secret, service)
             return TokenCaller(verified, self.access, self.principal_named)
-        return PrincipalCaller(await self._principal(found, source), self.access)
+        principal = ANONYMOUS if found.scheme == NONE else await self._principal(found, source)
+        return PrincipalCaller(principal, await self.access.decisions())
 
     async def principal(self, found: Credentials, source: str) -> Principal:
         """The principal an API token proves, or ANONYMOUS without credentials."""
@@ -68,8 +68,17 @@ class RegistryAuthentication:
             return ANONYMOUS
         return await self._principal(found, source)
 
-    def principal_named(self, name: str) -> Principal | None:
-        return ANONYMOUS if name == ANONYMOUS.name else self.identities.principal_named(name)
+    async def principal_named(self, name: str) -> Principal | None:
+        """The principal a registry token names, as it is now (looked up in a thread, then
+        remembered as briefly as an authenticated API token)."""
+        if name == ANONYMOUS.name:
+            return ANONYMOUS
+        principal = self.named.get(name)
+        if principal is None:
+            principal = await asyncio.to_thread(self.identities.principal_named, name)
+            if principal is not None:
+                self.named.remember(name, principal)
+        return principal
 
     async def _principal(self, found: Credentials, source: str) -> Principal:
         token = found.secret
@@ -94,9 +103,12 @@ class RegistryAuthentication:
         log.info("registry authentication failed", extra={"fields": fields})
         return Unauthenticated(MESSAGES[reason])
 
-    def _verified(self, token: str, service: str) -> VerifiedToken:
+    async def _verified(self, token: str, service: str) -> VerifiedToken:
         try:
-            verified = self.tokens.verify(token)
+            try:
+                verified = self.tokens.verify(token, learn=False)
+            except UnknownKey:  # perhaps rotated elsewhere: read the key set, off the loop
+                verified = await asyncio.to_thread(self.tokens.verify, token)
         except InvalidToken as exc:
             raise Unauthenticated(str(exc), "invalid_token") from None
         if verified.audience != service:

@@ -8,18 +8,26 @@ for the client to fetch another). A principal proven by an API token, or
 system:anonymous, is asked of RBAC for every action.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from moorage.auth.principal import Principal
-from moorage.auth.registry_access import ALL, CATALOG, PULL, REGISTRY, REPOSITORY, RegistryAccess
+from moorage.auth.registry_access import (
+    ALL,
+    CATALOG,
+    PULL,
+    REGISTRY,
+    REPOSITORY,
+    Decisions,
+    RegistryAccess,
+)
 from moorage.auth.registry_tokens import VerifiedToken
 
 # What a route needs, besides the repository actions (pull, push, delete).
 SIGNED_IN, LIST = "signed-in", "catalog"
-Visible = Callable[[str], bool] | None
-PrincipalNamed = Callable[[str], Principal | None]
+Visible = frozenset[str] | None  # the projects whose repositories a caller sees; None: all
+PrincipalNamed = Callable[[str], Awaitable[Principal | None]]
 
 
 class Verdict(Enum):
@@ -30,15 +38,15 @@ class Verdict(Enum):
 
 
 class Caller:
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         raise NotImplementedError
 
-    def visible(self) -> Visible:
-        """Which repositories the catalog shows this caller (None: all)."""
+    async def visible(self) -> Visible:
+        """The projects whose repositories the catalog shows this caller (None: all)."""
         raise NotImplementedError
 
-    def may_pull(self, repository: str) -> bool:
-        return self.verdict(PULL, repository) is Verdict.ALLOWED
+    async def may_pull(self, repository: str) -> bool:
+        return await self.verdict(PULL, repository) is Verdict.ALLOWED
 
 
 @dataclass
@@ -47,7 +55,7 @@ class TokenCaller(Caller):
     access: RegistryAccess
     principal_named: PrincipalNamed
 
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         if need == SIGNED_IN:
             return Verdict.ALLOWED
         if need == LIST:
@@ -58,42 +66,42 @@ class TokenCaller(Caller):
             return Verdict.OUT_OF_SCOPE
         if need in actions or ALL in actions:
             return Verdict.ALLOWED
-        return self._asked(need, repository)
+        return await self._asked(need, repository)
 
-    def visible(self) -> Visible:
+    async def visible(self) -> Visible:
         if ALL in (self.token.actions(REGISTRY, CATALOG) or ()):
             return None
-        principal = self.principal_named(self.token.subject)
+        principal = await self.principal_named(self.token.subject)
         if principal is None:
-            return lambda _name: False
-        return self.access.pullable(principal)
+            return frozenset()
+        return (await self.access.decisions()).pullable_projects(principal)
 
-    def may_pull(self, repository: str) -> bool:
+    async def may_pull(self, repository: str) -> bool:
         """A mount's source, which clients do not always put in the token they push with
         (skopeo copying layers in parallel): asked of RBAC when the token does not name it."""
-        verdict = self.verdict(PULL, repository)
+        verdict = await self.verdict(PULL, repository)
         if verdict is Verdict.OUT_OF_SCOPE:
-            verdict = self._asked(PULL, repository)
+            verdict = await self._asked(PULL, repository)
         return verdict is Verdict.ALLOWED
 
-    def _asked(self, need: str, repository: str) -> Verdict:
+    async def _asked(self, need: str, repository: str) -> Verdict:
         """An action on a repository the token names but does not grant: asked of RBAC for
         the token's subject, as OpenShift's registry asks for every request. Clients that
         keep one token for every request to a repository (oras) push with a token they
         fetched to pull; an action asked for and refused is refused again here."""
-        principal = self.principal_named(self.token.subject)
+        principal = await self.principal_named(self.token.subject)
         if principal is None:
             return Verdict.UNAUTHENTICATED
-        allowed = self.access.allows(principal, need, repository)
+        allowed = (await self.access.decisions()).allows(principal, need, repository)
         return Verdict.ALLOWED if allowed else Verdict.DENIED
 
 
 @dataclass
 class PrincipalCaller(Caller):
     principal: Principal
-    access: RegistryAccess
+    access: Decisions
 
-    def verdict(self, need: str, repository: str = "") -> Verdict:
+    async def verdict(self, need: str, repository: str = "") -> Verdict:
         if need == SIGNED_IN:
             allowed = not self.principal.anonymous
         elif need == LIST:
@@ -104,7 +112,7 @@ class PrincipalCaller(Caller):
             return Verdict.ALLOWED
         return Verdict.UNAUTHENTICATED if self.principal.anonymous else Verdict.DENIED
 
-    def visible(self) -> Visible:
+    async def visible(self) -> Visible:
         if self.access.lists_everything(self.principal):
             return None
-        return self.access.pullable(self.principal)
+        return self.access.pullable_projects(self.principal)

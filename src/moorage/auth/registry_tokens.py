@@ -40,9 +40,17 @@ class Keys(Protocol):
 
     def key(self, kid: str) -> bytes | None: ...
 
+    def known(self, kid: str) -> bytes | None:
+        """The key named `kid` among those already read (never reads them again)."""
+        ...
+
 
 class InvalidToken(Exception):
     """Why a token is refused; safe to show, it never contains the token."""
+
+
+class UnknownKey(InvalidToken):
+    """The token names a key this process does not know (yet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +120,7 @@ def decode(token: str, key_for: Callable[[str], bytes | None]) -> dict[str, Any]
     kid = _kid(header)
     key = key_for(kid)
     if key is None:
-        raise InvalidToken("token signed with an unknown key")
+        raise UnknownKey("token signed with an unknown key")
     expected = _signature(key, f"{header}.{payload}")
     if not hmac.compare_digest(signature.encode(), expected.encode()):
         raise InvalidToken("token signature does not verify")
@@ -197,15 +205,20 @@ class RegistryTokens:
         kid, key = self._keys.signing()
         return IssuedToken(encode(claims, kid, key), TOKEN_LIFETIME, now)
 
-    def verify(self, token: str) -> VerifiedToken:
-        """The token's grants; raises InvalidToken. Checking `audience` is the caller's part."""
+    def verify(self, token: str, learn: bool = True) -> VerifiedToken:
+        """The token's grants; raises InvalidToken. Checking `audience` is the caller's part.
+
+        `learn`: a key not known yet makes the key set be read again (blocking); without
+        it, such a token raises UnknownKey, for the caller to verify it again in a thread.
+        """
         now = self._clock()
         known = self._verified.get(token)
         if known is not None:
             if now < known.expires + CLOCK_SKEW:
                 return known
             del self._verified[token]
-        verified = check_claims(decode(token, self._keys.key), now)
+        key_for = self._keys.key if learn else self._keys.known
+        verified = check_claims(decode(token, key_for), now)
         self._remember(token, verified, now)
         return verified
 

@@ -8,7 +8,8 @@ most once a second), so a rotation made elsewhere (another process, or
 `moorage adm rotate-registry-token-keys` through the API) is picked up without
 logging anyone out; it rotates itself when the current key is older than
 ROTATE_AFTER. Write transactions are serialized (store/database.py), so two
-processes never rotate the same set twice.
+processes never rotate the same set twice. Signing and learning a key may read
+the store: on an event loop they run in a thread (`known` never reads it).
 """
 
 import threading
@@ -82,6 +83,9 @@ class SigningKeys:
         if key is None:
             key = self._reload("unknown").keys.get(kid)
         return key
+
+    def known(self, kid: str) -> bytes | None:
+        return self._keys.keys.get(kid)
 
     def _reload(self, why: str, force: bool = False) -> KeySet:
         with self._lock:

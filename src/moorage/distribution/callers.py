@@ -16,14 +16,14 @@ from moorage.distribution.services import ServiceNames
 CALLER = web.RequestKey("caller", Caller)
 
 
-def may_pull(request: web.Request, name: str) -> bool:
+async def may_pull(request: web.Request, name: str) -> bool:
     """Whether the request's caller may pull from another repository (a mount's source)."""
-    return request[CALLER].may_pull(name)
+    return await request[CALLER].may_pull(name)
 
 
-def visible(request: web.Request) -> Visible:
-    """Which repositories the catalog shows the request's caller (None: all)."""
-    return request[CALLER].visible()
+async def visible(request: web.Request) -> Visible:
+    """The projects whose repositories the catalog shows the request's caller (None: all)."""
+    return await request[CALLER].visible()
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Manifests (GET/HEAD/PUT/DELETE with content negotiation), tags, referrers, catalog."""
 
+import asyncio
 import json
 
 from aiohttp import web
@@ -82,7 +83,8 @@ async def list_tags(request: web.Request) -> web.StreamResponse:
 
 async def catalog(request: web.Request) -> web.StreamResponse:
     limit, last = page(request)
-    names = request.app[REGISTRY].manifests.catalog(limit, last, visible(request))
+    catalog = request.app[REGISTRY].manifests.catalog
+    names = await asyncio.to_thread(catalog, limit, last, await visible(request))
     return web.json_response(
         {"repositories": names.items}, headers=page_headers(request, limit, names)
     )
@@ -91,7 +93,8 @@ async def catalog(request: web.Request) -> web.StreamResponse:
 async def referrers(request: web.Request) -> web.StreamResponse:
     name, subject = repository(request), request.match_info["digest"]
     artifact_type = request.query.get("artifactType")
-    found = request.app[REGISTRY].manifests.referrers(name, subject, artifact_type)
+    referrers = request.app[REGISTRY].manifests.referrers
+    found = await asyncio.to_thread(referrers, name, subject, artifact_type)
     index = {
         "schemaVersion": 2,
         "mediaType": mt.OCI_INDEX,

@@ -8,6 +8,7 @@ with nothing granted is kept with no actions, so the registry answers 403
 rather than asking for credentials again.
 """
 
+import asyncio
 import time
 
 from aiohttp import web
@@ -31,9 +32,12 @@ async def issue(request: web.Request) -> web.StreamResponse:
     except Unauthenticated as exc:
         return error_response("UNAUTHORIZED", exc.message)
     authentication = guard.authentication
-    access = [Access(s.type, s.name, authentication.access.granted(principal, s)) for s in scopes]
+    decisions = await authentication.access.decisions()  # one reading of the policy for all
+    access = [Access(s.type, s.name, decisions.granted(principal, s)) for s in scopes]
     service = request.query.get("service", "")[:MAX_SERVICE] or guard.service(request)
-    issued = authentication.tokens.issue(principal.name, service, access)
+    # Signing may read the key set again, or rotate it: off the loop.
+    issue = authentication.tokens.issue
+    issued = await asyncio.to_thread(issue, principal.name, service, access)
     body = {
         "token": issued.token,
         "access_token": issued.token,

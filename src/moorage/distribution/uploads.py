@@ -38,7 +38,7 @@ async def start_upload(request: web.Request) -> web.StreamResponse:
     blobs = request.app[REGISTRY].blobs
     mount, source = request.query.get("mount"), request.query.get("from")
     mount_from = (str(Digest.parse(mount)), check_name(source)) if mount and source else None
-    if mount_from is not None and not may_pull(request, mount_from[1]):
+    if mount_from is not None and not await may_pull(request, mount_from[1]):
         mount_from = None  # as OpenShift does: a source the caller may not read is no error
     digest = request.query.get("digest")
     if digest is not None:

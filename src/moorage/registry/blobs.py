@@ -181,8 +181,8 @@ class BlobService:
 
     async def _digest_of(self, key: str, algorithm: str, size: int) -> str:
         hasher = self._hashes.take(key, size) if algorithm == "sha256" else None
-        if hasher is None:
+        if hasher is None:  # another worker saw the bytes: hash them again, off the loop
             hasher = hashlib.new(algorithm)
             async for chunk in self._store.read_upload(key):
-                hasher.update(chunk)
+                await asyncio.to_thread(hasher.update, chunk)
         return hasher.hexdigest()

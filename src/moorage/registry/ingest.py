@@ -4,7 +4,8 @@ Writing to the page cache and sha256 both release the GIL, so handing each
 batch of received chunks to a thread lets a second core work on the bytes
 while the event loop reads the next batch off the socket. Batches are
 consumed one at a time and in order; a finished batch is the only thing
-waited for, so at most two batches (2 MiB) of an upload are in memory.
+waited for, so at most two batches (2 MiB) of an upload are in memory. Only a
+last batch of a few KiB is written and hashed on the loop itself.
 """
 
 import asyncio
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from moorage.storage.base import UploadWriter
 
 BATCH_BYTES = 1 << 20
+INLINE_BYTES = 8 << 10
 
 
 async def ingest(
@@ -44,7 +46,10 @@ async def ingest(
         if running is not None:
             await running
             running = None
-        consume(batch)
+        if batched > INLINE_BYTES:
+            await loop.run_in_executor(None, consume, batch)
+        else:
+            consume(batch)
     finally:
         if running is not None:
             # Never close the writer under a thread still appending to it.

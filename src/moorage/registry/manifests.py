@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -29,7 +28,6 @@ from moorage.storage import BlobStore
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
 MAX_PAGE = 10_000
-CATALOG_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,20 +131,13 @@ class ManifestService:
         return _page(names, limit)
 
     def catalog(
-        self, limit: int | None, last: str | None, visible: Callable[[str], bool] | None = None
+        self, limit: int | None, last: str | None, projects: frozenset[str] | None = None
     ) -> Page:
-        """Repository names after `last`; only those `visible` admits, when it is given."""
+        """Repository names after `last`; only those in `projects`, when it is given."""
         wanted = _one_more(limit)
-        if visible is None:
+        if projects is None:
             return _page(self._metadata.catalog(wanted, last), limit)
-        found: list[str] = []
-        while wanted is None or len(found) < wanted:
-            batch = self._metadata.catalog(CATALOG_BATCH, last)
-            found += [name for name in batch if visible(name)]
-            if len(batch) < CATALOG_BATCH:
-                break
-            last = batch[-1]
-        return _page(found[:wanted] if wanted is not None else found, limit)
+        return _page(self._metadata.catalog_of(projects, wanted, last), limit)
 
     def referrers(
         self, repository: str, subject: str, artifact_type: str | None

@@ -36,7 +36,7 @@ async def _api(plan: WorkerPlan) -> None:
     store = ResourceStore(engine)
     htpasswd = HtpasswdFile(config.htpasswd_file) if config.htpasswd_file else None
     identities = Identities(store, htpasswd)
-    policy = StoredPolicy(store, engine)
+    policy = StoredPolicy(store)
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
     app = build_api_app(catalogue(), store, streams, identities, policy, access)
@@ -49,6 +49,7 @@ async def _api(plan: WorkerPlan) -> None:
     )
     trimming.cancel()
     watching.cancel()
+    store.close()
     engine.dispose()
 
 

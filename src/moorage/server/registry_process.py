@@ -43,11 +43,11 @@ async def _registry(plan: WorkerPlan) -> None:
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
     resources = ResourceStore(engine)
     registry = Registry.build(store, metadata, plan.secret, ProjectRepositories(resources))
-    policy = StoredPolicy(resources, engine)
+    policy = StoredPolicy(resources)
     app = build_app(registry, _guard(config, resources, policy))
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
-    policy.close()
     metadata.close()
+    resources.close()
     engine.dispose()
 
 

@@ -40,7 +40,7 @@ class FilesystemBlobStore:
         return self._path(digest).is_file()
 
     async def read(self, digest: str) -> bytes:
-        return self._path(digest).read_bytes()
+        return await asyncio.to_thread(self._path(digest).read_bytes)
 
     async def write(self, digest: str, data: bytes) -> None:
         tmp = self.root / "tmp" / secrets.token_hex(16)
@@ -81,7 +81,7 @@ class FilesystemBlobStore:
 
     async def read_upload(self, upload_id: str) -> AsyncIterator[bytes]:
         with self._upload(upload_id).open("rb") as f:
-            while chunk := f.read(READ_CHUNK):
+            while chunk := await asyncio.to_thread(f.read, READ_CHUNK):
                 yield chunk
 
     async def commit_upload(self, upload_id: str, digest: str) -> None:

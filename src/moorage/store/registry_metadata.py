@@ -136,6 +136,26 @@ class RegistryMetadata:
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def catalog_of(self, projects: Iterable[str], limit: int | None, last: str | None) -> list[str]:
+        """Repository names in `projects` (`<project>/...`) after `last`, in lexical order:
+        one indexed range per project, whatever the number of other repositories."""
+        found: list[str] = []
+        with self.engine.connect() as conn:
+            # "<project>/" prefixes sort as the repositories in them do; "0" follows "/".
+            for prefix in sorted(f"{project}/" for project in projects):
+                wanted = None if limit is None else limit - len(found)
+                if wanted == 0:
+                    break
+                query = (
+                    select(repositories.c.name)
+                    .where(repositories.c.name >= prefix, repositories.c.name < prefix[:-1] + "0")
+                    .where(repositories.c.name > (last or ""))
+                    .order_by(repositories.c.name)
+                    .limit(wanted)
+                )
+                found += conn.execute(query).scalars()
+        return found
+
     def referrers(
         self, repository: str, subject: str, artifact_type: str | None
     ) -> list[Descriptor]:

@@ -72,6 +72,12 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+_NEWEST_IN_GROUP = select(func.max(resource_events.c.resource_version)).where(
+    resource_events.c.api_group == bindparam("group")
+)
+_NEWEST_OF_KIND = _NEWEST_IN_GROUP.where(resource_events.c.plural == bindparam("plural"))
+
+
 class Transaction:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -128,6 +134,12 @@ class Transaction:
             .distinct()
         )
         return [(group, plural) for group, plural in self._conn.execute(query)]
+
+    def newest_change(self, group: str, plural: str | None = None) -> int | None:
+        """As ResourceStore.newest_change, in this transaction's snapshot (for threads)."""
+        if plural is None:
+            return self._conn.execute(_NEWEST_IN_GROUP, {"group": group}).scalar()
+        return self._conn.execute(_NEWEST_OF_KIND, {"group": group, "plural": plural}).scalar()
 
     def latest_version(self) -> int:
         return (
@@ -224,6 +236,22 @@ class ResourceStore:
         self._writer = writer(engine)
         self._fast = FastReads(engine)
         self._exists = self._fast.prepare(_EXISTS)
+        self._newest_in_group = self._fast.prepare(_NEWEST_IN_GROUP)
+        self._newest_of_kind = self._fast.prepare(_NEWEST_OF_KIND)
+
+    def newest_change(self, group: str, plural: str | None = None) -> int | None:
+        """The resourceVersion of the latest change to an API group (or one of its kinds)
+        still in the log: one indexed lookup, whatever the size of the log. For the event
+        loop (FastReads); threads ask Transaction.newest_change.
+
+        Any later change gives a greater number, so a cache built after reading it is
+        current while it is unchanged (None once trimming took every such change).
+        """
+        if plural is None:
+            row = self._fast.one(self._newest_in_group, group=group)
+        else:
+            row = self._fast.one(self._newest_of_kind, group=group, plural=plural)
+        return row[0] if row else None
 
     def exists(self, ref: Ref) -> bool:
         """Whether an object exists: one indexed lookup, cheap enough for a request path."""
@@ -235,6 +263,10 @@ class ResourceStore:
             name=ref.name,
         )
         return found is not None
+
+    def close(self) -> None:
+        """Close the connection of the request-path reads."""
+        self._fast.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

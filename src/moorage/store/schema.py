@@ -122,6 +122,7 @@ resource_events = Table(
     Column("type", String(16), nullable=False),  # ADDED | MODIFIED | DELETED
     Column("body", Text, nullable=False),
     Index("ix_resource_events_kind", "api_group", "plural", "resource_version"),
+    Index("ix_resource_events_group", "api_group", "resource_version"),
 )
 
 tag_history = Table(

@@ -1,7 +1,9 @@
-"""API tokens just authenticated, remembered briefly so that a burst of requests costs one read.
+"""Principals just looked up (by API token, or by the name a registry token carries), remembered
+briefly so that a burst of requests costs one read.
 
-Only successes are remembered, for `lifetime` seconds: a deleted or expired token
-keeps working at most that long. Past `max_size` tokens the memory starts over.
+Only successes are remembered, for `lifetime` seconds: a deleted or expired token, or a
+user who lost a group, keeps its standing at most that long. Past `max_size` keys the memory
+starts over.
 """
 
 import time
@@ -13,7 +15,7 @@ REMEMBER = 2.0
 MAX_REMEMBERED = 1024
 
 
-class RememberedTokens:
+class RememberedPrincipals:
     def __init__(
         self,
         lifetime: float = REMEMBER,
@@ -23,13 +25,13 @@ class RememberedTokens:
         self._lifetime, self._max_size, self._clock = lifetime, max_size, clock
         self._remembered: dict[str, tuple[float, Principal]] = {}
 
-    def get(self, token: str) -> Principal | None:
-        remembered = self._remembered.get(token)
+    def get(self, key: str) -> Principal | None:
+        remembered = self._remembered.get(key)
         if remembered is None or self._clock() >= remembered[0]:
             return None
         return remembered[1]
 
-    def remember(self, token: str, principal: Principal) -> None:
+    def remember(self, key: str, principal: Principal) -> None:
         if len(self._remembered) >= self._max_size:
             self._remembered.clear()
-        self._remembered[token] = (self._clock() + self._lifetime, principal)
+        self._remembered[key] = (self._clock() + self._lifetime, principal)
