@@ -296,3 +296,34 @@ def test_a_from_reference_of_no_usable_shape_is_invalid(origin: dict[str, str]) 
     with pytest.raises(Invalid) as refused:
         parse_source(origin, "own", HOST)
     assert refused.value.causes[0]["field"] == "from"
+
+
+def test_a_project_made_again_under_a_deleted_ones_name_holds_none_of_its_images(
+    server: RunningServer, bob: Account
+) -> None:
+    """Deleting a project deletes its repositories, those pushed by digest alone included, so
+    whoever makes a project of that name later gets nothing of the old one."""
+    name = f"gone-{uuid.uuid4().hex[:8]}"
+    server.create_projects(name)
+    tagged, by_digest = image(), image()
+    with server.registry_client() as admin:
+        assert push_image(admin, f"{name}/tagged", tagged, "v1").status_code == 201
+        assert push_image(admin, f"{name}/untagged", by_digest, by_digest.digest).status_code == 201
+    with server.api_client() as admin:
+        assert admin.delete(f"/api/v1/namespaces/{name}").status_code == 200
+    request = {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest"}
+    with server.api_client(bob.token) as api:
+        made = api.post(
+            "/apis/project.openshift.io/v1/projectrequests",
+            json={**request, "metadata": {"name": name}},
+        )
+    assert made.status_code == 201, made.text
+
+    with httpx.Client(base_url=server.url, auth=bob.basic) as registry:
+        listed = registry.get("/v2/_catalog").json()["repositories"]
+        assert not [r for r in listed if r.startswith(f"{name}/")]
+        for repository, img in ((f"{name}/tagged", tagged), (f"{name}/untagged", by_digest)):
+            assert registry.get(f"/v2/{repository}/manifests/{img.digest}").status_code == 404
+            layer = digest_of(img.layers[0])
+            assert registry.head(f"/v2/{repository}/blobs/{layer}").status_code == 404
+        assert registry.get(f"/v2/{name}/tagged/manifests/v1").status_code == 404

@@ -117,7 +117,7 @@ def backends(
     namespaces = StoredBackend(
         kind("", "namespaces"),
         store,
-        on_delete=[streams.remove_namespace_tags, delete_contents],
+        on_delete=[streams.forget_namespace, delete_contents],
         on_create=[create_project_defaults],
     )
     out["namespaces"] = namespaces

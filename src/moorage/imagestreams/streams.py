@@ -130,10 +130,10 @@ class ImageStreams:
             raise NotFound(f'imagestreamtags.image.openshift.io "{name}:{tag}" not found')
         self.touch(tx, namespace, name, create=False)
 
-    def remove_namespace_tags(self, tx: Transaction, namespace: str) -> None:
-        """A project is going: its streams stop serving their tags."""
-        for stream in tx.list(GROUP, "imagestreams", namespace).items:
-            self.remove_all_tags(tx, namespace, stream["metadata"]["name"])
+    def forget_namespace(self, tx: Transaction, namespace: str) -> None:
+        """A project is going: every repository in it goes too, pushed by tag, by digest or
+        tagged through the API, so a project made later under the same name starts empty."""
+        tags.forget_project(tx.connection, namespace)
 
     def remove_all_tags(self, tx: Transaction, namespace: str, name: str) -> None:
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")

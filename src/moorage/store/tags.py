@@ -81,6 +81,14 @@ def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) 
     return conn.execute(tag_rows).rowcount
 
 
+def forget_project(conn: Connection, project: str) -> int:
+    """Every repository `<project>/...` goes, with its tags, history and links (the database
+    cascades); blobs stay until pruned. Returns how many repositories went."""
+    # Names sort by bytes (collation "C"): '/' + 1 is '0', so this is exactly the prefix.
+    within = (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
+    return conn.execute(delete(repositories).where(within)).rowcount
+
+
 def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:
     query = select(tags.c.name).where(tags.c.repository_id == repo_id, tags.c.digest == digest)
     return list(conn.execute(query).scalars())
