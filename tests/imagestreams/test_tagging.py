@@ -154,3 +154,50 @@ def test_an_image_stream_mapping_tags_an_image_the_repository_has(
     )
     assert elsewhere.status_code == 404
     assert served(http, f"{project}/other", "mapped") is None
+
+
+def test_replacing_a_tag_must_name_the_tag_on_the_url(
+    http: httpx.Client, api: httpx.Client, project: str
+) -> None:
+    """RBAC authorized the name on the URL: the body may not tag something else."""
+    push_image(http, f"{project}/app", image(), "v1")
+    replaced = api.put(
+        f"{IMAGES}/namespaces/{project}/imagestreamtags/app:stable",
+        json=istag("other:zzz", "ImageStreamTag", "app:v1"),
+    )
+    assert replaced.status_code == 400, replaced.text
+    assert "does not match the name on the URL" in replaced.json()["message"]
+    assert api.get(f"{IMAGES}/namespaces/{project}/imagestreamtags/other:zzz").status_code == 404
+
+
+def test_a_tag_the_registry_could_not_serve_is_invalid_on_every_path(
+    http: httpx.Client, api: httpx.Client, project: str
+) -> None:
+    img = image()
+    push_image(http, f"{project}/app", img, "v1")
+    bad = "a b/c"
+    stream = {
+        "apiVersion": "image.openshift.io/v1",
+        "kind": "ImageStream",
+        "metadata": {"name": "odd"},
+        "spec": {"tags": [{"name": bad, "from": {"kind": "ImageStreamTag", "name": "app:v1"}}]},
+    }
+    mapping = {
+        "apiVersion": "image.openshift.io/v1",
+        "kind": "ImageStreamMapping",
+        "metadata": {"name": "app"},
+        "image": {"metadata": {"name": img.digest}},
+        "tag": bad,
+    }
+    refusals = [
+        api.post(f"{IMAGES}/namespaces/{project}/imagestreams", json=stream),
+        api.post(f"{IMAGES}/namespaces/{project}/imagestreammappings", json=mapping),
+        api.post(
+            f"{IMAGES}/namespaces/{project}/imagestreamtags",
+            json=istag("app:bad tag", "ImageStreamTag", "app:v1"),
+        ),
+    ]
+    for refused in refusals:
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["reason"] == "Invalid"
+    assert http.get(f"/v2/{project}/app/tags/list").json()["tags"] == ["v1"]

@@ -12,6 +12,7 @@ from moorage.api.backends import (
     resolve_name,
 )
 from moorage.api.status import ApiError, success
+from moorage.content.names import is_tag
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -53,20 +54,19 @@ class ImageStreamBackend(StoredBackend):
         place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         obj.pop("status", None)
+        may_pull = self._may_pull()  # read before the write transaction, not inside it
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
             name = obj["metadata"]["name"]
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, {})
+            self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
             return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
         place_in(self.kind, namespace, obj)
-        if obj.get("metadata", {}).get("name") != name:
-            raise ApiError(
-                "BadRequest", "the name of the object does not match the name on the URL"
-            )
+        _require_name(obj, name)
         ref = stream_ref(namespace, name)
+        may_pull = self._may_pull()
         with self._store.transaction() as tx:
             current = tx.require(ref)
             if subresource == "status":  # derived from the registry: nothing to write
@@ -75,7 +75,7 @@ class ImageStreamBackend(StoredBackend):
             obj.pop("status", None)
             version = obj["metadata"].get("resourceVersion")
             tx.update(ref, obj, version, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, current)
+            self._follow_spec_tags(tx, namespace, name, obj, current, may_pull)
             return self.streams.render(tx.connection, tx.require(ref))
 
     def delete(self, namespace: str, name: str) -> Object:
@@ -87,12 +87,17 @@ class ImageStreamBackend(StoredBackend):
             return shown
 
     def _follow_spec_tags(
-        self, tx: Transaction, namespace: str, name: str, obj: Object, before: Object
+        self,
+        tx: Transaction,
+        namespace: str,
+        name: str,
+        obj: Object,
+        before: Object,
+        may_pull: MayPull,
     ) -> None:
         """Tags whose `from` is new or changed and names an image of this registry are served
         at once; a tag left as it was keeps what it serves."""
         previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
-        may_pull = self._may_pull()
         for tag in _spec_tags(obj):
             origin = tag.get("from")
             if not origin or previous.get(tag["name"]) == origin:
@@ -135,6 +140,12 @@ class ImageStreamTagBackend:
         place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         stream, tag = _split(name, ":")
+        if not is_tag(tag):
+            raise ApiError(
+                "Invalid",
+                f"{tag!r} cannot name a tag: up to 128 letters, digits, '_', '.' and '-'",
+                {"causes": [{"field": "metadata.name", "reason": "FieldValueInvalid"}]},
+            )
         source = (obj.get("tag") or {}).get("from")
         if not source:
             raise ApiError(
@@ -149,13 +160,15 @@ class ImageStreamTagBackend:
                 f"{source.get('name')}: importing from other registries is not available yet",
                 {"causes": [{"field": "tag.from", "reason": "FieldValueNotSupported"}]},
             )
+        may_pull = self._may_pull()
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            found = resolve_source(tx, ref, self._may_pull())
+            found = resolve_source(tx, ref, may_pull)
             self.streams.set_tag(tx, namespace, stream, tag, found)
             return self._view(tx, namespace, stream, tag)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
+        _require_name(obj, name)
         return self.create(namespace, obj)
 
     def delete(self, namespace: str, name: str) -> Object:
@@ -261,9 +274,10 @@ class ImageStreamMappingBackend(OneVerbBackend):
         obj = self.kind.validate(obj)
         stream, image = obj["metadata"]["name"], obj["image"]
         ref = self._source(namespace, stream, image)
+        may_pull = self._may_pull()
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            found = resolve_source(tx, ref, self._may_pull())
+            found = resolve_source(tx, ref, may_pull)
             if tx.get(image_ref(found.digest)) is None:
                 tx.create(image_ref(found.digest), image)
             self.streams.set_tag(tx, namespace, stream, obj["tag"], found)
@@ -281,6 +295,12 @@ class ImageStreamMappingBackend(OneVerbBackend):
         if named is None or named.digest != digest:
             return here
         return named
+
+
+def _require_name(obj: Object, name: str) -> None:
+    """An update names its object on the URL, which RBAC authorized: the body may not differ."""
+    if (obj.get("metadata") or {}).get("name") != name:
+        raise ApiError("BadRequest", "the name of the object does not match the name on the URL")
 
 
 def _split(name: str, separator: str) -> tuple[str, str]:

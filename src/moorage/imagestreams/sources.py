@@ -113,7 +113,7 @@ def _stream_reference(name: str, separator: str) -> tuple[str, str | None, str |
 def resolve_source(tx: Transaction, ref: SourceRef, may_pull: MayPull) -> Source:
     """The image `ref` names: SourceForbidden unless the caller may pull from its repository,
     NotFound unless it is there."""
-    if not may_pull(ref.repository):
+    if may_pull(ref.repository) is not True:  # an async predicate's coroutine is no grant
         raise SourceForbidden(ref.namespace, ref.stream)
     found = locate(tx, ref)
     if found is None:

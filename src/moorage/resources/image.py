@@ -1,10 +1,11 @@
 """image.openshift.io/v1: images, image streams, and the tags, images and mappings of a stream."""
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from moorage.content.names import TAG_PATTERN
 from moorage.resources.base import Open, Strict
 from moorage.resources.core import TopLevel
 from moorage.resources.kinds import Kind
@@ -12,6 +13,8 @@ from moorage.resources.kinds import Kind
 GROUP = "image.openshift.io"
 IMAGE_NAME = re.compile(r"^[a-z0-9]+:[a-f0-9]{32,128}$")
 READ_ONLY = ("get", "list", "watch")
+# What the registry can serve: a tag by the distribution spec's grammar.
+TagName = Annotated[str, Field(pattern=TAG_PATTERN)]
 
 
 class ObjectReference(Strict):
@@ -31,7 +34,7 @@ class TagReferencePolicy(Strict):
 
 
 class TagReference(Strict):
-    name: str
+    name: TagName
     annotations: dict[str, str] | None = None
     from_: ObjectReference | None = Field(default=None, alias="from")
     reference: bool | None = None
@@ -97,7 +100,7 @@ class ImageStreamImage(TopLevel):
 
 class ImageStreamMapping(TopLevel):
     image: Image
-    tag: str
+    tag: TagName
 
 
 KINDS = [
