@@ -11,6 +11,7 @@ from tests.support.images import (
     OCI_INDEX,
     OCI_MANIFEST,
     Image,
+    digest_of,
     image,
     index,
     push_blob,
@@ -208,3 +209,35 @@ def test_a_refused_put_in_a_new_repository_leaves_it_unknown(
     assert_oci_error(put_manifest(client, repo, "v1", img.manifest), 400, "MANIFEST_BLOB_UNKNOWN")
     assert tags_of(client, repo) is None
     assert_oci_error(client.get(f"/v2/{repo}/manifests/v1"), 404, "NAME_UNKNOWN")
+
+
+# A manifest over a few KiB is checked in a thread, to the same verdicts as a small one.
+LARGE_PADDING = {"padding": "x" * (64 * 1024)}
+
+
+def test_a_large_manifest_is_stored_by_digest_and_by_tag(client: httpx.Client, repo: str) -> None:
+    img = with_blobs(client, repo, image(layers=1, layer_size=64))
+    body = edited(img, annotations=LARGE_PADDING)
+    digest = digest_of(body)
+    response = put_manifest(client, repo, digest, body)
+    assert response.status_code == 201
+    assert response.headers["Docker-Content-Digest"] == digest
+    assert put_manifest(client, repo, "big", body).headers["Docker-Content-Digest"] == digest
+    assert client.get(f"/v2/{repo}/manifests/big").content == body
+
+
+def test_a_large_manifest_that_does_not_match_its_digest_is_refused(
+    client: httpx.Client, repo: str, unchanged: None
+) -> None:
+    img = with_blobs(client, repo, image(layers=1, layer_size=64))
+    body = edited(img, annotations=LARGE_PADDING)
+    wrong = digest_of(b"not the manifest")
+    assert_oci_error(put_manifest(client, repo, wrong, body), 400, "DIGEST_INVALID")
+
+
+def test_a_large_structurally_invalid_manifest_is_refused(
+    client: httpx.Client, repo: str, unchanged: None
+) -> None:
+    img = with_blobs(client, repo, image(layers=1, layer_size=64))
+    body = edited(img, annotations=LARGE_PADDING, layers="not a list")
+    assert_oci_error(put_manifest(client, repo, "v2", body), 400, "MANIFEST_INVALID")

@@ -6,6 +6,7 @@ Coroutines run under asyncio.run inside the tests; no async test plugin needed.
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 
 from moorage.storage import BlobStore, open_blob_store
+from moorage.storage.base import Swept
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.storage.memory import MemoryBlobStore
 
@@ -192,3 +194,41 @@ def test_an_aborted_upload_is_gone_and_leaves_no_content(store: BlobStore) -> No
 
 def test_aborting_an_unknown_upload_is_harmless(store: BlobStore) -> None:
     run(store.abort_upload("never-started"))
+
+
+# Sweeping stale uploads ------------------------------------------------------------
+
+
+def test_a_sweep_removes_uploads_untouched_since_its_cutoff_and_counts_their_bytes(
+    store: BlobStore,
+) -> None:
+    run(store.start_upload("u1"))
+    run(append(store, "u1", os.urandom(1000)))
+    run(store.start_upload("u2"))
+    assert run(store.remove_stale_uploads(time.time() + 60)) == Swept(uploads=2, bytes=1000)
+    assert run(store.upload_size("u1")) is None
+    assert run(store.upload_size("u2")) is None
+
+
+def test_a_sweep_keeps_uploads_written_since_its_cutoff(store: BlobStore) -> None:
+    run(store.start_upload("u1"))
+    run(append(store, "u1", b"fresh"))
+    assert run(store.remove_stale_uploads(time.time() - 60)) == Swept(uploads=0, bytes=0)
+    assert run(collect(store.read_upload("u1"))) == b"fresh"
+
+
+def test_a_sweep_of_no_uploads_frees_nothing(store: BlobStore) -> None:
+    assert run(store.remove_stale_uploads(time.time() + 60)) == Swept(uploads=0, bytes=0)
+
+
+def test_sweeps_running_together_remove_each_upload_once(store: BlobStore) -> None:
+    async def sweep_four_times_at_once() -> list[Swept]:
+        for n in range(50):
+            await store.start_upload(f"u{n}")
+            await append(store, f"u{n}", b"x" * 10)
+        cutoff = time.time() + 60
+        return await asyncio.gather(*(store.remove_stale_uploads(cutoff) for _ in range(4)))
+
+    results = run(sweep_four_times_at_once())
+    assert sum(r.uploads for r in results) == 50
+    assert sum(r.bytes for r in results) == 500

@@ -2,8 +2,10 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from functools import partial
+from typing import Any, NoReturn, TypeVar
 
 from moorage.content.digest import Digest, is_digest
 from moorage.content.errors import (
@@ -27,7 +29,10 @@ from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
+T = TypeVar("T")
+
 MAX_PAGE = 10_000
+ON_LOOP_BYTES = 4 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +89,9 @@ class ManifestService:
         self._policy.check_push(repository)
         if len(body) > MAX_MANIFEST_BYTES:
             raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes")
-        if is_digest(reference):
-            wanted = Digest.parse(reference)
-            digest, tag = str(Digest.of(body, wanted.algorithm)), None
-            if digest != reference:
-                raise DigestInvalid(f"manifest body has digest {digest}, not {reference}")
-        else:
-            digest, tag = str(Digest.of(body)), check_tag(reference)
-        manifest = parse_manifest(body, content_type)
+        tag = None if is_digest(reference) else check_tag(reference)
+        checking = partial(_checked, body, reference, content_type)
+        digest, manifest = await _off_loop_if_large(len(body), checking)
         if not await self._store.exists(digest):
             await self._store.write(digest, body)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
@@ -106,8 +106,9 @@ class ManifestService:
             return None
         if config.size > MAX_MANIFEST_BYTES or not await self._store.exists(config.digest):
             return None
+        data = await self._store.read(config.digest)
         try:
-            parsed = json.loads(await self._store.read(config.digest))
+            parsed = await _off_loop_if_large(len(data), partial(json.loads, data))
         except ValueError:
             return None
         return parsed if isinstance(parsed, dict) else None
@@ -152,6 +153,23 @@ class ManifestService:
             f"manifest {reference[:80]} is not in repository {repository}",
             {"reference": reference[:80]},
         )
+
+
+def _checked(body: bytes, reference: str, content_type: str) -> tuple[str, Manifest]:
+    """The body's digest, the one a digest `reference` names, and the manifest it holds."""
+    if not is_digest(reference):
+        return str(Digest.of(body)), parse_manifest(body, content_type)
+    digest = str(Digest.of(body, Digest.parse(reference).algorithm))
+    if digest != reference:
+        raise DigestInvalid(f"manifest body has digest {digest}, not {reference}")
+    return digest, parse_manifest(body, content_type)
+
+
+async def _off_loop_if_large(size: int, work: Callable[[], T]) -> T:
+    """`work` on the loop for a few KiB, in a thread beyond (distribution/access.py's rule)."""
+    if size <= ON_LOOP_BYTES:
+        return work()
+    return await asyncio.to_thread(work)
 
 
 def _one_more(limit: int | None) -> int | None:

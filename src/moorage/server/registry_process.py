@@ -20,6 +20,7 @@ from moorage.distribution.services import ServiceNames
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
+from moorage.registry.abandoned_uploads import keep_sweeping
 from moorage.registry.service import Registry
 from moorage.server.config import ServerConfig
 from moorage.server.listener import serve_until_stopped
@@ -45,7 +46,10 @@ async def _registry(plan: WorkerPlan) -> None:
     registry = Registry.build(store, metadata, plan.secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
     app = build_app(registry, _guard(config, resources, policy))
+    sweeping = asyncio.create_task(keep_sweeping(store)) if plan.sweeps_uploads else None
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
+    if sweeping is not None:
+        sweeping.cancel()
     metadata.close()
     resources.close()
     engine.dispose()

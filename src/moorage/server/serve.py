@@ -185,7 +185,8 @@ def _supervise(plan: WorkerPlan) -> int:
     # Index 0 is the API server; the rest are registry workers sharing the registry port.
     def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
         target, name = (run_api_server, "api") if index == 0 else (run_registry_worker, "worker")
-        process = context.Process(target=target, args=(plan,), name=f"{name}-{index}")
+        its_plan = dataclasses.replace(plan, sweeps_uploads=index == 1)
+        process = context.Process(target=target, args=(its_plan,), name=f"{name}-{index}")
         process.start()
         return process, time.monotonic()
 

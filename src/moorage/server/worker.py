@@ -14,6 +14,7 @@ class WorkerPlan:
     storage_root: Path
     secret: bytes
     api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
+    sweeps_uploads: bool = False  # one registry worker per server removes abandoned uploads
 
     @property
     def data_root(self) -> Path:

@@ -7,8 +7,17 @@ reader never sees a partial blob under a valid name.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What removing stale uploads freed."""
+
+    uploads: int
+    bytes: int
 
 
 class BlobStore(Protocol):
@@ -44,6 +53,14 @@ class BlobStore(Protocol):
     async def commit_upload(self, upload_id: str, digest: str) -> None: ...
 
     async def abort_upload(self, upload_id: str) -> None: ...
+
+    async def remove_stale_uploads(self, untouched_since: float) -> Swept:
+        """Remove every upload last written before `untouched_since` (epoch seconds).
+
+        Safe beside other processes sweeping the same uploads and beside live
+        uploads: one written since then is kept, whenever it was started.
+        """
+        ...
 
 
 class UploadWriter(Protocol):

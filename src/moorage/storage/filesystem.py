@@ -17,6 +17,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from moorage.storage.base import Swept
 from moorage.storage.writeback import start_writeback
 
 READ_CHUNK = 1 << 20
@@ -92,6 +93,9 @@ class FilesystemBlobStore:
     async def abort_upload(self, upload_id: str) -> None:
         self._upload(upload_id).unlink(missing_ok=True)
 
+    async def remove_stale_uploads(self, untouched_since: float) -> Swept:
+        return await asyncio.to_thread(_remove_stale, self.root / "uploads", untouched_since)
+
 
 class FileUploadWriter:
     """Appends in the event loop (page-cache writes are fast); fsync waits for commit."""
@@ -127,6 +131,22 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _remove_stale(uploads: Path, untouched_since: float) -> Swept:
+    removed = freed = 0
+    with os.scandir(uploads) as entries:
+        for entry in entries:
+            try:
+                stat = entry.stat()
+                if stat.st_mtime >= untouched_since:
+                    continue
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # committed, aborted or swept by another worker meanwhile
+            removed += 1
+            freed += stat.st_size
+    return Swept(removed, freed)
 
 
 def _publish(source: Path, target: Path) -> None:
