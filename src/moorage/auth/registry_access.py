@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.principal import Principal
 from moorage.auth.rbac import Attributes, Policy
-from moorage.content.names import check_name
+from moorage.content.names import check_name, split_repository
 from moorage.store.resources import Ref, ResourceStore
 
 PULL, PUSH, DELETE = "pull", "push", "delete"
@@ -55,9 +55,9 @@ def parse_scope(text: str) -> Scope | None:
 
 
 def project_of(repository: str) -> tuple[str, str]:
-    """(project, stream) of a repository; ("", name) when it names no project."""
-    project, _, stream = repository.partition("/")
-    return (project, stream) if stream else ("", repository)
+    """(project, stream) of a repository; ("", name) when it names no project, so that only
+    cluster-wide bindings decide it."""
+    return split_repository(repository) or ("", repository)
 
 
 def _layers(principal: Principal, verb: str, repository: str) -> Attributes:

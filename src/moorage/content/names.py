@@ -24,6 +24,13 @@ def is_tag(text: str) -> bool:
     return _TAG.fullmatch(text) is not None
 
 
+def split_repository(repository: str) -> tuple[str, str] | None:
+    """(project, stream) of a `<project>/<stream>` repository; None for any other shape, which
+    no project holds."""
+    project, _, stream = repository.partition("/")
+    return (project, stream) if project and stream and "/" not in stream else None
+
+
 def check_tag(tag: str) -> str:
     if not is_tag(tag):
         raise TagInvalid(f"invalid tag {tag[:80]!r}")

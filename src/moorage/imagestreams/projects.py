@@ -1,7 +1,7 @@
 """Pushes go to `<project>/<stream>` repositories of projects that exist, as in OpenShift."""
 
 from moorage.content.errors import NameInvalid, NameUnknown
-from moorage.imagestreams.streams import split_repository
+from moorage.content.names import split_repository
 from moorage.resources.names import check_name
 from moorage.store.resources import Ref, ResourceStore
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from moorage.content.manifest import PushedManifest
+from moorage.content.names import split_repository
 from moorage.imagestreams.images import image_object
 from moorage.imagestreams.sources import Source
 from moorage.resources.objects import Object
@@ -28,12 +29,6 @@ def stream_ref(namespace: str, name: str) -> Ref:
 
 def image_ref(digest: str) -> Ref:
     return Ref(GROUP, "images", "", digest)
-
-
-def split_repository(repository: str) -> tuple[str, str] | None:
-    """(project, stream) of a `<project>/<name>` repository; None for other shapes."""
-    parts = repository.split("/")
-    return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
 def _timestamp(seconds: float) -> str:
