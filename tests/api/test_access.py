@@ -4,6 +4,8 @@ One server per module, with an htpasswd identity provider for alice and bob.
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,6 +121,22 @@ def test_a_flood_of_wrong_passwords_slows_only_its_user_from_its_source(
     assert limited.json()["reason"] == "TooManyRequests"
     assert authorize(server, PASSWORDS["eve"], "eve", source="127.0.0.2").status_code == 302
     assert authorize(server, PASSWORDS["bob"], "bob").status_code == 302
+
+
+def test_parallel_wrong_passwords_are_checked_no_more_often_than_the_limit_allows(
+    tmp_path: Path,
+) -> None:
+    # Costly hashes, as real ones are: checks take long enough for the guesses to overlap.
+    with serving_users(tmp_path, {"eve": PASSWORDS["eve"]}, rounds=11, projects=()) as slow:
+
+        def guess(n: int) -> int:
+            return authorize(slow, f"parallel-guess-{n}", "eve").status_code
+
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            answers = sorted(pool.map(guess, range(40)))
+        assert answers == [401] * 10 + [429] * 30
+        assert authorize(slow, PASSWORDS["eve"], "eve").status_code == 429
+        assert authorize(slow, PASSWORDS["eve"], "eve", source="127.0.0.2").status_code == 302
 
 
 def test_whoami_names_the_caller(server: RunningServer) -> None:

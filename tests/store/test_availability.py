@@ -1,5 +1,6 @@
 """An outage of the database is store.errors.Unavailable; a fault stays the driver's error."""
 
+import errno
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,13 @@ from moorage.store.database import open_engine, sqlite_url
 from moorage.store.errors import Unavailable
 from moorage.store.fast_reads import FastReads
 from tests.support.server import free_port
+
+ON_POSTGRESQL = pytest.mark.parametrize("metadata_backend", ["postgresql"])
+
+
+def raising(sqlstate: str) -> str:
+    """A statement on which PostgreSQL itself fails with `sqlstate`."""
+    return f"DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '{sqlstate}'; END $$"
 
 
 def test_an_unreachable_postgresql_is_unavailable_to_pooled_and_hot_path_reads() -> None:
@@ -46,4 +54,74 @@ def test_a_mistake_in_sql_stays_the_drivers_error_on_either_backend(engine: Engi
     assert not isinstance(raised.value, Unavailable)
     with pytest.raises(DBAPIError), engine.connect() as conn:
         conn.execute(missing)
+    reads.close()
+
+
+@ON_POSTGRESQL
+def test_a_cancelled_statement_stays_the_drivers_error(engine: Engine) -> None:
+    reads = FastReads(engine)
+    reads.one(reads.prepare(text("SELECT set_config('statement_timeout', '1', false)")))
+    with pytest.raises(engine.dialect.loaded_dbapi.Error) as raised:
+        reads.one(reads.prepare(text("SELECT pg_sleep(1)")))
+    assert raised.value.sqlstate == "57014"
+    with pytest.raises(DBAPIError) as pooled, engine.connect() as conn:
+        conn.exec_driver_sql("SET statement_timeout = 1")
+        conn.execute(text("SELECT pg_sleep(1)"))
+    assert pooled.value.orig.sqlstate == "57014"
+    reads.close()
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize(
+    "sqlstate",
+    [
+        "22012",  # division by zero
+        "40001",  # serialization failure
+        "40P01",  # deadlock detected
+        "55P03",  # lock not available
+        "54000",  # program limit exceeded
+    ],
+)
+def test_a_failing_statement_on_a_live_postgresql_stays_the_drivers_error(
+    engine: Engine, sqlstate: str
+) -> None:
+    reads = FastReads(engine)
+    with pytest.raises(engine.dialect.loaded_dbapi.Error) as raised:
+        reads.one(reads.prepare(text(raising(sqlstate))))
+    assert raised.value.sqlstate == sqlstate
+    with pytest.raises(DBAPIError) as pooled, engine.connect() as conn:
+        conn.execute(text(raising(sqlstate)))
+    assert pooled.value.orig.sqlstate == sqlstate
+    reads.close()
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize(
+    "sqlstate",
+    [
+        "08006",  # connection failure
+        "57P01",  # admin shutdown
+        "57P02",  # crash shutdown
+        "57P03",  # cannot connect now
+        "53300",  # too many connections
+    ],
+)
+def test_a_postgresql_that_cannot_serve_now_is_unavailable(engine: Engine, sqlstate: str) -> None:
+    reads = FastReads(engine)
+    with pytest.raises(Unavailable):
+        reads.one(reads.prepare(text(raising(sqlstate))))
+    with pytest.raises(Unavailable), engine.connect() as conn:
+        conn.execute(text(raising(sqlstate)))
+    reads.close()
+
+
+@ON_POSTGRESQL
+def test_a_full_postgresql_is_enospc_to_pooled_and_hot_path_reads(engine: Engine) -> None:
+    reads = FastReads(engine)
+    with pytest.raises(OSError) as raised:
+        reads.one(reads.prepare(text(raising("53100"))))
+    assert raised.value.errno == errno.ENOSPC
+    with pytest.raises(OSError) as pooled, engine.connect() as conn:
+        conn.execute(text(raising("53100")))
+    assert pooled.value.errno == errno.ENOSPC
     reads.close()

@@ -9,10 +9,10 @@ import bcrypt
 from tests.support.server import RunningServer
 
 
-def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
-    """bcrypt entries, as `htpasswd -B` writes them (cheap rounds: these are tests)."""
+def write_htpasswd(path: Path, passwords: dict[str, str], rounds: int = 4) -> Path:
+    """bcrypt entries, as `htpasswd -B` writes them (cheap rounds by default: these are tests)."""
     lines = [
-        f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()}\n"
+        f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()}\n"
         for user, password in passwords.items()
     ]
     path.write_text("".join(lines))
@@ -21,13 +21,18 @@ def write_htpasswd(path: Path, passwords: dict[str, str]) -> Path:
 
 @contextmanager
 def serving_users(
-    base: Path, passwords: dict[str, str], workers: int = 1, **options: object
+    base: Path,
+    passwords: dict[str, str],
+    workers: int = 1,
+    rounds: int = 4,
+    **options: object,
 ) -> Iterator[RunningServer]:
-    """A started server whose htpasswd file holds `passwords`, stopped at the end of the block.
+    """A started server whose htpasswd file holds `passwords` hashed with bcrypt cost `rounds`,
+    stopped at the end of the block.
 
     `options` go to RunningServer (projects, api_tls).
     """
-    htpasswd = write_htpasswd(base / "users.htpasswd", passwords)
+    htpasswd = write_htpasswd(base / "users.htpasswd", passwords, rounds)
     args = ["--workers", str(workers), "--htpasswd-file", str(htpasswd)]
     running = RunningServer(base / "data", base / "server.log", args, **options)  # type: ignore[arg-type]
     try:

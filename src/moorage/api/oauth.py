@@ -4,7 +4,8 @@
 with Basic credentials (and `X-CSRF-Token`, so a browser cannot be tricked
 into it) answers 302 to `/oauth/token/implicit#access_token=...`; without
 them, 401 with a Basic challenge. Failed attempts are limited per user name
-and source address together, and more loosely per source (auth/ratelimit.py):
+and source address together, and more loosely per source (auth/ratelimit.py),
+each counted before its password is checked and taken back if it was right:
 past the limit that pair is answered 429 TooManyRequests, its password unchecked.
 """
 
@@ -54,17 +55,18 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     if credentials is None:
         return _unauthorized("a user name and password are required")
     username, password = credentials
-    limiter = request.app[LOGIN_LIMITER]
-    keys = (username, request.remote or "")
-    wait = limiter.retry_after(*keys)
-    if wait:
-        return _too_many(wait)
+    attempt = request.app[LOGIN_LIMITER].attempt(username, request.remote or "")
+    if attempt.wait:
+        return _too_many(attempt.wait)
     identities = request.app[IDENTITIES]
     try:
         principal = await asyncio.to_thread(identities.login, username, password)
     except LoginRefused as exc:
-        limiter.failed(*keys)
         return _unauthorized(str(exc))
+    except BaseException:  # no verdict on the password (an outage, a client gone)
+        attempt.take_back()
+        raise
+    attempt.take_back()
     token, _ = await asyncio.to_thread(
         identities.issue, principal, CLIENT_CHALLENGING, USER_TOKEN_LIFETIME
     )

@@ -7,6 +7,8 @@ or from one address slows only that pair, never the same user elsewhere or
 another user next to it. Each key may fail `limit` times in a sliding `window`;
 after that attempts under it are refused, unchecked (checking them would tell
 a guesser which guess was right), until the oldest failure leaves the window.
+An attempt counts as failed from before its password is checked, and is taken
+back if it succeeds: parallel guesses cannot all be checked before any is counted.
 An IPv6 source counts as its /64, the least a single host is given, so that
 one attacker cannot take a fresh address per guess. State is per process (the
 API is one). Memory is bounded: past MAX_KEYS keys,
@@ -19,6 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 MAX_KEYS = 100_000
 
@@ -47,13 +50,27 @@ class FailureLimiter:
                     wait = max(wait, failures[0] + self.window - now)
         return math.ceil(wait) if wait > 0 else 0
 
-    def failed(self, *keys: str) -> None:
+    def charge(self, key: str) -> tuple[int, float]:
+        """Count a failure under `key` now, unless it is at its limit.
+
+        The seconds until one may be counted (0: this one was), and when it was counted.
+        """
         now = self._clock()
         with self._lock:
+            failures = self._recent(key, now)
+            if failures is not None and len(failures) >= self.limit:
+                return math.ceil(failures[0] + self.window - now), now
             if len(self._failures) >= self._max_keys:
                 self._forget_stale(now)
-            for key in keys:
-                self._failures.setdefault(key, deque(maxlen=self.limit)).append(now)
+            self._failures.setdefault(key, deque(maxlen=self.limit)).append(now)
+        return 0, now
+
+    def refund(self, key: str, at: float) -> None:
+        """Take back the failure counted under `key` at `at`, if it is still counted."""
+        with self._lock:
+            failures = self._failures.get(key)
+            if failures is not None and at in failures:
+                failures.remove(at)
 
     def _recent(self, key: str, now: float) -> deque[float] | None:
         failures = self._failures.get(key)
@@ -84,16 +101,31 @@ class LoginLimits:
         self._pairs = FailureLimiter(per_pair, window)
         self._sources = FailureLimiter(per_source, window)
 
-    def retry_after(self, user: str, source: str) -> int:
-        """Seconds until `user` may try a password from `source`; 0 when now."""
+    def attempt(self, user: str, source: str) -> "Attempt":
+        """`user` trying a password from `source`: refused, or counted failed until taken back."""
         network = _network(source)
-        pair = self._pairs.retry_after(f"{network} {user}")
-        return max(pair, self._sources.retry_after(network))
+        pair = f"{network} {user}"  # a network holds no space: read back one way
+        wait, at = self._pairs.charge(pair)
+        if wait:
+            return Attempt(max(wait, self._sources.retry_after(network)))
+        wait, source_at = self._sources.charge(network)
+        if wait:
+            self._pairs.refund(pair, at)
+            return Attempt(wait)
+        return Attempt(0, ((self._pairs, pair, at), (self._sources, network, source_at)))
 
-    def failed(self, user: str, source: str) -> None:
-        network = _network(source)
-        self._pairs.failed(f"{network} {user}")  # a network holds no space: read back one way
-        self._sources.failed(network)
+
+@dataclass(frozen=True)
+class Attempt:
+    """A password attempt: refused for `wait` seconds, unchecked, or (wait 0) counted as failed."""
+
+    wait: int
+    charges: tuple[tuple[FailureLimiter, str, float], ...] = ()
+
+    def take_back(self) -> None:
+        """The attempt was no failure (its password was right, or never judged): uncount it."""
+        for limiter, key, at in self.charges:
+            limiter.refund(key, at)
 
 
 def _network(source: str) -> str:

@@ -5,10 +5,9 @@ PostgreSQL (given a URL). Write transactions are serialized on both, so
 every read-check-write transaction in the store behaves the same (ADR 0003).
 """
 
-import errno
 from pathlib import Path
 
-from sqlalchemy import URL, Engine, ExceptionContext, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
 from moorage.store import availability
@@ -17,8 +16,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BACKENDS = ("sqlite", "postgresql")
 # The key of the PostgreSQL advisory lock every write transaction holds ("moor").
 WRITE_LOCK = 0x6D6F6F72
-SQLITE_FULL = 13
-POSTGRESQL_DISK_FULL = "53100"
 # Seconds to wait for PostgreSQL to accept a connection.
 CONNECT_TIMEOUT = "5"
 
@@ -56,12 +53,11 @@ def masked(url: str | URL) -> str:
 
 
 def open_engine(url: str | URL) -> Engine:
-    """An engine whose outages raise store.errors.Unavailable and whose connections come back."""
+    """An engine whose outages raise store.errors.Unavailable (and a full database ENOSPC),
+    and whose connections come back."""
     parsed = database_url(str(url)) if isinstance(url, str) else url
     sqlite = parsed.get_backend_name() == "sqlite"
     engine = _sqlite_engine(parsed) if sqlite else _postgresql_engine(parsed)
-    # First: a full disk is not an outage, though PostgreSQL's DiskFull is an OperationalError.
-    event.listen(engine, "handle_error", _disk_full_as_enospc)
     availability.watch(engine)
     return engine
 
@@ -123,15 +119,6 @@ def _postgresql_engine(url: URL) -> Engine:
     engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
-
-
-def _disk_full_as_enospc(context: ExceptionContext) -> OSError | None:
-    """A full database is what a full disk is: ENOSPC, told to users as the blob store's is."""
-    error = context.original_exception
-    full = ((getattr(error, "sqlite_errorcode", None) or 0) & 0xFF) == SQLITE_FULL or (
-        getattr(error, "sqlstate", None) == POSTGRESQL_DISK_FULL
-    )
-    return OSError(errno.ENOSPC, f"the metadata database cannot grow: {error}") if full else None
 
 
 def _is_write(conn) -> bool:  # type: ignore[no-untyped-def]

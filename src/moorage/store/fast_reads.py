@@ -9,7 +9,8 @@ tens of microseconds on SQLite, a loopback round trip on PostgreSQL (ADR 0003).
 
 The connection lives outside the pool, so no pre-ping guards it: when the
 database drops it (a restart), the read is run once more on a new connection,
-and an outage is raised as store.errors.Unavailable, as on pooled connections.
+and errors are raised as on pooled connections (store/availability.py: a full
+database as ENOSPC, an outage as store.errors.Unavailable).
 """
 
 import os
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
-from moorage.store.availability import is_outage, unavailable
+from moorage.store.availability import translated
 
 T = TypeVar("T")
 Cursor = Any
@@ -80,8 +81,9 @@ class FastReads:
             return self._attempt(read)
         except self._errors as exc:
             self._dropped(exc)
-            if is_outage(self._engine.dialect, exc):
-                raise unavailable(exc) from exc
+            raised = translated(self._engine.dialect, exc)
+            if raised is not None:
+                raise raised from exc
             raise
 
     def _attempt(self, read: Callable[[Cursor], T]) -> T:
