@@ -10,7 +10,6 @@ expired and its user still exists.
 import calendar
 import threading
 import time
-from typing import Any
 
 from moorage.auth import kubeadmin, tokens
 from moorage.auth.passwords import HtpasswdFile, check_password
@@ -23,9 +22,9 @@ from moorage.auth.principal import (
     service_account,
 )
 from moorage.resources.groups import OAUTH, USERS
+from moorage.resources.objects import Object
 from moorage.store.resources import Ref, ResourceStore, Transaction
 
-Object = dict[str, Any]
 HTPASSWD_PROVIDER = "htpasswd"
 
 

@@ -15,16 +15,15 @@ import base64
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from moorage.auth.registry_tokens import TOKEN_LIFETIME
+from moorage.resources.objects import Object
 
 NAMESPACE = "openshift-image-registry"
 NAME = "image-registry-token-signing-keys"
 CURRENT = "image-registry.moorage.io/current-key"
 CREATED = "image-registry.moorage.io/keys-created"
 KEY_BYTES = 32
-Object = dict[str, Any]
 
 
 @dataclass(frozen=True)

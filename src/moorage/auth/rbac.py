@@ -6,15 +6,13 @@ Rules only ever grant: a request is allowed when any rule reachable from a
 binding whose subjects include the caller matches it, and denied otherwise.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from moorage.auth.principal import (
     SERVICE_ACCOUNT_PREFIX,
 )
-
-Object = Mapping[str, Any]
+from moorage.resources.objects import Object
 
 
 @dataclass(frozen=True)

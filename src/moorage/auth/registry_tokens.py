@@ -155,7 +155,7 @@ def check_claims(claims: Mapping[str, Any], now: float) -> VerifiedToken:
     times = [claims.get(name) for name in ("exp", "nbf", "iat")]
     if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times):
         raise InvalidToken("token lacks its validity times")
-    expires, not_before, _ = times
+    expires, not_before = float(times[0]), float(times[1])  # type: ignore[arg-type]
     if now >= expires + CLOCK_SKEW:
         raise InvalidToken("token expired")
     if now + CLOCK_SKEW < not_before:
@@ -163,7 +163,7 @@ def check_claims(claims: Mapping[str, Any], now: float) -> VerifiedToken:
     subject, audience = claims.get("sub"), claims.get("aud")
     if not isinstance(subject, str) or not isinstance(audience, str):
         raise InvalidToken("token lacks its subject or audience")
-    return VerifiedToken(subject, audience, float(expires), _grants(claims.get("access")))
+    return VerifiedToken(subject, audience, expires, _grants(claims.get("access")))
 
 
 def _grants(access: object) -> dict[tuple[str, str], frozenset[str]]:

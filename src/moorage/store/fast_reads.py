@@ -28,7 +28,7 @@ Cursor = Any
 
 class Prepared:
     def __init__(self, statement: ClauseElement, engine: Engine) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
+        compiled: Any = statement.compile(dialect=engine.dialect)  # a SQLCompiler
         self.sql = compiled.string
         self._order = compiled.positiontup if compiled.positional else None
 
@@ -93,7 +93,7 @@ class FastReads:
         finally:
             cursor.close()
 
-    def _dropped(self, error: BaseException) -> bool:
+    def _dropped(self, error: Any) -> bool:
         """Whether `error` says the database dropped our connection (which is then closed)."""
         connection = self._connection
         if connection is None or not self._engine.dialect.is_disconnect(error, connection, None):
@@ -104,7 +104,7 @@ class FastReads:
     def _cursor(self) -> Cursor:
         if self._connection is None or self._pid != os.getpid():
             raw = self._engine.raw_connection()
-            connection = raw.driver_connection
+            connection: Any = raw.driver_connection
             raw.detach()  # ours for the life of the process, outside the pool
             if self._engine.dialect.name != "sqlite":
                 connection.rollback()  # end what the pool's ping began, if anything

@@ -9,6 +9,7 @@ newest EVENT_RETENTION rows; resuming from before that is 410 Gone.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 import uuid
@@ -30,13 +31,13 @@ from sqlalchemy import (
     update,
 )
 
+from moorage.resources.objects import Object
 from moorage.store.database import reader, writer
 from moorage.store.errors import AlreadyExists, Conflict, Gone, NotFound
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import resource_events, resources
 
 EVENT_RETENTION = 100_000
-Object = dict[str, Any]
 Render = Callable[[Object], Object]
 
 
@@ -121,12 +122,12 @@ class Transaction:
         if limit:
             query = query.limit(limit + 1)
         rows = self._conn.execute(query).all()
-        more = bool(limit) and len(rows) > limit
+        more = limit is not None and 0 < limit < len(rows)
         rows = rows[:limit] if limit else rows
         last = (rows[-1][0], rows[-1][1]) if more else None
         return Page([json.loads(r[2]) for r in rows], self.latest_version(), last)
 
-    def namespaced_kinds(self, namespace: str) -> list[tuple[str, str]]:
+    def namespaced_kinds(self, namespace: str) -> builtins.list[tuple[str, str]]:
         """(group, plural) of every kind with objects in `namespace`."""
         query = (
             select(resources.c.api_group, resources.c.plural)
