@@ -72,13 +72,7 @@ def world(server: RunningServer, bob: Account) -> World:
     img = image()
     with server.registry_client() as admin:
         assert push_image(admin, f"{secret}/app", img, "v1").status_code == 201
-    request = {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest"}
-    with server.api_client(bob.token) as api:
-        made = api.post(
-            "/apis/project.openshift.io/v1/projectrequests",
-            json={**request, "metadata": {"name": own}},
-        )
-    assert made.status_code == 201, made.text
+    server.create_projects(own, token=bob.token)
     found = httpx.get(f"{server.url}/v2/{secret}/manifests/v1", auth=bob.basic)
     assert found.status_code == 403, "bob must start without access to the secret project"
     return World(server, bob, secret, own, img)
@@ -311,13 +305,9 @@ def test_a_project_made_again_under_a_deleted_ones_name_holds_none_of_its_images
         assert push_image(admin, f"{name}/untagged", by_digest, by_digest.digest).status_code == 201
     with server.api_client() as admin:
         assert admin.delete(f"/api/v1/namespaces/{name}").status_code == 200
-    request = {"apiVersion": "project.openshift.io/v1", "kind": "ProjectRequest"}
-    with server.api_client(bob.token) as api:
-        made = api.post(
-            "/apis/project.openshift.io/v1/projectrequests",
-            json={**request, "metadata": {"name": name}},
-        )
-    assert made.status_code == 201, made.text
+    server.create_projects(name, token=bob.token)
+    with server.api_client(bob.token) as api:  # made anew, by bob
+        assert api.get(f"/apis/project.openshift.io/v1/projects/{name}").status_code == 200
 
     with httpx.Client(base_url=server.url, auth=bob.basic) as registry:
         listed = registry.get("/v2/_catalog").json()["repositories"]

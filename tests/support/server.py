@@ -147,12 +147,13 @@ class RunningServer:
         """An HTTP client of the registry port, as kubeadmin."""
         return httpx.Client(base_url=self.url, auth=self.registry_auth, timeout=timeout)
 
-    def create_projects(self, *names: str) -> None:
-        """Create projects through the API (those that exist already are left as they are)."""
+    def create_projects(self, *names: str, token: str | None = None) -> None:
+        """Request projects through the API, as kubeadmin or as whoever `token` is (who then
+        administers them); those that exist already are left as they are."""
         for name in names:
             created = httpx.post(
                 f"{self.api_url}/apis/project.openshift.io/v1/projectrequests",
-                headers=self.admin_headers,
+                headers={"Authorization": f"Bearer {token or self.admin_token}"},
                 json={
                     "apiVersion": "project.openshift.io/v1",
                     "kind": "ProjectRequest",
