@@ -23,6 +23,9 @@ from moorage.auth.rbac import Attributes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OAUTH = "oauth.openshift.io"
+# A namespace (or project) is asked about inside itself, as Kubernetes and OpenShift do, so
+# that a project's admin may get, update and delete it.
+SELF_NAMESPACED = {("", "namespaces"), ("project.openshift.io", "projects")}
 # The login flow authenticates with a password, not a token: it answers for itself.
 OPEN_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server")
 
@@ -87,13 +90,16 @@ def attributes_of(request: web.Request, principal: Principal) -> Attributes:
     if "tail" not in match:
         return Attributes(*who, verb=request.method.lower(), path=request.path)
     target = parse_target(match.get("group", ""), match["version"], match["tail"])
+    namespace = target.namespace or ""
+    if (target.group, target.plural) in SELF_NAMESPACED and target.name:
+        namespace = target.name
     return Attributes(
         *who,
         verb=verb_of(request.method, target, watching(request)),
         api_group=target.group,
         resource=target.plural,
         subresource=target.subresource or "",
-        namespace=target.namespace or "",
+        namespace=namespace,
         name=target.name or "",
     )
 
