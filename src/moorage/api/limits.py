@@ -1,8 +1,9 @@
-"""How large a request may make things: its body, and the object stored.
+"""How large a request may make things: its body, what the body expands to, and the object stored.
 
-The figures are the Kubernetes API server's: a body of at most 3 MiB, and
-stored objects of at most 1.5 MiB serialised (etcd's limit on a request,
-which bounds every object Kubernetes stores).
+The figures are the Kubernetes API server's: a body of at most 3 MiB, JSON
+patches of at most 10,000 operations whose `copy` operations copy at most
+3 MiB in all, and stored objects of at most 1.5 MiB serialised (etcd's limit
+on a request, which bounds every object Kubernetes stores).
 """
 
 import json
@@ -12,6 +13,8 @@ from moorage.api.status import ApiError
 
 MAX_BODY = 3 * 1024 * 1024
 MAX_OBJECT = 3 * 1024 * 1024 // 2
+MAX_PATCH_OPERATIONS = 10_000
+MAX_PATCH_COPIES = MAX_BODY  # bytes, all of a patch's `copy` operations together
 
 
 def serialised_size(value: Any) -> int:
