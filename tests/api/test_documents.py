@@ -1,4 +1,5 @@
-"""JSON and YAML bodies: aliases expand within bounds; a large body parses off the event loop."""
+"""JSON and YAML bodies: aliases expand within bounds, counting scalars by their length; a large
+body parses off the event loop."""
 
 import http.client
 import select
@@ -7,7 +8,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import yaml
 
+from moorage.api.documents import Unbounded, expanded_size
+from moorage.api.limits import MAX_BODY
 from tests.support.k8s import assert_status, namespaced, unique
 from tests.support.server import RunningServer
 
@@ -30,6 +34,14 @@ data:
   i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
 """
 
+# 10 KB of scalar aliased 1,100 times: 11 MB spelled out, in some 1,300 nodes.
+LONG_LAUGHS = (
+    "metadata: {name: lol}\ndata:\n"
+    f"  a: &a {'lol' * 3_400}\n"
+    f"  b: &b [{', '.join(['*a'] * 100)}]\n"
+    f"  c: [{', '.join(['*b'] * 11)}]\n"
+)
+
 # A billion laughs through merge keys: each level merges the one below twice.
 MERGED_LAUGHS = "metadata: {name: lol}\ndata:\n  l0: &l0 {a: lol}\n" + "".join(
     f"  l{n}: &l{n} {{<<: [*l{n - 1}, *l{n - 1}]}}\n" for n in range(1, 31)
@@ -39,11 +51,12 @@ MERGED_LAUGHS = "metadata: {name: lol}\ndata:\n  l0: &l0 {a: lol}\n" + "".join(
 @pytest.mark.parametrize(
     ("body", "refusal"),
     [
-        (BILLION_LAUGHS, "expands to more than"),
-        (MERGED_LAUGHS, "expands to more than"),
+        (BILLION_LAUGHS, f"expands past the limit of {MAX_BODY} bytes"),
+        (MERGED_LAUGHS, f"expands past the limit of {MAX_BODY} bytes"),
+        (LONG_LAUGHS, f"expands past the limit of {MAX_BODY} bytes"),
         ("metadata: &m {name: loop, labels: *m}\n", "contains itself"),
     ],
-    ids=["billion-laughs", "merge-keys", "recursive"],
+    ids=["billion-laughs", "merge-keys", "long-scalar", "recursive"],
 )
 def test_a_yaml_document_whose_aliases_expand_without_bound_is_refused(
     api: httpx.Client, namespace: str, body: str, refusal: str
@@ -65,6 +78,34 @@ def test_yaml_aliases_within_bounds_are_spelled_out(api: httpx.Client, namespace
     stored = api.get(namespaced(namespace, "configmaps", "aliased")).json()
     assert stored["metadata"]["labels"] == {"app": "web", "tier": "front"}
     assert stored["data"] == {"first": "shared", "second": "shared"}
+
+
+def node(document: str) -> yaml.Node:
+    return yaml.compose(document, Loader=yaml.SafeLoader)
+
+
+@pytest.mark.parametrize(
+    ("document", "size"),
+    [
+        ("abc", 4),
+        ("[abc, de]", 1 + 4 + 3),
+        ("{k: abc}", 1 + 2 + 4),
+        ("[&s abc, *s, *s]", 1 + 3 * 4),
+        ("[&l [abc, de], *l]", 1 + 2 * (1 + 4 + 3)),
+    ],
+)
+def test_a_document_s_expanded_size_counts_each_scalar_by_its_length_wherever_it_recurs(
+    document: str, size: int
+) -> None:
+    assert expanded_size(node(document), limit=size) == size
+    with pytest.raises(Unbounded, match=f"expands past the limit of {size - 1} bytes"):
+        expanded_size(node(document), limit=size - 1)
+
+
+def test_a_body_spelt_out_without_aliases_stays_within_the_expansion_limit() -> None:
+    body = yaml.safe_dump({"metadata": {"name": "big"}, "data": {"k": "x" * (MAX_BODY - 100)}})
+    assert len(body) <= MAX_BODY
+    assert expanded_size(node(body), MAX_BODY) <= len(body)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,15 @@
-"""PATCH: JSON merge patch, JSON patch, and strategic merge treated as merge."""
+"""PATCH: JSON merge patch, JSON patch, and strategic merge treated as merge; a JSON patch has at
+most 10,000 operations, whose copies copy at most 3 MiB."""
 
 import json
 
 import httpx
 import pytest
 
+from moorage.api.limits import MAX_PATCH_COPIES, MAX_PATCH_OPERATIONS
+from moorage.api.patches import JSON_PATCH as JSON_PATCH_TYPE
+from moorage.api.patches import apply_patch
+from moorage.api.status import ApiError
 from tests.support.k8s import (
     JSON_PATCH,
     MERGE_PATCH,
@@ -135,3 +140,50 @@ def test_patching_a_missing_object_is_not_found(api: httpx.Client, namespace: st
         namespaced(namespace, "configmaps", "ghost"), content="{}", headers=MERGE_PATCH
     )
     assert_status(response, 404, "NotFound")
+
+
+def doubling_copies(count: int) -> list[Object]:
+    """Each operation copies the whole of data into data: it doubles."""
+    return [{"op": "copy", "from": "/data", "path": f"/data/k{n}"} for n in range(count)]
+
+
+def test_a_json_patch_whose_copies_would_fill_memory_is_too_large_and_changes_nothing(
+    api: httpx.Client, namespace: str
+) -> None:
+    original = create(api, namespaced(namespace, "configmaps"), configmap("a", {"v": "x" * 1000}))
+    # Unbounded, 16 copies make 64 MB of object and 40 exhaust the server's memory.
+    response = patch(api, namespace, doubling_copies(16), JSON_PATCH)
+    status = assert_status(response, 413, "RequestEntityTooLarge")
+    assert f"copy more than {MAX_PATCH_COPIES} bytes" in status["message"]
+    assert api.get(namespaced(namespace, "configmaps", "a")).json() == original
+
+
+@pytest.mark.parametrize(
+    ("count", "code"), [(MAX_PATCH_OPERATIONS, 200), (MAX_PATCH_OPERATIONS + 1, 413)]
+)
+def test_a_json_patch_has_at_most_ten_thousand_operations(
+    api: httpx.Client, namespace: str, original: Object, count: int, code: int
+) -> None:
+    operations = [{"op": "test", "path": "/data/keep", "value": "1"}] * count
+    response = patch(api, namespace, operations, JSON_PATCH)
+    assert response.status_code == code, response.text[:300]
+    if code == 413:
+        status = assert_status(response, 413, "RequestEntityTooLarge")
+        assert f"maximum operations in a JSON patch is {MAX_PATCH_OPERATIONS}" in status["message"]
+
+
+def json_patched(current: Object, operations: list[Object]) -> Object:
+    return apply_patch(current, json.dumps(operations).encode(), JSON_PATCH_TYPE)
+
+
+@pytest.mark.parametrize("path", ["/copies/-", "/copies/0", "/named/same"])
+def test_copies_are_counted_by_the_json_size_of_what_they_copy_up_to_the_limit(path: str) -> None:
+    value = "x" * 1000
+    current = {"value": value, "copies": [], "named": {}}
+    copy = {"op": "copy", "from": "/value", "path": path}
+    within = MAX_PATCH_COPIES // len(json.dumps(value))
+    patched = json_patched(current, [copy] * within)
+    assert value in patched["copies"] or patched["named"] == {"same": value}
+    with pytest.raises(ApiError) as refused:
+        json_patched(current, [copy] * (within + 1))
+    assert refused.value.reason == "RequestEntityTooLarge"

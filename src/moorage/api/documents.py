@@ -1,9 +1,10 @@
 """Decoding request bodies into documents: JSON, or YAML with bounded alias expansion.
 
 YAML aliases name a node again without spelling it out, so a few hundred
-bytes can stand for billions of nodes ("billion laughs"). A document may
-expand to no more nodes than the largest body could spell out without
-aliases; one that would is refused before anything is built from it.
+bytes can stand for billions of nodes ("billion laughs"), and an alias of a
+long scalar for its whole length again. A document may expand to no more than
+the largest body could spell out without aliases, counting each scalar by its
+length; one that would is refused before anything is built from it.
 
 Parsing a body of a few KiB already takes milliseconds, so larger ones are
 parsed in a thread and the event loop goes on serving other requests. The
@@ -20,10 +21,9 @@ from typing import Any, TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from moorage.api.limits import MAX_BODY
 from moorage.api.status import ApiError
 
-MAX_BODY = 3 * 1024 * 1024  # as the Kubernetes API server
-MAX_NODES = MAX_BODY  # a document spells out at most about one node per byte
 ON_LOOP_BYTES = 4 * 1024
 
 T = TypeVar("T")
@@ -42,13 +42,25 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def expanded_size(root: Node, limit: int) -> int:
-    """How many nodes `root` stands for with every alias spelled out; Unbounded past `limit`.
+def _size(node: Node, collections: dict[int, int]) -> int:
+    if isinstance(node, ScalarNode):
+        return len(node.value) + 1  # and a separator: no body spells it out in fewer bytes
+    return collections[id(node)]
 
-    Aliases share their node, so each distinct collection is sized once (a scalar
-    is one node); a depth-first walk with an explicit stack, as nesting is as
-    deep as the document makes it. A collection met again while its own children
-    are being sized contains itself.
+
+def _within(size: int, limit: int) -> int:
+    if size > limit:
+        raise Unbounded(f"the document expands past the limit of {limit} bytes")
+    return size
+
+
+def expanded_size(root: Node, limit: int) -> int:
+    """About how many bytes `root` stands for with every alias spelled out; Unbounded past `limit`.
+
+    A scalar counts its length and a collection one more than its children. Aliases
+    share their node, so each distinct collection is sized once; a depth-first walk
+    with an explicit stack, as nesting is as deep as the document makes it. A
+    collection met again while its own children are being sized contains itself.
     """
     sizes: dict[int, int] = {}
     open_: set[int] = set()
@@ -57,10 +69,7 @@ def expanded_size(root: Node, limit: int) -> int:
         node, children_sized = pending.pop()
         key = id(node)
         if children_sized:
-            size = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
-            if size > limit:
-                raise Unbounded(f"the document expands to more than {limit} nodes")
-            sizes[key] = size
+            sizes[key] = _within(1 + sum(_size(child, sizes) for child in _children(node)), limit)
             open_.discard(key)
         elif key in open_:
             raise Unbounded("the document contains itself through an alias")
@@ -69,7 +78,7 @@ def expanded_size(root: Node, limit: int) -> int:
             pending.append((node, True))
             collections = (c for c in _children(node) if not isinstance(c, ScalarNode))
             pending.extend((child, False) for child in collections)
-    return sizes.get(id(root), 1)
+    return _within(_size(root, sizes), limit)
 
 
 class _BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -79,7 +88,7 @@ class _BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
         node = self.get_single_node()
         if node is None:
             return None
-        expanded_size(node, MAX_NODES)
+        expanded_size(node, MAX_BODY)
         return self.construct_document(node)
 
 

@@ -109,8 +109,8 @@ async def _patch(request: web.Request, target: Target, backend: Backend) -> dict
     namespace, name = target.namespace or "", target.name or ""
     for attempt in range(PATCH_ATTEMPTS):
         current = await asyncio.to_thread(backend.get, namespace, name)
-        apply = partial(apply_patch, current, content_type=request.content_type)
-        patched = require_object(await parsed(apply, body), "the patched object")
+        patch = partial(_patched, current, content_type=request.content_type)
+        patched = await parsed(patch, body)
         meta = patched.setdefault("metadata", {})
         pinned = meta.get("resourceVersion") not in (None, current["metadata"]["resourceVersion"])
         if not meta.get("resourceVersion"):
@@ -123,6 +123,10 @@ async def _patch(request: web.Request, target: Target, backend: Backend) -> dict
             if pinned or attempt == PATCH_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _patched(current: dict[str, Any], body: bytes, content_type: str) -> dict[str, Any]:
+    return require_object(apply_patch(current, body, content_type), "the patched object")
 
 
 def _json(obj: dict[str, Any], status: int = 200) -> web.Response:

@@ -11,7 +11,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from moorage.api import protobuf
-from moorage.api.documents import MAX_BODY, decode, parsed
+from moorage.api.documents import decode, parsed
+from moorage.api.limits import MAX_BODY, require_storable
 from moorage.api.status import ApiError
 from moorage.content.bodies import BodyTooLarge, read_whole
 
@@ -87,25 +88,30 @@ async def _body(request: web.Request) -> bytes:
 
 async def read_object(request: web.Request) -> dict[str, Any]:
     content_type = request.content_type
+    if "protobuf" not in content_type:
+        _require_text(request)
+    try:
+        return await parsed(partial(_object, content_type=content_type), await _body(request))
+    except protobuf.Undecodable:
+        raise _unsupported(content_type) from None
+
+
+def _object(body: bytes, content_type: str) -> dict[str, Any]:
     if "protobuf" in content_type:  # the few kinds kubectl sends only so (auth can-i)
-        try:
-            return await parsed(protobuf.decode, await _body(request))
-        except protobuf.Undecodable:
-            raise _unsupported(content_type) from None
-    _require_text(request)
-    obj = await parsed(partial(decode, content_type=content_type), await _body(request))
-    return require_object(obj, "the request body")
+        return require_object(protobuf.decode(body), "the request body")
+    return require_object(decode(body, content_type), "the request body")
 
 
 def require_object(obj: Any, what: str) -> dict[str, Any]:
     """`obj` as an API object: a JSON object whose metadata, if any, is an object too
-    (null counts as none, as Kubernetes decodes it)."""
+    (null counts as none, as Kubernetes decodes it), small enough to store."""
     if not isinstance(obj, dict):
         raise ApiError("BadRequest", f"{what} must be an object")
     if obj.get("metadata", {}) is None:
         obj["metadata"] = {}
     if not isinstance(obj.get("metadata", {}), dict):
         raise ApiError("BadRequest", f"{what}: metadata must be an object")
+    require_storable(obj, what)
     return obj
 
 
