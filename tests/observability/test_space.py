@@ -23,6 +23,12 @@ def test_the_warning_says_how_much_is_left_and_where() -> None:
     assert "0.5 MiB free of 24.0 MiB (2.1%) on /data" in warning
 
 
+def test_the_notice_for_api_callers_does_not_say_where_the_data_lives() -> None:
+    notice = Space(Path("/srv/registry"), MiB // 2, 24 * MiB).notice()
+    assert "0.5 MiB free of 24.0 MiB (2.1%);" in notice
+    assert "/srv/registry" not in notice
+
+
 def test_measure_reads_the_volume_a_path_is_on(tmp_path: Path) -> None:
     with small_volume(tmp_path / "volume", 4) as volume:
         assert measure(volume).total == 4 * MiB and not measure(volume).low

@@ -18,6 +18,6 @@ def low_space_warning(data_root: Path) -> Hook:
     async def warn(_request: web.Request, response: web.StreamResponse) -> None:
         space = measure(data_root)  # one statvfs: cheaper than keeping it fresh in a task
         if space.low:
-            response.headers.add("Warning", f'299 - "{space.warning()}"')
+            response.headers.add("Warning", f'299 - "{space.notice()}"')
 
     return warn

@@ -24,10 +24,18 @@ class Space:
         return self.free < min(self.total * LOW_FRACTION, LOW_BYTES)
 
     def warning(self) -> str:
+        """For the log: how much is left, and where."""
+        return self._text(f" on {self.path}")
+
+    def notice(self) -> str:
+        """For whoever calls the API: how much is left, not where the data lives."""
+        return self._text("")
+
+    def _text(self, where: str) -> str:
         percent = 100 * self.free / self.total if self.total else 0
         return (
             f"the registry's storage is running out of space: {self.free / MiB:.1f} MiB free "
-            f"of {self.total / MiB:.1f} MiB ({percent:.1f}%) on {self.path}; "
+            f"of {self.total / MiB:.1f} MiB ({percent:.1f}%){where}; "
             "pushes and API writes fail once it is full"
         )
 
