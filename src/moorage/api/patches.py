@@ -46,15 +46,16 @@ def apply_patch(current: dict[str, Any], body: bytes, content_type: str) -> dict
             f"{JSON_PATCH}, {MERGE}, {STRATEGIC}",
         )
     try:
-        patch = json.loads(body)
+        return _applied(current, _decoded(body), content_type)
+    except RecursionError:  # in decoding it, or in merging it
+        raise ApiError("BadRequest", "the patch is nested too deeply") from None
+
+
+def _decoded(body: bytes) -> Any:
+    try:
+        return json.loads(body)
     except ValueError as exc:
         raise ApiError("BadRequest", f"the patch is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ApiError("BadRequest", "the patch is nested too deeply") from None
-    try:
-        return _applied(current, patch, content_type)
-    except RecursionError:
-        raise ApiError("BadRequest", "the patch is nested too deeply") from None
 
 
 def _applied(current: dict[str, Any], patch: Any, content_type: str) -> dict[str, Any]:
