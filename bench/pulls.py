@@ -1,6 +1,6 @@
 """Bulk pulls as clients see them: moorage against distribution, client by client.
 
-.venv/bin/python bench/pulls.py [--reps 3] [--size-mib 1024] [--output FILE]
+.venv/bin/python bench/pulls.py [--reps 3] [--size-mib 1024] [--clients NAME,...] [--output FILE]
 
 One blob of SIZE, then 8 blobs of SIZE/4 at once, GET from each server with each client:
 - curl -o /dev/null (libcurl, 16 KiB-ish reads);
@@ -130,10 +130,12 @@ def measure(server: Server, client: Client, chosen: list[Blob]) -> tuple[float, 
     return served / MiB / took, cpu / (served / (1024 * MiB))
 
 
-def run(servers: list[Server], one: Blob, many: list[Blob], reps: int) -> dict[Row, list]:
+def run(
+    servers: list[Server], one: Blob, many: list[Blob], reps: int, clients: dict[str, Client]
+) -> dict[Row, list]:
     figures: dict[Row, list] = {}
     for rep in range(reps):
-        for client_name, client in CLIENTS.items():
+        for client_name, client in clients.items():
             for server in servers:
                 for workload, chosen in (("1 stream", [one]), ("8 streams", many)):
                     if client is skopeo and len(chosen) > 1:
@@ -181,7 +183,16 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--output", type=Path, default=None, help="also write the table here")
+    parser.add_argument(
+        "--clients",
+        default="",
+        help="only these clients, by the first word of their names (e.g. skopeo,curl)",
+    )
     args = parser.parse_args()
+    wanted = {w.strip() for w in args.clients.split(",") if w.strip()}
+    clients = {n: c for n, c in CLIENTS.items() if not wanted or n.split()[0] in wanted}
+    if not clients:
+        parser.error(f"no client is called {args.clients}; there are {', '.join(CLIENTS)}")
     size = args.size_mib * MiB
     source = ensure_source(WORK / "source.bin", 1024 * MiB)
     one, many = blobs(source, 1, size)[0], blobs(source, 8, size // 4)
@@ -195,7 +206,7 @@ def main() -> int:
             server.start()
             for blob in (one, *many):
                 publish(server, blob)
-        figures = run(servers, one, many, args.reps)
+        figures = run(servers, one, many, args.reps, clients)
     finally:
         for server in servers:
             if server.process is not None:

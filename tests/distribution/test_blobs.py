@@ -1,6 +1,6 @@
 """Blob GET/HEAD (whole and by Range) and DELETE, on both storage drivers.
 
-The filesystem driver answers GET with sendfile; the memory driver streams.
+The filesystem driver sends the file (distribution/sending.py); the memory driver streams.
 Both must give the same answers.
 """
 

@@ -4,8 +4,9 @@ from aiohttp import web
 
 from moorage.distribution import access, blobs, manifests, token, uploads
 from moorage.distribution.callers import Guard
-from moorage.distribution.context import GUARD, REGISTRY
+from moorage.distribution.context import GUARD, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
+from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
 
 NAME = "{name:[^{}]+?}"
@@ -20,10 +21,16 @@ async def _common_headers(_request: web.Request, response: web.StreamResponse) -
         headers["ETag"] = f'"{digest}"'
 
 
+async def _stop_senders(app: web.Application) -> None:
+    app[SENDERS].close()
+
+
 def build_app(registry: Registry, guard: Guard) -> web.Application:
     app = web.Application(middlewares=[oci_errors, access.enforce], client_max_size=MAX_BODY)
     app[REGISTRY] = registry
     app[GUARD] = guard
+    app[SENDERS] = Senders()
+    app.on_cleanup.append(_stop_senders)
     app.on_response_prepare.append(_common_headers)
     route = app.router
     route.add_get("/openshift/token", token.issue)

@@ -1,11 +1,10 @@
 """Blob reads and deletes: GET (with Range), HEAD, DELETE."""
 
-from collections.abc import AsyncIterator
-
 from aiohttp import web
 
+from moorage.content.errors import BlobUnknown
 from moorage.distribution import ranges
-from moorage.distribution.context import REGISTRY
+from moorage.distribution.context import REGISTRY, SENDERS
 from moorage.distribution.requests import repository
 
 
@@ -30,18 +29,23 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     registry = request.app[REGISTRY]
     blob = registry.blobs.content(repository(request), request.match_info["digest"])
     headers = _blob_headers(blob.digest)
-    if blob.path is not None:
-        # Refused here so the 416 carries an OCI error body, as the memory driver's does.
-        try:
-            ranges.span(request, blob.size)
-        except ranges.Unsatisfiable:
-            return ranges.unsatisfiable(blob.size)
-        return web.FileResponse(blob.path, headers=headers)
+    if blob.path is None:
 
-    def open_stream(offset: int, length: int) -> AsyncIterator[bytes]:
-        return registry.blobs.stream(blob.digest, offset, length)
+        async def stream(response: web.StreamResponse, offset: int, length: int) -> None:
+            async for chunk in registry.blobs.stream(blob.digest, offset, length):
+                await response.write(chunk)
 
-    return await ranges.stream_blob(request, blob.size, headers, open_stream)
+        return await ranges.respond(request, blob.size, headers, stream)
+    try:
+        file = blob.path.open("rb")
+    except FileNotFoundError:  # deleted since it was looked up
+        raise BlobUnknown(f"blob {blob.digest} is not stored", {"digest": blob.digest}) from None
+    with file:
+
+        async def send(_response: web.StreamResponse, offset: int, length: int) -> None:
+            await request.app[SENDERS].send(request, file, offset, length)
+
+        return await ranges.respond(request, blob.size, headers, send)
 
 
 async def delete_blob(request: web.Request) -> web.StreamResponse:

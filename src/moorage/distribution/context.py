@@ -3,7 +3,9 @@
 from aiohttp import web
 
 from moorage.distribution.callers import Guard
+from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
 
 REGISTRY = web.AppKey("registry", Registry)
 GUARD = web.AppKey("guard", Guard)
+SENDERS = web.AppKey("senders", Senders)

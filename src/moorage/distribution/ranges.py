@@ -1,6 +1,6 @@
-"""Serving a blob's bytes, whole or one Range of them, when there is no file to sendfile."""
+"""Answering a blob GET: the whole blob, or the one Range the request asks for."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -37,11 +37,12 @@ def unsatisfiable(size: int) -> web.Response:
     return response
 
 
-async def stream_blob(
-    request: web.Request,
-    size: int,
-    headers: dict[str, str],
-    open_stream: Callable[[int, int], AsyncIterator[bytes]],
+# Writes (offset, length) of the blob into a response whose headers are prepared.
+SendBody = Callable[[web.StreamResponse, int, int], Awaitable[None]]
+
+
+async def respond(
+    request: web.Request, size: int, headers: dict[str, str], send_body: SendBody
 ) -> web.StreamResponse:
     try:
         offset, length = span(request, size)
@@ -53,8 +54,6 @@ async def stream_blob(
     response.content_type = "application/octet-stream"
     response.content_length = length
     await response.prepare(request)
-    if request.method != "HEAD":
-        async for chunk in open_stream(offset, length):
-            await response.write(chunk)
+    await send_body(response, offset, length)
     await response.write_eof()
     return response

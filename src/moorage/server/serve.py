@@ -228,6 +228,10 @@ def _stop(
     for process, _ in workers:
         process.join(max(deadline - time.monotonic(), 0))
         if process.is_alive():
+            log.warning(
+                f"{process.name} did not stop in time; killed",
+                extra={"fields": {"process": process.name}},
+            )
             process.kill()
             process.join()
     logs.event(log, "registry stopped")
