@@ -1,5 +1,7 @@
 """Blob reads and deletes: GET (with Range), HEAD, DELETE."""
 
+import asyncio
+
 from aiohttp import web
 
 from moorage.content.errors import BlobUnknown
@@ -37,7 +39,7 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
 
         return await ranges.respond(request, blob.size, headers, stream)
     try:
-        file = blob.path.open("rb")
+        file = await asyncio.to_thread(blob.path.open, "rb")
     except FileNotFoundError:  # deleted since it was looked up
         raise BlobUnknown(f"blob {blob.digest} is not stored", {"digest": blob.digest}) from None
     with file:

@@ -53,7 +53,14 @@ async def respond(
         response.headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{size}"
     response.content_type = "application/octet-stream"
     response.content_length = length
-    await response.prepare(request)
-    await send_body(response, offset, length)
-    await response.write_eof()
+    try:
+        await response.prepare(request)
+        await send_body(response, offset, length)
+        await response.write_eof()
+    except ConnectionError:
+        # The client went away mid-answer: an everyday event, not a server error. The
+        # connection cannot carry another answer after a body cut short.
+        response.force_close()
+        if request.transport is not None:
+            request.transport.close()
     return response

@@ -39,6 +39,7 @@ class Senders:
     def __init__(self, threads: int = 32) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="blob-send")
         self._free = threads
+        self._running: set[threading.Event] = set()  # the stop flags of copies under way
 
     async def send(self, request: web.Request, file: BinaryIO, offset: int, length: int) -> None:
         """Write `length` bytes of `file` from `offset` to the request's connection, whose
@@ -46,36 +47,34 @@ class Senders:
         if length == 0:
             return
         transport = request.transport
-        if transport is None:
+        if transport is None or transport.is_closing():
             raise ConnectionResetError("the client went away")
-        if length < THREAD_MIN or self._free == 0 or _is_tls(transport):
+        if (
+            length < THREAD_MIN
+            or self._free == 0
+            or _is_tls(transport)
+            # Headers still queued (earlier pipelined answers fill the socket): the loop's
+            # own sendfile waits for them without polling.
+            or transport.get_write_buffer_size()
+        ):
             await asyncio.get_running_loop().sendfile(transport, file, offset, length)
             return
-        self._free -= 1
-        try:
-            await self._copy(transport, file.fileno(), offset, length)
-        finally:
-            self._free += 1
+        await self._copy(transport, file.fileno(), offset, length)
 
     async def _copy(
         self, transport: asyncio.Transport, source: int, offset: int, length: int
     ) -> None:
-        await _flushed(transport)
+        target = transport.get_extra_info("socket").fileno()
+        if target < 0:
+            raise ConnectionResetError("the client went away")
         # The thread reads and writes through descriptors of its own, and closes them when
         # done: should the file or the transport close first (a cancelled request), the
         # numbers they had cannot be reused under the copy.
-        fds = (os.dup(source), os.dup(transport.get_extra_info("socket").fileno()))
+        fds = _duplicates(source, target)
         stop = threading.Event()
+        was_reading = transport.is_reading()  # aiohttp pauses it itself when requests pile up
         transport.pause_reading()
-        copying = asyncio.get_running_loop().run_in_executor(
-            self._pool, _copy_and_close, *fds, offset, length, stop
-        )
-
-        def close_if_never_run(done: asyncio.Future[None]) -> None:
-            if done.cancelled():
-                _close(fds)
-
-        copying.add_done_callback(close_if_never_run)
+        copying = self._start(fds, offset, length, stop)
         try:
             await asyncio.shield(copying)
         except asyncio.CancelledError:
@@ -84,10 +83,36 @@ class Senders:
         except (OSError, Stopped, TimeoutError) as failure:
             transport.close()  # the body is cut short: the client must not wait for the rest
             raise ConnectionResetError(str(failure)) from failure
-        if not transport.is_closing():
+        if was_reading and not transport.is_closing():
             transport.resume_reading()
 
+    def _start(
+        self, fds: tuple[int, int], offset: int, length: int, stop: threading.Event
+    ) -> asyncio.Future[None]:
+        """The copy in a pool thread; its slot and flag are given back when the thread ends
+        (not when the request does: a cancelled request's thread runs on a moment)."""
+        try:
+            copying = asyncio.get_running_loop().run_in_executor(
+                self._pool, _copy_and_close, *fds, offset, length, stop
+            )
+        except RuntimeError:  # the pool has shut down: the worker is stopping
+            _close(fds)
+            raise ConnectionResetError("the registry is stopping") from None
+        self._free -= 1
+        self._running.add(stop)
+
+        def finished(done: asyncio.Future[None]) -> None:
+            self._free += 1
+            self._running.discard(stop)
+            if done.cancelled():  # never ran: the thread did not close them
+                _close(fds)
+
+        copying.add_done_callback(finished)
+        return copying
+
     def close(self) -> None:
+        for stop in self._running:
+            stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -95,12 +120,13 @@ def _is_tls(transport: asyncio.Transport) -> bool:
     return transport.get_extra_info("sslcontext") is not None
 
 
-async def _flushed(transport: asyncio.Transport) -> None:
-    """Wait until the transport has written everything it holds (the headers)."""
-    while transport.get_write_buffer_size():
-        if transport.is_closing():
-            raise ConnectionResetError("the client went away")
-        await asyncio.sleep(0.001)
+def _duplicates(source: int, target: int) -> tuple[int, int]:
+    mine = os.dup(source)
+    try:
+        return mine, os.dup(target)
+    except OSError:
+        os.close(mine)
+        raise ConnectionResetError("the client went away") from None
 
 
 def _copy_and_close(
