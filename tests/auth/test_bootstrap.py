@@ -18,6 +18,7 @@ EXPECTED = {
     "registry-admin",
     "registry-editor",
     "registry-viewer",
+    "shared-resource-viewer",
     "system:image-puller",
     "system:image-pusher",
     "system:image-builder",

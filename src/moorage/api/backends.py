@@ -99,8 +99,20 @@ class StoredBackend:
                 sent_version = obj["metadata"].get("resourceVersion")
                 obj = {**current, "status": obj.get("status")}
                 obj["metadata"] = {**current["metadata"], "resourceVersion": sent_version}
+            else:
+                obj = self._spec_update(current, obj)
             obj = self.kind.validate(obj)
             return tx.update(ref, obj, obj["metadata"].get("resourceVersion"))
+
+    def _spec_update(self, current: Object, sent: Object) -> Object:
+        """A kind with a status subresource keeps its status through other updates."""
+        if self.kind.on_update is not None:
+            sent = self.kind.on_update(current, sent)
+        if "status" in self.kind.subresources:
+            sent = {**sent, "status": current.get("status")}
+            if sent["status"] is None:
+                del sent["status"]
+        return sent
 
     def delete(self, namespace: str, name: str) -> Object:
         with self._store.transaction() as tx:

@@ -225,6 +225,14 @@ def cluster_roles() -> list[Object]:
             ],
         ),
         cluster_role("system:image-puller", [rule([PULL], [IMAGE], [LAYERS])]),
+        # What everyone may read in the shared `openshift` namespace: its images, not it.
+        cluster_role(
+            "shared-resource-viewer",
+            [
+                rule(READ, [IMAGE], ["imagestreamimages", "imagestreams", "imagestreamtags"]),
+                rule([PULL], [IMAGE], [LAYERS]),
+            ],
+        ),
         cluster_role("system:image-pusher", [rule([PULL, PUSH], [IMAGE], [LAYERS])]),
         cluster_role(
             "system:image-builder",

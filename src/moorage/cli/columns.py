@@ -104,6 +104,54 @@ def _subjects(kind: str) -> Column:
     return Column(header, show, wide_only=True)
 
 
+def _containers(obj: Object) -> list[Object]:
+    return (obj.get("status") or {}).get("containerStatuses") or []
+
+
+def _pod_ready(obj: Object) -> str:
+    containers = _containers(obj)
+    return f"{sum(1 for c in containers if c.get('ready'))}/{len(containers)}"
+
+
+def _pod_status(obj: Object) -> str:
+    status = obj.get("status") or {}
+    return str(status.get("reason") or status.get("phase", ""))
+
+
+def _restarts(obj: Object) -> str:
+    return str(sum(int(c.get("restartCount", 0)) for c in _containers(obj)))
+
+
+def _condition(obj: Object, kind: str) -> Object:
+    found = [c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind]
+    return found[0] if found else {}
+
+
+def _condition_status(kind: str) -> Column:
+    return Column(kind.upper(), lambda o: str(_condition(o, kind).get("status", "")))
+
+
+def _operator_version(obj: Object) -> str:
+    versions = (obj.get("status") or {}).get("versions") or []
+    return next((str(v.get("version", "")) for v in versions if v.get("name") == "operator"), "")
+
+
+def _operator_since(obj: Object) -> str:
+    times = [
+        _condition(obj, kind).get("lastTransitionTime") or ""
+        for kind in ("Available", "Progressing", "Degraded")
+    ]
+    return age(max(times)) if any(times) else ""
+
+
+def _operator_message(obj: Object) -> str:
+    for kind in ("Degraded", "Progressing"):
+        condition = _condition(obj, kind)
+        if condition.get("status") == "True":
+            return str(condition.get("message", ""))
+    return ""
+
+
 BINDING = [
     NAME,
     Column("ROLE", _role),
@@ -147,6 +195,20 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("IMAGE REFERENCE", _istag_reference),
         Column("UPDATED", lambda o: ago(_meta(o).get("creationTimestamp"))),
         Column("IMAGENAME", _istag_image, wide_only=True),
+    ],
+    ("", "pods"): [
+        NAME,
+        Column("READY", _pod_ready),
+        Column("STATUS", _pod_status),
+        Column("RESTARTS", _restarts),
+        AGE,
+    ],
+    ("config.openshift.io", "clusteroperators"): [
+        NAME,
+        Column("VERSION", _operator_version),
+        *(_condition_status(kind) for kind in ("Available", "Progressing", "Degraded")),
+        Column("SINCE", _operator_since),
+        Column("MESSAGE", _operator_message),
     ],
     ("image.openshift.io", "images"): [
         NAME,

@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from moorage.distribution import access, blobs, manifests, token, uploads
+from moorage.distribution import read_only as read_only_mode
 from moorage.distribution.callers import Guard
 from moorage.distribution.context import GUARD, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
@@ -25,8 +26,10 @@ async def _stop_senders(app: web.Application) -> None:
     app[SENDERS].close()
 
 
-def build_app(registry: Registry, guard: Guard) -> web.Application:
-    app = web.Application(middlewares=[oci_errors, access.enforce], client_max_size=MAX_BODY)
+def build_app(registry: Registry, guard: Guard, read_only: bool = False) -> web.Application:
+    refusals = [read_only_mode.refuse_writes] if read_only else []
+    middlewares = [oci_errors, *refusals, access.enforce]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
     app[REGISTRY] = registry
     app[GUARD] = guard
     app[SENDERS] = Senders()

@@ -1,4 +1,4 @@
-"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount."""
+"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount, Pod."""
 
 import base64
 import binascii
@@ -83,6 +83,13 @@ class Event(TopLevel):
     series: Open | None = None
 
 
+class Pod(TopLevel):
+    """What the platform runs: written by the operator, read by everyone else."""
+
+    spec: Open | None = None
+    status: Open | None = None
+
+
 def _normalize_namespace(obj: Object) -> Object:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     obj.setdefault("status", {})["phase"] = "Active"
@@ -156,4 +163,5 @@ KINDS = [
     ),
     Kind("", "v1", "ConfigMap", "configmaps", "configmap", True, ConfigMap, ("cm",)),
     Kind("", "v1", "Event", "events", "event", True, Event, ("ev",)),
+    Kind("", "v1", "Pod", "pods", "pod", True, Pod, ("po",), verbs=("get", "list", "watch")),
 ]

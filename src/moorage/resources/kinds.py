@@ -29,6 +29,8 @@ class Kind:
     name_pattern: re.Pattern[str] | None = None  # names of another shape (image digests)
     normalize: Callable[[Object], Object] | None = field(default=None, compare=False)
     named: bool = True  # False for requests answered at once (access reviews), never stored
+    # Applied to (stored, sent) on update, before validation: a kind's own update rules.
+    on_update: Callable[[Object, Object], Object] | None = field(default=None, compare=False)
 
     @property
     def api_version(self) -> str:

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import ssl
+from multiprocessing.synchronize import Event
 
 from aiohttp import web
 
@@ -33,6 +34,7 @@ async def serve_until_stopped(
     shutdown_timeout: float,
     what: str,
     ssl_context: ssl.SSLContext | None = None,
+    ready: Event | None = None,
 ) -> None:
     in_flight = InFlight()
     app.middlewares.insert(0, in_flight.middleware)
@@ -47,6 +49,8 @@ async def serve_until_stopped(
     await web.SockSite(runner, listening_socket(host, port), ssl_context=ssl_context).start()
     scheme = "https" if ssl_context else "http"
     logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid(), scheme=scheme)
+    if ready is not None:
+        ready.set()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

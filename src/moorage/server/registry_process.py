@@ -6,6 +6,7 @@ migrations), so each worker stays small; the parent starts it with `spawn`.
 
 import asyncio
 import uuid
+from multiprocessing.synchronize import Event
 
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
@@ -31,25 +32,28 @@ from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
 
-def run_registry_worker(plan: WorkerPlan) -> None:
-    logs.configure(plan.config.log_level, str(uuid.uuid4()))
+def run_registry_worker(plan: WorkerPlan, ready: Event | None = None) -> None:
+    """One replica: `ready` is set once it listens."""
+    logs.configure(plan.registry.log_level, str(uuid.uuid4()))
     # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
-    asyncio.run(_registry(plan))
+    asyncio.run(_registry(plan, ready))
 
 
-async def _registry(plan: WorkerPlan) -> None:
-    config = plan.config
+async def _registry(plan: WorkerPlan, ready: Event | None) -> None:
+    config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
-    store = open_blob_store(config.storage, plan.storage_root)
+    store = open_blob_store(settings.storage, plan.storage_root)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
     resources = ResourceStore(engine)
-    registry = Registry.build(store, metadata, plan.secret, ProjectRepositories(resources))
+    registry = Registry.build(store, metadata, settings.http_secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
-    app = build_app(registry, _guard(config, resources, policy))
-    sweeping = asyncio.create_task(keep_sweeping(store)) if plan.sweeps_uploads else None
-    await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
-    if sweeping is not None:
-        sweeping.cancel()
+    app = build_app(registry, _guard(config, resources, policy), read_only=settings.read_only)
+    # Every replica sweeps now and then; sweeps racing each other skip what the other took.
+    sweeping = asyncio.create_task(keep_sweeping(store))
+    await serve_until_stopped(
+        app, config.host, config.port, config.shutdown_timeout, "registry", ready=ready
+    )
+    sweeping.cancel()
     metadata.close()
     resources.close()
     engine.dispose()

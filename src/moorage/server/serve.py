@@ -2,17 +2,13 @@
 
 import dataclasses
 import logging
-import multiprocessing
 import shutil
-import signal
 import socket
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import wait
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
@@ -21,12 +17,17 @@ from moorage import __version__
 from moorage.auth import bootstrap, kubeadmin
 from moorage.observability import logs
 from moorage.observability.space import measure
+from moorage.operator import first_start
 from moorage.resources.catalogue import catalogue
-from moorage.server.api_process import run_api_server
+from moorage.resources.objects import Object
 from moorage.server.certificates import ensure_api_certificate
 from moorage.server.config import ConfigError, ServerConfig
-from moorage.server.registry_process import run_registry_worker
-from moorage.server.secrets import load_or_create_secret
+from moorage.server.first_config import (
+    first_config,
+    forget_secret_file,
+    note_flags_the_config_overrides,
+)
+from moorage.server.supervisor import supervise
 from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
 from moorage.storage.full import out_of_space
@@ -36,10 +37,6 @@ from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.server")
 
-# A worker that dies sooner than this after starting counts as a failed start.
-MIN_HEALTHY_SECONDS = 2.0
-MAX_FAILED_STARTS = 5
-
 
 def serve(config: ServerConfig) -> int:
     _check_port_free(config.host, config.port)
@@ -47,7 +44,8 @@ def serve(config: ServerConfig) -> int:
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
     with _data_root(config) as root:
-        return _supervise(_prepare(config, root))
+        plan, first_spec = _prepare(config, root)
+        return supervise(plan, first_spec)
 
 
 @contextmanager
@@ -73,7 +71,7 @@ def _data_root(config: ServerConfig) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
+def _prepare(config: ServerConfig, root: Path) -> tuple[WorkerPlan, Object]:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
@@ -82,9 +80,10 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
         log.warning(space.warning())
     tls = _api_tls(config, root)
     url = _metadata_url(config, root)
-    _prepare_database(url, root, config, tls)
-    secret = load_or_create_secret(root / "http-secret")
-    return WorkerPlan(config, url, root / "storage", secret, tls)
+    first_spec = first_config(config, root)
+    _prepare_database(url, root, config, tls, first_spec)
+    forget_secret_file(root)
+    return WorkerPlan(config, url, root / "storage", tls), first_spec
 
 
 def _api_tls(config: ServerConfig, root: Path) -> ServingTls | None:
@@ -112,8 +111,11 @@ def _metadata_url(config: ServerConfig, root: Path) -> str:
     return database_url(config.database_url).render_as_string(hide_password=False)
 
 
-def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTls | None) -> None:
-    """Bring the schema up to date; make sure the bootstrap roles and administrator exist."""
+def _prepare_database(
+    url: str, root: Path, config: ServerConfig, tls: ServingTls | None, first_spec: Object
+) -> None:
+    """Bring the schema up to date; make sure the bootstrap roles, the administrator, the
+    system namespaces and the registry's Config exist."""
     engine = open_engine(url)
     try:
         migrate(engine)
@@ -122,6 +124,9 @@ def _prepare_database(url: str, root: Path, config: ServerConfig, tls: ServingTl
         created = bootstrap.seed(store, catalogue())
         if created:
             logs.event(log, f"created {created} bootstrap cluster roles and bindings")
+        for made in first_start.seed(store, first_spec):
+            logs.event(log, f"created {made}")
+        note_flags_the_config_overrides(store, config)
         password = kubeadmin.bootstrap(store, root)
         if password is not None:
             _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config, tls)
@@ -168,71 +173,3 @@ def _check_port_free(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     finally:
         probe.close()
-
-
-def _supervise(plan: WorkerPlan) -> int:
-    # spawn, not fork: a child imports only what it serves, not the parent's migration tools.
-    context = multiprocessing.get_context("spawn")
-    stopping = False
-
-    def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-
-    # Index 0 is the API server; the rest are registry workers sharing the registry port.
-    def start(index: int) -> tuple[multiprocessing.process.BaseProcess, float]:
-        target, name = (run_api_server, "api") if index == 0 else (run_registry_worker, "worker")
-        its_plan = dataclasses.replace(plan, sweeps_uploads=index == 1)
-        process = context.Process(target=target, args=(its_plan,), name=f"{name}-{index}")
-        process.start()
-        return process, time.monotonic()
-
-    workers = [start(i) for i in range(plan.config.workers + 1)]
-    logs.event(
-        log,
-        f"started the API server and {plan.config.workers} registry workers",
-        workers=plan.config.workers,
-    )
-    failed_starts = 0
-    while not stopping:
-        wait([process.sentinel for process, _ in workers], timeout=0.5)
-        for index, (process, started) in enumerate(workers):
-            if process.is_alive() or stopping:
-                continue
-            if time.monotonic() - started < MIN_HEALTHY_SECONDS:
-                failed_starts += 1
-            log.error(
-                f"{process.name} exited; starting another",
-                extra={"fields": {"process": process.name, "exitcode": process.exitcode}},
-            )
-            if failed_starts >= MAX_FAILED_STARTS:
-                log.error("workers keep failing at start; giving up")
-                stopping = True
-                break
-            workers[index] = start(index)
-    return _stop(workers, plan.config.shutdown_timeout, failed_starts)
-
-
-def _stop(
-    workers: list[tuple[multiprocessing.process.BaseProcess, float]],
-    timeout: float,
-    failed_starts: int,
-) -> int:
-    for process, _ in workers:
-        if process.is_alive():
-            process.terminate()
-    deadline = time.monotonic() + timeout + 5
-    for process, _ in workers:
-        process.join(max(deadline - time.monotonic(), 0))
-        if process.is_alive():
-            log.warning(
-                f"{process.name} did not stop in time; killed",
-                extra={"fields": {"process": process.name}},
-            )
-            process.kill()
-            process.join()
-    logs.event(log, "registry stopped")
-    return 1 if failed_starts >= MAX_FAILED_STARTS else 0

@@ -1,8 +1,9 @@
 """What every process `moorage serve` starts needs, prepared once by the parent."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from moorage.registry.settings import RegistrySettings
 from moorage.server.config import ServerConfig
 from moorage.server.tls import ServingTls
 
@@ -12,9 +13,9 @@ class WorkerPlan:
     config: ServerConfig
     database_url: str
     storage_root: Path
-    secret: bytes
     api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
-    sweeps_uploads: bool = False  # one registry worker per server removes abandoned uploads
+    # A registry replica's, from the Config.
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
 
     @property
     def data_root(self) -> Path:

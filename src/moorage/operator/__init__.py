@@ -1,0 +1,1 @@
+"""The Image Registry Operator: reconciles configs.imageregistry.operator.openshift.io/cluster."""

@@ -1,0 +1,52 @@
+"""What a new cluster starts with: its system namespaces and the registry's Config."""
+
+from moorage.auth.bootstrap import RBAC_GROUP
+from moorage.auth.project_defaults import project_defaults, role_binding
+from moorage.resources.catalogue import catalogue
+from moorage.resources.kinds import Catalogue
+from moorage.resources.objects import Object
+from moorage.resources.operator import GROUP, SINGLETON
+from moorage.store.resources import Ref, ResourceStore, Transaction
+
+NAMESPACE = "openshift-image-registry"  # where the registry's own objects live
+SHARED = "openshift"  # images every authenticated user may pull, as on OpenShift
+# `default` too: `moorage login` starts kubeadmin there, as `oc login` does on OpenShift.
+SYSTEM_NAMESPACES = ("default", SHARED, NAMESPACE, "openshift-config")
+CONFIG = Ref(GROUP, "configs", "", SINGLETON)
+
+
+def seed(store: ResourceStore, spec: Object) -> list[str]:
+    """Create what is missing: the system namespaces (with what every project starts with),
+    and the Config with `spec`. Returns what was created."""
+    kinds = catalogue()
+    created = []
+    with store.transaction() as tx:
+        for name in SYSTEM_NAMESPACES:
+            namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            if _create(tx, kinds, Ref("", "namespaces", "", name), namespace):
+                created.append(f"namespace {name}")
+                for ref, obj in _contents(namespace):
+                    _create(tx, kinds, ref, obj)
+        config = {"apiVersion": f"{GROUP}/v1", "kind": "Config", "spec": spec}
+        if _create(tx, kinds, CONFIG, {**config, "metadata": {"name": SINGLETON}}):
+            created.append(f"configs.{GROUP}/{SINGLETON}")
+    return created
+
+
+def _contents(namespace: Object) -> list[tuple[Ref, Object]]:
+    made = project_defaults(namespace)
+    if namespace["metadata"]["name"] == SHARED:
+        everyone = {"kind": "Group", "apiGroup": RBAC_GROUP, "name": "system:authenticated"}
+        made.append(
+            role_binding(SHARED, "shared-resource-viewers", "shared-resource-viewer", [everyone])
+        )
+    return made
+
+
+def _create(tx: Transaction, kinds: Catalogue, ref: Ref, obj: Object) -> bool:
+    if tx.get(ref) is not None:
+        return False
+    kind = kinds.find(ref.group, "v1", ref.plural)
+    assert kind is not None
+    tx.create(ref, kind.validate(obj))
+    return True

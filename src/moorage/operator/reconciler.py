@@ -1,0 +1,139 @@
+"""The operator's loop: read the Config, move the replicas toward it, report how it went.
+
+`tick()` runs each time the supervisor comes round (a few times a second). It
+never raises for a bad Config or a database outage: a Config that cannot work
+is reported Degraded and the registry keeps its last good configuration; an
+outage skips the pass.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from moorage import __version__
+from moorage.observability import logs
+from moorage.operator.desired import Desired, desired
+from moorage.operator.first_start import CONFIG, NAMESPACE, seed
+from moorage.operator.pods import PodViews
+from moorage.operator.status import Observed, conditions, render
+from moorage.platform.local import LocalReplicas, Wanted
+from moorage.resources.objects import Object
+from moorage.resources.operator import GROUP
+from moorage.store.errors import Unavailable
+from moorage.store.resources import Conflict, Ref, ResourceStore, Transaction
+
+log = logging.getLogger("moorage.operator")
+
+CLUSTER_OPERATOR = Ref("config.openshift.io", "clusteroperators", "", "image-registry")
+
+
+@dataclass
+class Operator:
+    store: ResourceStore
+    replicas: LocalReplicas
+    first_spec: Object  # what a missing Config is made again with
+    pods: PodViews = field(init=False)
+    _observed_generation: int = 0
+    _last_problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pods = PodViews(self.store)
+
+    def tick(self) -> None:
+        try:
+            self._reconcile()
+        except Unavailable:
+            pass  # the database is away: the registry runs on as it was
+        except Conflict:
+            pass  # someone changed the Config meanwhile: the next pass reads it again
+        self.replicas.tick()
+
+    def stop(self) -> None:
+        self.replicas.stop_all()
+
+    def _reconcile(self) -> None:
+        with self.store.reading() as tx:
+            config = tx.get(CONFIG)
+        if config is None:
+            seed(self.store, self.first_spec)
+            return
+        spec = config["spec"]
+        if not spec.get("httpSecret"):
+            self._generate_secret(config)
+            return
+        wanted = desired(spec)
+        self._apply(wanted, config["metadata"]["generation"])
+        self._report(config, wanted)
+
+    def _generate_secret(self, config: Object) -> None:
+        config["spec"]["httpSecret"] = secrets.token_hex(64)
+        with self.store.transaction() as tx:
+            tx.update(CONFIG, config, config["metadata"]["resourceVersion"])
+        logs.event(log, "generated spec.httpSecret")
+
+    def _apply(self, wanted: Desired, generation: int) -> None:
+        self._observed_generation = generation
+        if wanted.problems != self._last_problems and wanted.problems:
+            log.warning("the Config cannot be applied: " + "; ".join(wanted.problems))
+        self._last_problems = wanted.problems
+        if wanted.management_state == "Unmanaged":
+            return
+        if wanted.management_state == "Removed":
+            self.replicas.want(None)
+            return
+        if wanted.problems:
+            return
+        settings = wanted.settings
+        self.replicas.want(Wanted(settings.revision, settings, wanted.replicas, wanted.strategy))
+
+    def _report(self, config: Object, wanted: Desired) -> None:
+        running = self.replicas
+        removed = wanted.management_state == "Removed"
+        seen = Observed(
+            management_state=wanted.management_state,
+            wanted=running.wanted.replicas if running.wanted else 0,
+            ready=running.ready_count,
+            settled=running.settled,
+            problems=wanted.problems,
+            crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
+        )
+        new = conditions(seen)
+        status = config.get("status") or {}
+        rendered = render(new, status.get("conditions") or [])
+        wanted_status = {
+            **status,
+            "observedGeneration": self._observed_generation,
+            "readyReplicas": seen.ready,
+            "storage": {} if removed else wanted.storage,
+            "storageManaged": False,
+            "conditions": rendered,
+        }
+        with self.store.transaction() as tx:
+            if wanted_status != status:
+                version = config["metadata"]["resourceVersion"]
+                tx.update(CONFIG, {**config, "status": wanted_status}, version)
+            self._report_cluster_operator(tx, rendered)
+        self.pods.show(running.replicas)
+
+    def _report_cluster_operator(self, tx: Transaction, rendered: list[Object]) -> None:
+        current = tx.get(CLUSTER_OPERATOR)
+        summary = [c for c in rendered if c["type"] in ("Available", "Progressing", "Degraded")]
+        status = {
+            "conditions": summary,
+            "versions": [{"name": "operator", "version": __version__}],
+            "relatedObjects": [
+                {"group": GROUP, "resource": "configs", "name": "cluster"},
+                {"group": "", "resource": "namespaces", "name": NAMESPACE},
+            ],
+        }
+        if current is None:
+            obj = {
+                "apiVersion": "config.openshift.io/v1",
+                "kind": "ClusterOperator",
+                "metadata": {"name": CLUSTER_OPERATOR.name},
+                "spec": {},
+                "status": status,
+            }
+            tx.create(CLUSTER_OPERATOR, obj)
+        elif current.get("status") != status:
+            tx.update(CLUSTER_OPERATOR, {**current, "status": status})

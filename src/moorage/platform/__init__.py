@@ -1,0 +1,1 @@
+"""Where workloads run: `local` supervises processes on this host."""

@@ -1,0 +1,99 @@
+"""The parent process: keeps the API server running, and runs the operator, which runs
+the registry's replicas as the Config says."""
+
+import dataclasses
+import logging
+import multiprocessing
+import signal
+import time
+from multiprocessing.connection import wait
+from multiprocessing.context import SpawnContext
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
+
+from moorage.observability import logs
+from moorage.operator.reconciler import Operator
+from moorage.platform.local import LocalReplicas, Starter
+from moorage.registry.settings import RegistrySettings
+from moorage.resources.objects import Object
+from moorage.server.api_process import run_api_server
+from moorage.server.registry_process import run_registry_worker
+from moorage.server.worker import WorkerPlan
+from moorage.store.database import open_engine
+from moorage.store.resources import ResourceStore
+
+log = logging.getLogger("moorage.server")
+
+# An API server that dies sooner than this after starting counts as a failed start.
+MIN_HEALTHY_SECONDS = 2.0
+MAX_FAILED_STARTS = 5
+TICK_SECONDS = 0.2
+
+
+def supervise(plan: WorkerPlan, first_spec: Object) -> int:
+    # spawn, not fork: a child imports only what it serves, not the parent's migration tools.
+    context = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    engine = open_engine(plan.database_url)
+    replicas = LocalReplicas(
+        start=_replica_starter(context, plan),
+        make_event=context.Event,
+        stop_timeout=plan.config.shutdown_timeout,
+    )
+    operator = Operator(ResourceStore(engine), replicas, first_spec)
+    api, started = _start_api(context, plan), time.monotonic()
+    logs.event(log, "started the API server and the registry operator")
+    failed_starts = 0
+    while not stopping:
+        operator.tick()
+        sentinels = [api.sentinel, *(r.process.sentinel for r in replicas.replicas)]
+        wait(sentinels, timeout=TICK_SECONDS)
+        if api.is_alive() or stopping:
+            continue
+        if time.monotonic() - started < MIN_HEALTHY_SECONDS:
+            failed_starts += 1
+        log.error(
+            "the API server exited; starting another", extra={"fields": {"exitcode": api.exitcode}}
+        )
+        if failed_starts >= MAX_FAILED_STARTS:
+            log.error("the API server keeps failing at start; giving up")
+            break
+        api, started = _start_api(context, plan), time.monotonic()
+    operator.stop()
+    _stop_api(api, plan.config.shutdown_timeout)
+    engine.dispose()
+    logs.event(log, "registry stopped")
+    return 1 if failed_starts >= MAX_FAILED_STARTS else 0
+
+
+def _start_api(context: SpawnContext, plan: WorkerPlan) -> BaseProcess:
+    process = context.Process(target=run_api_server, args=(plan,), name="api")
+    process.start()
+    return process
+
+
+def _stop_api(api: BaseProcess, timeout: float) -> None:
+    if api.is_alive():
+        api.terminate()
+    api.join(timeout + 5)
+    if api.is_alive():
+        log.warning("the API server did not stop in time; killed")
+        api.kill()
+        api.join()
+
+
+def _replica_starter(context: SpawnContext, plan: WorkerPlan) -> Starter:
+    def start(name: str, settings: RegistrySettings, ready: Event) -> BaseProcess:
+        its_plan = dataclasses.replace(plan, registry=settings)
+        process = context.Process(target=run_registry_worker, args=(its_plan, ready), name=name)
+        process.start()
+        return process
+
+    return start

@@ -1,0 +1,62 @@
+"""A registry of its own per test, and the `moorage` CLI logged in to it as kubeadmin."""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.support.server import RunningServer
+
+CONFIG = "configs.imageregistry.operator.openshift.io/cluster"
+NAMESPACE = "openshift-image-registry"
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[RunningServer]:
+    server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "2"])
+    yield server.start()
+    if server.process is not None and server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def oc(cluster: RunningServer, tmp_path: Path) -> Cli:
+    cli = Cli(tmp_path / "kube" / "config", tmp_path, cluster)
+    cli("login", cluster.api_url, "-u", "kubeadmin", "-p", cluster.kubeadmin_password)
+    return cli
+
+
+def get_json(oc: Cli, *args: str) -> Any:
+    return json.loads(oc("get", *args, "-o", "json"))
+
+
+def condition(oc: Cli, kind: str) -> dict[str, str]:
+    conditions = get_json(oc, CONFIG).get("status", {}).get("conditions", [])
+    return next((c for c in conditions if c["type"] == kind), {})
+
+
+def settled(oc: Cli) -> bool:
+    """The operator has applied the Config's latest generation and the rollout is over."""
+    config = get_json(oc, CONFIG)
+    status = config.get("status", {})
+    progressing = next((c for c in status.get("conditions", []) if c["type"] == "Progressing"), {})
+    return (
+        status.get("observedGeneration") == config["metadata"]["generation"]
+        and progressing.get("status") == "False"
+    )
+
+
+def registry_pods(oc: Cli) -> list[dict[str, Any]]:
+    pods = get_json(oc, "pods", "-n", NAMESPACE)["items"]
+    return [p for p in pods if p["metadata"]["name"].startswith("image-registry-")]
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.2)

@@ -1,0 +1,49 @@
+"""From the Config's spec to what replicas run with, and what in it cannot work."""
+
+from moorage.operator.desired import DEFAULT_CLAIM, desired
+from moorage.registry.settings import secret_bytes
+from moorage.resources.catalogue import catalogue
+from moorage.resources.objects import Object
+from moorage.resources.operator import GROUP
+
+
+def _spec(**fields: object) -> Object:
+    kind = catalogue().find(GROUP, "v1", "configs")
+    assert kind is not None
+    spec = {"httpSecret": "ab" * 32, **fields}
+    return kind.validate({"metadata": {"name": "cluster"}, "spec": spec})["spec"]
+
+
+def test_the_default_claim_is_the_data_directory_s_filesystem() -> None:
+    wanted = desired(_spec(storage={"pvc": {"claim": ""}}, replicas=2))
+    assert wanted.settings.storage == "filesystem"
+    assert wanted.storage == {"pvc": {"claim": DEFAULT_CLAIM}}
+    assert wanted.replicas == 2
+    assert wanted.problems == []
+
+
+def test_empty_dir_is_memory_and_allows_one_replica_only() -> None:
+    assert desired(_spec(storage={"emptyDir": {}})).settings.storage == "memory"
+    problems = desired(_spec(storage={"emptyDir": {}}, replicas=2)).problems
+    assert problems and "set spec.replicas to 1 (it is 2)" in problems[0]
+
+
+def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> None:
+    problems = desired(_spec(storage={"s3": {"bucket": "b"}})).problems
+    assert problems == [
+        "spec.storage.s3: this registry cannot use s3 storage yet; use pvc or emptyDir"
+    ]
+    assert "no storage type is set" in desired(_spec()).problems[0]
+    assert "not found" in desired(_spec(storage={"pvc": {"claim": "mine"}})).problems[0]
+
+
+def test_every_setting_a_replica_runs_with_changes_its_revision() -> None:
+    base = desired(_spec(storage={"pvc": {}})).settings
+    for change in ({"readOnly": True}, {"logLevel": "Debug"}, {"httpSecret": "cd" * 32}):
+        assert desired(_spec(storage={"pvc": {}}, **change)).settings.revision != base.revision
+    assert desired(_spec(storage={"pvc": {}}, replicas=3)).settings.revision == base.revision
+
+
+def test_a_hex_secret_stands_for_its_bytes_and_any_other_for_its_text() -> None:
+    assert secret_bytes("00ff") == b"\x00\xff"
+    assert secret_bytes("not hex!") == b"not hex!"
