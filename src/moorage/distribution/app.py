@@ -2,10 +2,12 @@
 
 from aiohttp import web
 
-from moorage.distribution import access, blobs, manifests, token, uploads
+from moorage.distribution import access, blobs, manifests, metrics, token, uploads
 from moorage.distribution.callers import Guard
 from moorage.distribution.context import GUARD, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
+from moorage.distribution.instrumentation import Instrumentation
+from moorage.distribution.metrics import SCRAPING, Scraping
 from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
 
@@ -25,7 +27,10 @@ async def _stop_senders(app: web.Application) -> None:
     app[SENDERS].close()
 
 
-def build_app(registry: Registry, guard: Guard) -> web.Application:
+def build_app(
+    registry: Registry, guard: Guard, scraping: Scraping | None = None
+) -> web.Application:
+    """The registry's application; with `scraping`, measured and serving its metrics."""
     app = web.Application(middlewares=[oci_errors, access.enforce], client_max_size=MAX_BODY)
     app[REGISTRY] = registry
     app[GUARD] = guard
@@ -60,6 +65,10 @@ def build_app(registry: Registry, guard: Guard) -> web.Application:
         ("DELETE", blobs.delete_blob),
     ):
         route.add_route(method, f"/v2/{NAME}/blobs/{{digest}}", handler)
+    if scraping is not None:
+        app[SCRAPING] = scraping
+        route.add_get(metrics.PATH, metrics.scrape)
+        Instrumentation(scraping.exchange.metrics).install(app)
     access.check_routes(app)
     return app
 

@@ -16,16 +16,21 @@ from moorage.auth.registry_tokens import RegistryTokens
 from moorage.auth.token_keys import SigningKeys
 from moorage.distribution.app import build_app
 from moorage.distribution.callers import Guard
+from moorage.distribution.metrics import Scraping
 from moorage.distribution.services import ServiceNames
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
+from moorage.observability.build_info import build_info
+from moorage.observability.metrics import DIGEST_CACHE, Metrics
+from moorage.observability.metrics_exchange import Exchange
 from moorage.registry.abandoned_uploads import keep_sweeping
 from moorage.registry.service import Registry
 from moorage.server.config import ServerConfig
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
-from moorage.storage import open_blob_store
+from moorage.storage import BlobStore, open_blob_store
+from moorage.storage.metered import MeteredBlobStore
 from moorage.store.database import open_engine
 from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
@@ -40,19 +45,36 @@ def run_registry_worker(plan: WorkerPlan) -> None:
 async def _registry(plan: WorkerPlan) -> None:
     config = plan.config
     engine = open_engine(plan.database_url)
-    store = open_blob_store(config.storage, plan.storage_root)
+    metrics = Metrics()
+    store: BlobStore = open_blob_store(config.storage, plan.storage_root)
+    if plan.metrics_dir is not None:
+        store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
     resources = ResourceStore(engine)
     registry = Registry.build(store, metadata, plan.secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
-    app = build_app(registry, _guard(config, resources, policy))
+    scraping = await _scraping(plan, metrics, registry)
+    app = build_app(registry, _guard(config, resources, policy), scraping)
     sweeping = asyncio.create_task(keep_sweeping(store)) if plan.sweeps_uploads else None
     await serve_until_stopped(app, config.host, config.port, config.shutdown_timeout, "registry")
     if sweeping is not None:
         sweeping.cancel()
+    if scraping is not None:
+        await scraping.exchange.stop()
     metadata.close()
     resources.close()
     engine.dispose()
+
+
+async def _scraping(plan: WorkerPlan, metrics: Metrics, registry: Registry) -> Scraping | None:
+    """The worker's metrics, answered to its peers from now on; None when switched off."""
+    if plan.metrics_dir is None:
+        return None
+    cache = registry.manifests.cache
+    metrics.read(DIGEST_CACHE, lambda: {("Hit",): cache.hits, ("Miss",): cache.misses})
+    exchange = Exchange(plan.metrics_dir, metrics)
+    await exchange.start()
+    return Scraping(plan.metrics_secret, exchange, build_info())
 
 
 def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy) -> Guard:

@@ -25,6 +25,7 @@ from moorage.resources.catalogue import catalogue
 from moorage.server.api_process import run_api_server
 from moorage.server.certificates import ensure_api_certificate
 from moorage.server.config import ConfigError, ServerConfig
+from moorage.server.metrics import announced_secret, exchange_directory
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.secrets import load_or_create_secret
 from moorage.server.tls import ServingTls
@@ -46,8 +47,8 @@ def serve(config: ServerConfig) -> int:
     _check_port_free(config.api_host, config.api_port)
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
-    with _data_root(config) as root:
-        return _supervise(_prepare(config, root))
+    with _data_root(config) as root, exchange_directory() as metrics:
+        return _supervise(_prepare(config, root, metrics))
 
 
 @contextmanager
@@ -73,7 +74,7 @@ def _data_root(config: ServerConfig) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
+def _prepare(config: ServerConfig, root: Path, metrics: Path | None) -> WorkerPlan:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
@@ -84,7 +85,10 @@ def _prepare(config: ServerConfig, root: Path) -> WorkerPlan:
     url = _metadata_url(config, root)
     _prepare_database(url, root, config, tls)
     secret = load_or_create_secret(root / "http-secret")
-    return WorkerPlan(config, url, root / "storage", secret, tls)
+    scraping = announced_secret(config, root) if metrics else ""
+    return WorkerPlan(
+        config, url, root / "storage", secret, tls, metrics_dir=metrics, metrics_secret=scraping
+    )
 
 
 def _api_tls(config: ServerConfig, root: Path) -> ServingTls | None:

@@ -15,6 +15,9 @@ class WorkerPlan:
     secret: bytes
     api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
     sweeps_uploads: bool = False  # one registry worker per server removes abandoned uploads
+    # The registry workers' metrics (observability/metrics_exchange.py); None: not measured.
+    metrics_dir: Path | None = None
+    metrics_secret: str = ""
 
     @property
     def data_root(self) -> Path:
