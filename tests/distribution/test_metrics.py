@@ -45,6 +45,7 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with serving_users(tmp_path_factory.mktemp("metrics"), PASSWORDS, workers=2) as running:
         yield running
+    assert "unhandled error" not in running.log(), running.log()[-5000:]
 
 
 def secret(server: RunningServer) -> str:
@@ -99,6 +100,19 @@ def test_counts_only_grow_from_scrape_to_scrape(server: RunningServer) -> None:
         totals.append(total(scrape(server), "imageregistry_http_requests_total"))
     # Each round adds its five requests and the scrape before it, whichever worker answers.
     assert [later - earlier for earlier, later in itertools.pairwise(totals)] == [6] * 5
+
+
+def test_unknown_paths_and_methods_are_counted_by_their_answer(server: RunningServer) -> None:
+    before = scrape(server)
+    assert httpx.get(server.url + "/nowhere").status_code == 404
+    assert httpx.request("PURGE", server.url + "/v2/").status_code == 405
+    after = scrape(server)
+    for code, method in (("404", "get"), ("405", "purge")):
+        name = "imageregistry_http_requests_total"
+        grew = value(after, name, code=code, method=method) - value(
+            before, name, code=code, method=method
+        )
+        assert grew == 1
 
 
 def test_a_scrape_sees_itself_in_flight(server: RunningServer) -> None:
@@ -164,7 +178,7 @@ def test_the_metrics_secret_works_with_any_user_name(server: RunningServer, user
     assert "imageregistry_http_requests_total" in response.text
 
 
-def test_the_metrics_secret_is_made_once_private_and_never_logged(server: RunningServer) -> None:
+def test_the_metrics_secret_is_private_and_never_logged(server: RunningServer) -> None:
     path = server.data_dir / "metrics-secret"
     assert path.stat().st_mode & 0o777 == 0o600
     assert len(secret(server)) >= 32
