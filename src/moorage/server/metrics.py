@@ -19,6 +19,7 @@ from moorage.server.secrets import METRICS_SECRET_FILE, metrics_secret
 
 log = logging.getLogger("moorage.server")
 SWITCH = "MOORAGE_METRICS"
+PREFIX = "moorage-metrics-"  # then the pid of the `moorage serve` that made it
 
 
 @contextmanager
@@ -29,11 +30,30 @@ def exchange_directory() -> Iterator[Path | None]:
         logs.event(log, f"{SWITCH}=off: the registry serves no metrics")
         yield None
         return
-    path = Path(tempfile.mkdtemp(prefix="moorage-metrics-"))
+    _remove_abandoned(Path(tempfile.gettempdir()))
+    path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_abandoned(tmp: Path) -> None:
+    """Remove what a `moorage serve` that was killed (so could not clean up) left."""
+    for path in tmp.glob(f"{PREFIX}*"):
+        pid = path.name.removeprefix(PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def announced_secret(config: ServerConfig, data_dir: Path) -> str:
