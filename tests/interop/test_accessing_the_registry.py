@@ -5,8 +5,6 @@ push, a project to push to), then: log in with a token, pull an arbitrary
 image, tag it into the project, push it, and see who may do what.
 """
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import image, write_oci_layout
 from tests.support.requirements import require
-from tests.support.server import MOORAGE, RunningServer
+from tests.support.server import RunningServer, moorage
 from tests.support.users import serving_users
 
 require("podman")
@@ -31,18 +29,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     """A server with an htpasswd identity provider (the first prerequisite)."""
     with serving_users(tmp_path_factory.mktemp("accessing"), PASSWORDS, projects=()) as running:
         yield running
-
-
-def moorage(kubeconfig: Path, *args: str) -> str:
-    done = subprocess.run(
-        [*MOORAGE, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-        timeout=60,
-    )
-    assert done.returncode == 0, f"moorage {' '.join(args)}: {done.stderr}"
-    return done.stdout
 
 
 def login(cluster: RunningServer, kubeconfig: Path, user: str, password: str) -> str:

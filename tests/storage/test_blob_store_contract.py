@@ -13,15 +13,19 @@ from typing import Any, TypeVar
 
 import pytest
 
+from moorage.observability.metrics import Metrics
 from moorage.storage import BlobStore, open_blob_store
 from moorage.storage.base import Swept
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.storage.memory import MemoryBlobStore
+from moorage.storage.metered import MeteredBlobStore
 
 T = TypeVar("T")
 DRIVERS: dict[str, Callable[[Path], BlobStore]] = {
     "filesystem": FilesystemBlobStore,
     "memory": lambda _root: MemoryBlobStore(),
+    # The registry's metrics wrap the driver: it must keep the same contract.
+    "metered": lambda root: MeteredBlobStore(FilesystemBlobStore(root), Metrics()),
 }
 
 

@@ -22,6 +22,20 @@ TEST_PROJECTS = ("test", "proj", "pod", "art", "p", "other", "fresh", "built", "
 MOORAGE = [sys.executable, "-m", "moorage.cli.main"]
 
 
+def moorage(kubeconfig: Path, *args: str, input: str | None = None) -> str:
+    """`moorage ARGS` with its own kubeconfig, expected to succeed; returns its stdout."""
+    done = subprocess.run(
+        [*MOORAGE, *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        timeout=60,
+    )
+    assert done.returncode == 0, f"moorage {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,6 +8,8 @@ Repository `<project>/<stream>` belongs to the project (namespace) `<project>`:
     delete   delete `images`, cluster-wide
     catalog  list `imagestreams`, cluster-wide, to see every repository; otherwise
              the repositories of the projects the principal may pull from
+    metrics  get `registry/metrics`, cluster-wide (or the metrics secret, which the
+             metrics endpoint checks itself)
 
 A name without a project (no `/`) is decided cluster-wide: only cluster bindings grant it.
 """
@@ -114,6 +116,9 @@ class Decisions:
     def lists_everything(self, principal: Principal) -> bool:
         return _cluster(self.policy, principal, "list", "imagestreams")
 
+    def reads_metrics(self, principal: Principal) -> bool:
+        return _cluster(self.policy, principal, "get", "registry", "metrics")
+
     def pullable_projects(self, principal: Principal) -> frozenset[str] | None:
         """The projects the principal may pull from; None when it may pull from every
         repository. Asked of the namespaces that bind the principal only."""
@@ -134,6 +139,8 @@ class Decisions:
         return self.policy.authorize(creates).allowed
 
 
-def _cluster(policy: Policy, principal: Principal, verb: str, resource: str) -> bool:
-    attributes = Attributes(principal.name, principal.groups, verb, IMAGE, resource)
+def _cluster(
+    policy: Policy, principal: Principal, verb: str, resource: str, subresource: str = ""
+) -> bool:
+    attributes = Attributes(principal.name, principal.groups, verb, IMAGE, resource, subresource)
     return policy.authorize(attributes).allowed

@@ -8,6 +8,7 @@
       chunks, status, finish, cancel)
     manifests and blobs DELETE      delete
     GET /openshift/token            nothing: it answers for itself
+    GET /extensions/v2/metrics      nothing here: it checks its own credentials
 
 Refusals: no or bad credentials, 401 UNAUTHORIZED with a Bearer challenge
 naming the token realm; a token that says nothing of the repository, 401 with
@@ -32,7 +33,7 @@ from aiohttp import web
 from moorage.auth.registry_access import DELETE, PULL, PUSH
 from moorage.auth.registry_authentication import Unauthenticated
 from moorage.auth.registry_callers import LIST, SIGNED_IN, Verdict
-from moorage.distribution import blobs, manifests, token, uploads
+from moorage.distribution import blobs, manifests, metrics, token, uploads
 from moorage.distribution.callers import CALLER
 from moorage.distribution.context import GUARD
 from moorage.distribution.errors import error_response
@@ -58,6 +59,7 @@ NEEDS: dict[Handler, str] = {
     uploads.upload_status: PUSH,
     uploads.cancel_upload: PUSH,
     token.issue: OPEN,
+    metrics.scrape: OPEN,
 }
 # The actions a challenge asks a client to request a token for.
 CHALLENGE_ACTIONS = {PULL: "pull", PUSH: "pull,push", DELETE: "delete"}

@@ -2,11 +2,13 @@
 
 from aiohttp import web
 
-from moorage.distribution import access, blobs, manifests, token, uploads
+from moorage.distribution import access, blobs, manifests, metrics, token, uploads
 from moorage.distribution import read_only as read_only_mode
 from moorage.distribution.callers import Guard
 from moorage.distribution.context import GUARD, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
+from moorage.distribution.instrumentation import Instrumentation
+from moorage.distribution.metrics import SCRAPING, Scraping
 from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
 
@@ -26,7 +28,11 @@ async def _stop_senders(app: web.Application) -> None:
     app[SENDERS].close()
 
 
-def build_app(registry: Registry, guard: Guard, read_only: bool = False) -> web.Application:
+def build_app(
+    registry: Registry, guard: Guard, scraping: Scraping | None = None, read_only: bool = False
+) -> web.Application:
+    """The registry's application; with `scraping`, measured and serving its metrics; with
+    `read_only`, refusing pushes and deletes."""
     refusals = [read_only_mode.refuse_writes] if read_only else []
     middlewares = [oci_errors, *refusals, access.enforce]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
@@ -63,6 +69,10 @@ def build_app(registry: Registry, guard: Guard, read_only: bool = False) -> web.
         ("DELETE", blobs.delete_blob),
     ):
         route.add_route(method, f"/v2/{NAME}/blobs/{{digest}}", handler)
+    if scraping is not None:
+        app[SCRAPING] = scraping
+        route.add_get(metrics.PATH, metrics.scrape)
+        Instrumentation(scraping.exchange.metrics).install(app)
     access.check_routes(app)
     return app
 

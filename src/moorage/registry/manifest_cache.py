@@ -1,4 +1,5 @@
-"""Manifest bytes by digest: immutable, so cached without invalidation."""
+"""Manifest bytes by digest: immutable, so cached without invalidation. Its lookups are
+counted (hits and misses since the process started) for the registry's metrics."""
 
 from collections import OrderedDict
 
@@ -8,10 +9,15 @@ class ManifestCache:
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
         self._max = max_bytes
+        self.hits = 0
+        self.misses = 0
 
     def get(self, digest: str) -> bytes | None:
         body = self._entries.get(digest)
-        if body is not None:
+        if body is None:
+            self.misses += 1
+        else:
+            self.hits += 1
             self._entries.move_to_end(digest)
         return body
 

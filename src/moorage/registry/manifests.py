@@ -59,7 +59,7 @@ class ManifestService:
         self._store = store
         self._policy = policy
         self._metadata = metadata
-        self._cache = ManifestCache()
+        self.cache = ManifestCache()
 
     def find(self, repository: str, reference: str) -> ManifestRecord:
         """The manifest `reference` names. A reference outside the tag grammar names none
@@ -77,10 +77,10 @@ class ManifestService:
 
     async def get(self, repository: str, reference: str) -> StoredManifest:
         record = self.find(repository, reference)
-        body = self._cache.get(record.digest)
+        body = self.cache.get(record.digest)
         if body is None:
             body = await self._store.read(record.digest)
-            self._cache.put(record.digest, body)
+            self.cache.put(record.digest, body)
         return StoredManifest(record.digest, record.media_type, body)
 
     async def put(
@@ -96,7 +96,7 @@ class ManifestService:
             await self._store.write(digest, body)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
         await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
-        self._cache.put(digest, body)
+        self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
 
     async def _image_config(self, manifest: Manifest) -> dict[str, Any] | None:

@@ -17,16 +17,21 @@ from moorage.auth.registry_tokens import RegistryTokens
 from moorage.auth.token_keys import SigningKeys
 from moorage.distribution.app import build_app
 from moorage.distribution.callers import Guard
+from moorage.distribution.metrics import Scraping
 from moorage.distribution.services import ServiceNames
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
+from moorage.observability.build_info import build_info
+from moorage.observability.metrics import DIGEST_CACHE, Metrics
+from moorage.observability.metrics_exchange import Exchange
 from moorage.registry.abandoned_uploads import keep_sweeping
 from moorage.registry.service import Registry
 from moorage.server.config import ServerConfig
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
-from moorage.storage import open_blob_store
+from moorage.storage import BlobStore, open_blob_store
+from moorage.storage.metered import MeteredBlobStore
 from moorage.store.database import open_engine
 from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
@@ -42,21 +47,39 @@ def run_registry_worker(plan: WorkerPlan, ready: Event | None = None) -> None:
 async def _registry(plan: WorkerPlan, ready: Event | None) -> None:
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
-    store = open_blob_store(settings.storage, plan.storage_root)
+    metrics = Metrics()
+    store: BlobStore = open_blob_store(settings.storage, plan.storage_root)
+    if plan.metrics_dir is not None:
+        store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
     resources = ResourceStore(engine)
     registry = Registry.build(store, metadata, settings.http_secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
-    app = build_app(registry, _guard(config, resources, policy), read_only=settings.read_only)
+    scraping = await _scraping(plan, metrics, registry)
+    guard = _guard(config, resources, policy)
+    app = build_app(registry, guard, scraping, read_only=settings.read_only)
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
     await serve_until_stopped(
         app, config.host, config.port, config.shutdown_timeout, "registry", ready=ready
     )
     sweeping.cancel()
+    if scraping is not None:
+        await scraping.exchange.stop()
     metadata.close()
     resources.close()
     engine.dispose()
+
+
+async def _scraping(plan: WorkerPlan, metrics: Metrics, registry: Registry) -> Scraping | None:
+    """The worker's metrics, answered to its peers from now on; None when switched off."""
+    if plan.metrics_dir is None:
+        return None
+    cache = registry.manifests.cache
+    metrics.read(DIGEST_CACHE, lambda: {("Hit",): cache.hits, ("Miss",): cache.misses})
+    exchange = Exchange(plan.metrics_dir, metrics)
+    await exchange.start()
+    return Scraping(plan.metrics_secret, exchange, build_info())
 
 
 def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy) -> Guard:

@@ -27,6 +27,7 @@ from moorage.server.first_config import (
     forget_secret_file,
     note_flags_the_config_overrides,
 )
+from moorage.server.metrics import announced_secret, exchange_directory
 from moorage.server.supervisor import supervise
 from moorage.server.tls import ServingTls
 from moorage.server.worker import WorkerPlan
@@ -43,8 +44,8 @@ def serve(config: ServerConfig) -> int:
     _check_port_free(config.api_host, config.api_port)
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
-    with _data_root(config) as root:
-        plan, first_spec = _prepare(config, root)
+    with _data_root(config) as root, exchange_directory() as metrics:
+        plan, first_spec = _prepare(config, root, metrics)
         return supervise(plan, first_spec)
 
 
@@ -71,7 +72,7 @@ def _data_root(config: ServerConfig) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _prepare(config: ServerConfig, root: Path) -> tuple[WorkerPlan, Object]:
+def _prepare(config: ServerConfig, root: Path, metrics: Path | None) -> tuple[WorkerPlan, Object]:
     if config.storage == "memory" and config.workers > 1:
         logs.event(log, "memory storage lives in one process: running a single worker")
         config = dataclasses.replace(config, workers=1)
@@ -83,7 +84,11 @@ def _prepare(config: ServerConfig, root: Path) -> tuple[WorkerPlan, Object]:
     first_spec = first_config(config, root)
     _prepare_database(url, root, config, tls, first_spec)
     forget_secret_file(root)
-    return WorkerPlan(config, url, root / "storage", tls), first_spec
+    scraping = announced_secret(config, root) if metrics else ""
+    plan = WorkerPlan(
+        config, url, root / "storage", tls, metrics_dir=metrics, metrics_secret=scraping
+    )
+    return plan, first_spec
 
 
 def _api_tls(config: ServerConfig, root: Path) -> ServingTls | None:

@@ -16,6 +16,9 @@ class WorkerPlan:
     api_tls: ServingTls | None = None  # None: the API speaks plain HTTP
     # A registry replica's, from the Config.
     registry: RegistrySettings = field(default_factory=RegistrySettings)
+    # The registry workers' metrics (observability/metrics_exchange.py); None: not measured.
+    metrics_dir: Path | None = None
+    metrics_secret: str = ""
 
     @property
     def data_root(self) -> Path:
