@@ -19,7 +19,7 @@ from tests.support.replicas import serve
 CONTEXT = multiprocessing.get_context("spawn")
 
 
-def _start(name: str, payload: str, ready: Event) -> BaseProcess:
+def _start(name: str, payload: str, ready: Event, _listener: object) -> BaseProcess:
     process = CONTEXT.Process(target=serve, args=(payload, ready), name=name)
     process.start()
     return process

@@ -9,6 +9,7 @@ growing delay, and its restart count grows, as a pod's container would be.
 
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +18,14 @@ from multiprocessing.synchronize import Event
 from typing import Any, Literal
 
 from moorage.observability import logs
+from moorage.platform.listeners import SharedListener
 
 log = logging.getLogger("moorage.platform")
 
 Strategy = Literal["RollingUpdate", "Recreate"]
-# Starts one replica process with its payload; it sets `ready` once it serves.
-Starter = Callable[[str, Any, Event], BaseProcess]
+# Starts one replica process with its payload, accepting on the socket given (None: the
+# replica listens on its own); it sets `ready` once it serves.
+Starter = Callable[[str, Any, Event, socket.socket | None], BaseProcess]
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
@@ -71,6 +74,7 @@ class LocalReplicas:
     make_event: Callable[[], Event]
     stop_timeout: float
     prefix: str = "image-registry"
+    listener: SharedListener | None = None  # closed while no replica runs
     replicas: list[Replica] = field(default_factory=list)
     wanted: Wanted | None = None
 
@@ -83,6 +87,8 @@ class LocalReplicas:
         self._reap(now)
         self._restart_crashed(now)
         self._roll(now)
+        if self.listener is not None and not self.replicas:
+            self.listener.close()
 
     @property
     def ready_count(self) -> int:
@@ -108,6 +114,8 @@ class LocalReplicas:
                 replica.process.kill()
                 replica.process.join()
         self.replicas.clear()
+        if self.listener is not None:
+            self.listener.close()
 
     # -- steps -------------------------------------------------------------------
 
@@ -200,7 +208,8 @@ class LocalReplicas:
 
     def _spawn(self, name: str, payload: Any) -> tuple[BaseProcess, Event]:
         ready = self.make_event()
-        return self.start(name, payload, ready), ready
+        listening = self.listener.open() if self.listener is not None else None
+        return self.start(name, payload, ready, listening), ready
 
     def _stop(self, replica: Replica, now: float) -> None:
         if replica.stopping_since is not None:

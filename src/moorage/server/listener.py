@@ -1,4 +1,4 @@
-"""Serving one aiohttp application on a SO_REUSEPORT socket until SIGTERM, then draining."""
+"""Serving one aiohttp application on a listening socket until SIGTERM, then draining."""
 
 import asyncio
 import logging
@@ -11,20 +11,10 @@ from multiprocessing.synchronize import Event
 from aiohttp import web
 
 from moorage.observability import logs
+from moorage.platform.listeners import listening_socket
 from moorage.server.draining import InFlight
 
 log = logging.getLogger("moorage.server")
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
 
 
 async def serve_until_stopped(
@@ -35,7 +25,9 @@ async def serve_until_stopped(
     what: str,
     ssl_context: ssl.SSLContext | None = None,
     ready: Event | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
+    """`sock`: a listening socket shared with other processes; else one of our own."""
     in_flight = InFlight()
     app.middlewares.insert(0, in_flight.middleware)
     runner = web.AppRunner(
@@ -46,7 +38,8 @@ async def serve_until_stopped(
         shutdown_timeout=shutdown_timeout,
     )
     await runner.setup()
-    await web.SockSite(runner, listening_socket(host, port), ssl_context=ssl_context).start()
+    listener = sock if sock is not None else listening_socket(host, port)
+    await web.SockSite(runner, listener, ssl_context=ssl_context).start()
     scheme = "https" if ssl_context else "http"
     logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid(), scheme=scheme)
     if ready is not None:
@@ -56,6 +49,7 @@ async def serve_until_stopped(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
+    in_flight.stopping = True
     for site in list(runner.sites):
         await site.stop()
     await app.shutdown()  # long-lived requests (watches) end now; others finish below

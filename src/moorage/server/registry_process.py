@@ -5,6 +5,7 @@ migrations), so each worker stays small; the parent starts it with `spawn`.
 """
 
 import asyncio
+import socket
 import uuid
 from multiprocessing.synchronize import Event
 
@@ -37,14 +38,17 @@ from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
 
-def run_registry_worker(plan: WorkerPlan, ready: Event | None = None) -> None:
-    """One replica: `ready` is set once it listens."""
+def run_registry_worker(
+    plan: WorkerPlan, ready: Event | None = None, listener: socket.socket | None = None
+) -> None:
+    """One replica, accepting on `listener` (shared with the others); `ready` is set once it
+    does."""
     logs.configure(plan.registry.log_level, str(uuid.uuid4()))
     # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
-    asyncio.run(_registry(plan, ready))
+    asyncio.run(_registry(plan, ready, listener))
 
 
-async def _registry(plan: WorkerPlan, ready: Event | None) -> None:
+async def _registry(plan: WorkerPlan, ready: Event | None, listener: socket.socket | None) -> None:
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
     metrics = Metrics()
@@ -60,8 +64,9 @@ async def _registry(plan: WorkerPlan, ready: Event | None) -> None:
     app = build_app(registry, guard, scraping, read_only=settings.read_only)
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
+    timeout = config.shutdown_timeout
     await serve_until_stopped(
-        app, config.host, config.port, config.shutdown_timeout, "registry", ready=ready
+        app, config.host, config.port, timeout, "registry", ready=ready, sock=listener
     )
     sweeping.cancel()
     if scraping is not None:

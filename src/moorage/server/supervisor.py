@@ -5,6 +5,7 @@ import dataclasses
 import logging
 import multiprocessing
 import signal
+import socket
 import time
 from multiprocessing.connection import wait
 from multiprocessing.context import SpawnContext
@@ -13,6 +14,7 @@ from multiprocessing.synchronize import Event
 
 from moorage.observability import logs
 from moorage.operator.reconciler import Operator
+from moorage.platform.listeners import SharedListener
 from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
 from moorage.resources.objects import Object
@@ -46,6 +48,7 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         start=_replica_starter(context, plan),
         make_event=context.Event,
         stop_timeout=plan.config.shutdown_timeout,
+        listener=SharedListener(plan.config.host, plan.config.port),
     )
     operator = Operator(ResourceStore(engine), replicas, first_spec)
     api, started = _start_api(context, plan), time.monotonic()
@@ -90,9 +93,12 @@ def _stop_api(api: BaseProcess, timeout: float) -> None:
 
 
 def _replica_starter(context: SpawnContext, plan: WorkerPlan) -> Starter:
-    def start(name: str, settings: RegistrySettings, ready: Event) -> BaseProcess:
+    def start(
+        name: str, settings: RegistrySettings, ready: Event, listener: socket.socket | None
+    ) -> BaseProcess:
         its_plan = dataclasses.replace(plan, registry=settings)
-        process = context.Process(target=run_registry_worker, args=(its_plan, ready), name=name)
+        args = (its_plan, ready, listener)
+        process = context.Process(target=run_registry_worker, args=args, name=name)
         process.start()
         return process
 
