@@ -5,9 +5,11 @@ migrations), so each worker stays small; the parent starts it with `spawn`.
 """
 
 import asyncio
+import logging
 import uuid
 from multiprocessing.synchronize import Event
 
+from moorage import __version__
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
@@ -31,10 +33,15 @@ from moorage.store.database import open_engine
 from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
+log = logging.getLogger("moorage.registry")
 
-def run_registry_worker(plan: WorkerPlan, ready: Event | None = None) -> None:
-    """One replica: `ready` is set once it listens."""
+
+def run_registry_worker(plan: WorkerPlan, ready: Event | None = None, pod: str = "") -> None:
+    """One replica: `ready` is set once it listens; it logs to stderr, and to its pod's log."""
     logs.configure(plan.registry.log_level, str(uuid.uuid4()))
+    if pod:
+        plan.pod_logs.keep(pod)
+    logs.event(log, f"version={__version__}")
     # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
     asyncio.run(_registry(plan, ready))
 

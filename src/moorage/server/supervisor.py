@@ -12,6 +12,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 
 from moorage.observability import logs
+from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
 from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
@@ -42,10 +43,14 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     engine = open_engine(plan.database_url)
+    pod_logs = plan.pod_logs
+    pod_logs.clear()
+    pod_logs.keep(OPERATOR_POD, "moorage.operator", "moorage.platform")
     replicas = LocalReplicas(
         start=_replica_starter(context, plan),
         make_event=context.Event,
         stop_timeout=plan.config.shutdown_timeout,
+        on_gone=pod_logs.remove,
     )
     operator = Operator(ResourceStore(engine), replicas, first_spec)
     api, started = _start_api(context, plan), time.monotonic()
@@ -92,7 +97,9 @@ def _stop_api(api: BaseProcess, timeout: float) -> None:
 def _replica_starter(context: SpawnContext, plan: WorkerPlan) -> Starter:
     def start(name: str, settings: RegistrySettings, ready: Event) -> BaseProcess:
         its_plan = dataclasses.replace(plan, registry=settings)
-        process = context.Process(target=run_registry_worker, args=(its_plan, ready), name=name)
+        process = context.Process(
+            target=run_registry_worker, args=(its_plan, ready, name), name=name
+        )
         process.start()
         return process
 
