@@ -1,8 +1,12 @@
 """The Deployment image-registry: a read-only view of the registry's replicas, shown as oc
-shows one."""
+shows one, whose logs are those of one of its pods, the new ones after a rollout."""
+
+import os
+import subprocess
 
 from tests.cli.conftest import Cli
 from tests.operator.conftest import CONFIG, NAMESPACE, get_json, registry_pods, settled, wait_for
+from tests.support.server import MOORAGE, RunningServer
 
 DEPLOYMENT = "deployments/image-registry"
 
@@ -43,3 +47,22 @@ def test_while_removed_there_is_no_deployment(oc: Cli) -> None:
     _patch(oc, '{"managementState":"Managed"}')
     wait_for(lambda: settled(oc), "the registry to come back")
     assert _table(oc)[1][:2] == ["image-registry", "2/2"]
+
+
+def test_after_a_rollout_the_deployment_s_log_is_a_new_pod_s_with_debug_lines(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    wait_for(lambda: settled(oc), "the first rollout")
+    before = {p["metadata"]["name"] for p in registry_pods(oc)}
+    command = [*MOORAGE, "logs", "-f", DEPLOYMENT, "-n", NAMESPACE]
+    environment = {**os.environ, "KUBECONFIG": str(oc.kubeconfig)}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment) as old:
+        _patch(oc, '{"logLevel":"Debug"}')
+        wait_for(lambda: settled(oc), "the rollout to Debug")
+        old.wait(timeout=60)  # its pod is gone: following it ends
+    shown = oc.run("logs", DEPLOYMENT, "-n", NAMESPACE)
+    chosen = shown.stderr.split("using pod/")[1].split()[0]
+    assert shown.stderr == f"Found 2 pods, using pod/{chosen}\n"
+    assert chosen not in before
+    assert chosen in {p["metadata"]["name"] for p in registry_pods(oc)}
+    assert "level=debug" in shown.stdout
