@@ -7,6 +7,7 @@ One server for the module, with an htpasswd user eve, who holds no role.
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -148,3 +149,15 @@ def test_the_log_is_only_read(api: httpx.Client, replica: str) -> None:
     assert_status(api.put(path, json={}), 405, "MethodNotAllowed")
     resources = api.get("/api/v1").json()["resources"]
     assert next(r for r in resources if r["name"] == "pods/log")["verbs"] == ["get"]
+
+
+def test_a_follower_is_let_go_when_the_server_stops(tmp_path: Path) -> None:
+    server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "1"]).start()
+    with server.api_client() as api:
+        pod = _pod(api, "docker-registry=default")
+        path = namespaced(NAMESPACE, "pods", pod) + "/log"
+        with api.stream("GET", path, params={"follow": "true"}, timeout=120) as response:
+            assert response.status_code == 200
+            assert server.stop() == 0
+            assert 'msg="registry listening on' in response.read().decode()
+    assert "abandoning requests in flight" not in server.log()
