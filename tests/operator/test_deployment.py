@@ -39,6 +39,14 @@ def test_the_deployment_shows_the_wanted_and_ready_replicas_as_oc_does(oc: Cli) 
     assert "not supported" in refused
 
 
+def test_the_deployment_is_written_only_when_what_it_shows_changes(oc: Cli) -> None:
+    wait_for(lambda: settled(oc), "the first rollout")
+    version = get_json(oc, DEPLOYMENT, "-n", NAMESPACE)["metadata"]["resourceVersion"]
+    _patch(oc, '{"operatorLogLevel":"Debug"}')  # the replicas stay as they are
+    wait_for(lambda: settled(oc), "the operator to see the change")
+    assert get_json(oc, DEPLOYMENT, "-n", NAMESPACE)["metadata"]["resourceVersion"] == version
+
+
 def test_while_removed_there_is_no_deployment(oc: Cli) -> None:
     wait_for(lambda: settled(oc), "the first rollout")
     _patch(oc, '{"managementState":"Removed"}')
