@@ -283,3 +283,10 @@ def test_over_https_a_wrong_token_is_unauthorized(logged_in: Kubectl) -> None:
     logged_in.kubeconfig.write_text(yaml.safe_dump(config))
     refused = logged_in.fails("get", "imagestreams")
     assert "error: You must be logged in to the server (Unauthorized)" in refused
+
+
+def test_kubectl_logs_a_deployment_s_pod_and_its_last_lines(kubectl: Kubectl) -> None:
+    where = ("-n", "openshift-image-registry")
+    log = kubectl("logs", "deployment/image-registry", *where)
+    assert 'msg="registry listening on' in log
+    assert len(kubectl("logs", "deployment/image-registry", "--tail=2", *where).splitlines()) == 2

@@ -141,3 +141,22 @@ def test_a_rolling_update_to_a_broken_revision_keeps_the_old_ones_serving(
     serving = [r for r in replicas.replicas if r.revision == "a" and r.is_ready]
     assert len(serving) == 2
     assert len([r for r in replicas.replicas if r.revision == "b"]) == 1
+
+
+def test_only_a_replica_gone_for_good_is_reported_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local, "BACKOFF_FIRST", 0.1)
+    gone: list[str] = []
+    replicas = LocalReplicas(_start, CONTEXT.Event, stop_timeout=2, on_gone=gone.append)
+    try:
+        replicas.want(Wanted("a", "serve", 2))
+        _until(replicas, lambda: replicas.settled)
+        crashing = replicas.replicas[0]
+        crashing.process.kill()
+        _until(replicas, lambda: crashing.restarts == 1 and replicas.settled)
+        assert gone == []  # restarted in place: the same pod
+        before = {r.name for r in replicas.replicas}
+        replicas.want(Wanted("a", "serve", 1))
+        _until(replicas, lambda: replicas.settled)
+        assert gone == sorted(before - {r.name for r in replicas.replicas})
+    finally:
+        replicas.stop_all()

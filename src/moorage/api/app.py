@@ -16,7 +16,15 @@ from moorage.api.backends import (
     StoredBackend,
     delete_contents,
 )
-from moorage.api.context import BACKENDS, CATALOGUE, IDENTITIES, LOGIN_LIMITER, POLICY, STOPPING
+from moorage.api.context import (
+    BACKENDS,
+    CATALOGUE,
+    IDENTITIES,
+    LOGIN_LIMITER,
+    POD_LOGS,
+    POLICY,
+    STOPPING,
+)
 from moorage.api.image_backends import (
     ImageStreamBackend,
     ImageStreamImageBackend,
@@ -32,6 +40,7 @@ from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
+from moorage.platform.pod_logs import PodLogs
 from moorage.resources.kinds import Catalogue, Kind
 from moorage.resources.names import Invalid
 from moorage.resources.objects import Object
@@ -181,8 +190,10 @@ def build_api_app(
     identities: Identities,
     policy: StoredPolicy,
     registry_access: RegistryAccess,
+    pod_logs: PodLogs,
 ) -> web.Application:
     app = web.Application(middlewares=[statuses, access.authenticate])
+    app[POD_LOGS] = pod_logs
     app[CATALOGUE] = catalogue
     app[BACKENDS] = backends(catalogue, store, streams, identities, policy, registry_access)
     app[IDENTITIES] = identities

@@ -32,7 +32,7 @@ def _resources(kinds: list[Kind]) -> list[dict[str, Any]]:
                     "singularName": "",
                     "namespaced": kind.namespaced,
                     "kind": kind.kind,
-                    "verbs": ["get", "patch", "update"],
+                    "verbs": [v for v in ("get", "patch", "update") if v in kind.verbs],
                 }
             )
     return out

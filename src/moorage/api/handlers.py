@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from moorage.api import watch
+from moorage.api import pod_logs, watch
 from moorage.api.backends import Backend
 from moorage.api.context import BACKENDS, CATALOGUE
 from moorage.api.documents import parsed
@@ -52,6 +52,8 @@ async def resource(request: web.Request) -> web.StreamResponse:
     namespace = target.namespace or ""
     if target.name is None:
         return await _collection(request, target, kind, backend)
+    if request.method == "GET" and target.subresource == "log":
+        return await pod_logs.serve(request, backend, namespace, target.name)
     if request.method == "GET":
         return _json(await asyncio.to_thread(backend.get, namespace, target.name))
     if request.method == "POST" and target.subresource and hasattr(backend, "create_subresource"):

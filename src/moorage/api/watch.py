@@ -64,7 +64,7 @@ async def _follow(
 ) -> None:
     deadline = time.monotonic() + timeout
     stopping = request.app[STOPPING]
-    while time.monotonic() < deadline and not _disconnected(request) and not stopping.is_set():
+    while time.monotonic() < deadline and not disconnected(request) and not stopping.is_set():
         try:
             events = await asyncio.to_thread(backend.events_after, version)
         except Gone as exc:
@@ -81,7 +81,7 @@ async def _follow(
             await asyncio.sleep(POLL_SECONDS)
 
 
-def _disconnected(request: web.Request) -> bool:
+def disconnected(request: web.Request) -> bool:
     """The watcher went away: a quiet watch would otherwise only notice at its next event."""
     return request.transport is None or request.transport.is_closing()
 

@@ -9,6 +9,7 @@ import json
 import ssl
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,15 +177,25 @@ class ApiClient:
 
     def watch(self, path: str, params: dict[str, str]) -> Iterator[Object]:
         """Watch events (`{"type", "object"}`) until the server ends the stream."""
-        query = {**params, "watch": "1"}
+        with self._streaming(path, {**params, "watch": "1"}) as response:
+            for line in response.iter_lines():
+                if line.strip():
+                    yield json.loads(line)
+
+    def stream(self, path: str, params: dict[str, str]) -> Iterator[bytes]:
+        """The body as it comes, until the server ends it (a log, followed or not)."""
+        with self._streaming(path, params) as response:
+            yield from response.iter_bytes()
+
+    @contextmanager
+    def _streaming(self, path: str, params: dict[str, str]) -> Iterator[httpx.Response]:
+        """A GET whose answer may take as long as the server streams it."""
         try:
-            with self._http.stream("GET", path, params=query, timeout=None) as response:
+            with self._http.stream("GET", path, params=params, timeout=None) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise _status_error(response)
-                for line in response.iter_lines():
-                    if line.strip():
-                        yield json.loads(line)
+                yield response
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from None
 

@@ -122,6 +122,19 @@ def _restarts(obj: Object) -> str:
     return str(sum(int(c.get("restartCount", 0)) for c in _containers(obj)))
 
 
+def _status_count(obj: Object, field: str) -> int:
+    return int((obj.get("status") or {}).get(field) or 0)
+
+
+def _deployment_ready(obj: Object) -> str:
+    wanted = int((obj.get("spec") or {}).get("replicas") or 0)
+    return f"{_status_count(obj, 'readyReplicas')}/{wanted}"
+
+
+def _count(field: str) -> Callable[[Object], str]:
+    return lambda obj: str(_status_count(obj, field))
+
+
 def _condition(obj: Object, kind: str) -> Object:
     found = [c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind]
     return found[0] if found else {}
@@ -201,6 +214,13 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("READY", _pod_ready),
         Column("STATUS", _pod_status),
         Column("RESTARTS", _restarts),
+        AGE,
+    ],
+    ("apps", "deployments"): [
+        NAME,
+        Column("READY", _deployment_ready),
+        Column("UP-TO-DATE", _count("updatedReplicas")),
+        Column("AVAILABLE", _count("availableReplicas")),
         AGE,
     ],
     ("config.openshift.io", "clusteroperators"): [

@@ -14,7 +14,8 @@ from moorage.resources.objects import Object
 from moorage.store.resources import Ref, ResourceStore
 
 OPERATOR_POD = f"cluster-image-registry-operator-{secrets.token_hex(3)[:5]}"
-LABELS = {"docker-registry": "default"}
+LABELS = {"docker-registry": "default"}  # the registry's pods; its Deployment selects them
+OPERATOR_LABELS = {"name": "cluster-image-registry-operator"}
 
 
 class PodViews:
@@ -53,7 +54,8 @@ def _ref(name: str) -> Ref:
 
 
 def _as_object(name: str, pod: Object) -> Object:
-    meta = {"name": name, "namespace": NAMESPACE, "labels": LABELS}
+    labels = OPERATOR_LABELS if name == OPERATOR_POD else LABELS
+    meta = {"name": name, "namespace": NAMESPACE, "labels": labels}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, **pod}
 
 

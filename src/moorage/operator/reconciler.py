@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from moorage import __version__
 from moorage.observability import logs
+from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
 from moorage.operator.pods import PodViews
@@ -33,11 +34,13 @@ class Operator:
     replicas: LocalReplicas
     first_spec: Object  # what a missing Config is made again with
     pods: PodViews = field(init=False)
+    deployment: DeploymentView = field(init=False)
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
+        self.deployment = DeploymentView(self.store)
 
     def tick(self) -> None:
         try:
@@ -114,6 +117,7 @@ class Operator:
                 tx.update(CONFIG, {**config, "status": wanted_status}, version)
             self._report_cluster_operator(tx, rendered)
         self.pods.show(running.replicas)
+        self.deployment.show(running)
 
     def _report_cluster_operator(self, tx: Transaction, rendered: list[Object]) -> None:
         current = tx.get(CLUSTER_OPERATOR)

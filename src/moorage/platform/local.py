@@ -73,6 +73,8 @@ class LocalReplicas:
     start: Starter
     make_event: Callable[[], Event]
     stop_timeout: float
+    # Told the name of each replica that is gone for good (stopped, not restarted).
+    on_gone: Callable[[str], None] = lambda _name: None
     prefix: str = "image-registry"
     listener: SharedListener | None = None  # closed while no replica runs
     replicas: list[Replica] = field(default_factory=list)
@@ -90,15 +92,20 @@ class LocalReplicas:
         if self.listener is not None and not self.replicas:
             self.listener.close()
 
+    def current(self) -> list[Replica]:
+        """The replicas of the wanted revision that are not stopping."""
+        revision = self.wanted.revision if self.wanted else None
+        return [r for r in self.replicas if r.revision == revision and r.stopping_since is None]
+
     @property
     def ready_count(self) -> int:
-        return sum(1 for r in self._current() if r.is_ready)
+        return sum(1 for r in self.current() if r.is_ready)
 
     @property
     def settled(self) -> bool:
         """Everything wanted runs and is ready, and nothing else runs."""
         wanted = self.wanted.replicas if self.wanted else 0
-        current = self._current()
+        current = self.current()
         return len(self.replicas) == len(current) == wanted and all(r.is_ready for r in current)
 
     def stop_all(self) -> None:
@@ -119,10 +126,6 @@ class LocalReplicas:
 
     # -- steps -------------------------------------------------------------------
 
-    def _current(self) -> list[Replica]:
-        revision = self.wanted.revision if self.wanted else None
-        return [r for r in self.replicas if r.revision == revision and r.stopping_since is None]
-
     def _reap(self, now: float) -> None:
         for replica in list(self.replicas):
             process = replica.process
@@ -130,6 +133,7 @@ class LocalReplicas:
                 if not process.is_alive():
                     process.join()
                     self.replicas.remove(replica)
+                    self.on_gone(replica.name)
                     logs.event(log, f"{replica.name} stopped", replica=replica.name)
                 elif now - replica.stopping_since > self.stop_timeout + 5:
                     log.warning(f"{replica.name} did not stop in time; killed")
@@ -160,7 +164,7 @@ class LocalReplicas:
 
     def _roll(self, now: float) -> None:
         wanted = self.wanted
-        current = self._current()
+        current = self.current()
         old = [r for r in self.replicas if r not in current and r.stopping_since is None]
         if wanted is None:
             for replica in old:
@@ -168,7 +172,7 @@ class LocalReplicas:
             return
         for replica in _surplus(current, wanted.replicas):
             self._stop(replica, now)
-        current = self._current()
+        current = self.current()
         if wanted.strategy == "Recreate":
             self._recreate(wanted, old, now)
         else:
@@ -179,7 +183,7 @@ class LocalReplicas:
         for replica in old:
             self._stop(replica, now)
         if all(r.revision == wanted.revision for r in self.replicas):
-            while len(self._current()) < wanted.replicas:
+            while len(self.current()) < wanted.replicas:
                 self._create(wanted)
 
     def _rolling_update(

@@ -1,6 +1,16 @@
 """Every kind the API serves, in one catalogue."""
 
-from moorage.resources import authorization, config, core, image, operator, project, rbac, user
+from moorage.resources import (
+    apps,
+    authorization,
+    config,
+    core,
+    image,
+    operator,
+    project,
+    rbac,
+    user,
+)
 from moorage.resources.kinds import Catalogue
 
 
@@ -8,6 +18,7 @@ def catalogue() -> Catalogue:
     return Catalogue(
         [
             *core.KINDS,
+            *apps.KINDS,
             *project.KINDS,
             *image.KINDS,
             *rbac.KINDS,

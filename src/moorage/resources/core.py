@@ -163,5 +163,16 @@ KINDS = [
     ),
     Kind("", "v1", "ConfigMap", "configmaps", "configmap", True, ConfigMap, ("cm",)),
     Kind("", "v1", "Event", "events", "event", True, Event, ("ev",)),
-    Kind("", "v1", "Pod", "pods", "pod", True, Pod, ("po",), verbs=("get", "list", "watch")),
+    Kind(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        "pod",
+        True,
+        Pod,
+        ("po",),
+        verbs=("get", "list", "watch"),
+        subresources=("log",),
+    ),
 ]

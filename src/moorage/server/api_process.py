@@ -39,7 +39,7 @@ async def _api(plan: WorkerPlan) -> None:
     policy = StoredPolicy(store)
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
-    app = build_api_app(catalogue(), store, streams, identities, policy, access)
+    app = build_api_app(catalogue(), store, streams, identities, policy, access, plan.pod_logs)
     app.on_response_prepare.append(low_space_warning(plan.data_root))
     trimming = asyncio.create_task(_trim_events(store, identities))
     watching = asyncio.create_task(_warn_while_space_low(plan.data_root))

@@ -5,10 +5,12 @@ migrations), so each worker stays small; the parent starts it with `spawn`.
 """
 
 import asyncio
+import logging
 import socket
 import uuid
 from multiprocessing.synchronize import Event
 
+from moorage import __version__
 from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
@@ -37,13 +39,21 @@ from moorage.store.database import open_engine
 from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
+log = logging.getLogger("moorage.registry")
+
 
 def run_registry_worker(
-    plan: WorkerPlan, ready: Event | None = None, listener: socket.socket | None = None
+    plan: WorkerPlan,
+    ready: Event | None = None,
+    listener: socket.socket | None = None,
+    pod: str = "",
 ) -> None:
     """One replica, accepting on `listener` (shared with the others); `ready` is set once it
-    does."""
+    does. It logs to stderr, and to its pod's log."""
     logs.configure(plan.registry.log_level, str(uuid.uuid4()))
+    if pod:
+        plan.pod_logs.keep(pod)
+    logs.event(log, f"version={__version__}")
     # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
     asyncio.run(_registry(plan, ready, listener))
 

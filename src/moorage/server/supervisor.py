@@ -13,6 +13,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 
 from moorage.observability import logs
+from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
 from moorage.platform.listeners import SharedListener
 from moorage.platform.local import LocalReplicas, Starter
@@ -44,11 +45,15 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     engine = open_engine(plan.database_url)
+    pod_logs = plan.pod_logs
+    pod_logs.clear()
+    pod_logs.keep(OPERATOR_POD, "moorage.operator", "moorage.platform")
     replicas = LocalReplicas(
         start=_replica_starter(context, plan),
         make_event=context.Event,
         stop_timeout=plan.config.shutdown_timeout,
         listener=SharedListener(plan.config.host, plan.config.port),
+        on_gone=pod_logs.remove,
     )
     operator = Operator(ResourceStore(engine), replicas, first_spec)
     api, started = _start_api(context, plan), time.monotonic()
@@ -97,7 +102,7 @@ def _replica_starter(context: SpawnContext, plan: WorkerPlan) -> Starter:
         name: str, settings: RegistrySettings, ready: Event, listener: socket.socket | None
     ) -> BaseProcess:
         its_plan = dataclasses.replace(plan, registry=settings)
-        args = (its_plan, ready, listener)
+        args = (its_plan, ready, listener, name)
         process = context.Process(target=run_registry_worker, args=args, name=name)
         process.start()
         return process

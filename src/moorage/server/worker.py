@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moorage.platform.pod_logs import PodLogs
 from moorage.registry.settings import RegistrySettings
 from moorage.server.config import ServerConfig
 from moorage.server.tls import ServingTls
@@ -24,3 +25,7 @@ class WorkerPlan:
     def data_root(self) -> Path:
         """The data directory: the blobs (storage_root) and a SQLite database live under it."""
         return self.storage_root.parent
+
+    @property
+    def pod_logs(self) -> PodLogs:
+        return PodLogs(self.data_root / "logs")
