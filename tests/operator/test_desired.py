@@ -1,6 +1,7 @@
 """From the Config's spec to what replicas run with, and what in it cannot work."""
 
-from moorage.operator.desired import DEFAULT_CLAIM, desired
+from moorage.operator.claims import DEFAULT_CLAIM, default_claim
+from moorage.operator.desired import desired
 from moorage.registry.settings import secret_bytes
 from moorage.resources.catalogue import catalogue
 from moorage.resources.objects import Object
@@ -14,12 +15,36 @@ def _spec(**fields: object) -> Object:
     return kind.validate({"metadata": {"name": "cluster"}, "spec": spec})["spec"]
 
 
+SHARED = default_claim("10Gi")
+
+
+def _claim(name: str, *modes: str) -> Object:
+    meta = {"name": name, "namespace": "openshift-image-registry"}
+    spec = {"accessModes": list(modes), "resources": {"requests": {"storage": "1Gi"}}}
+    return {"metadata": meta, "spec": spec}
+
+
 def test_the_default_claim_is_the_data_directory_s_filesystem() -> None:
-    wanted = desired(_spec(storage={"pvc": {"claim": ""}}, replicas=2))
+    wanted = desired(_spec(storage={"pvc": {"claim": ""}}, replicas=2), SHARED)
     assert wanted.settings.storage == "filesystem"
+    assert wanted.settings.volume == "storage"
     assert wanted.storage == {"pvc": {"claim": DEFAULT_CLAIM}}
     assert wanted.replicas == 2
     assert wanted.problems == []
+
+
+def test_another_claim_is_a_volume_directory_of_its_own() -> None:
+    claim = _claim("fast", "ReadWriteMany")
+    wanted = desired(_spec(storage={"pvc": {"claim": "fast"}}), claim)
+    assert wanted.settings.volume == "volumes/fast"
+    assert wanted.storage == {"pvc": {"claim": "fast"}}
+
+
+def test_a_read_write_once_claim_allows_one_replica() -> None:
+    claim = _claim("block", "ReadWriteOnce")
+    problems = desired(_spec(storage={"pvc": {"claim": "block"}}, replicas=2), claim).problems
+    assert problems and "one replica at a time" in problems[0]
+    assert desired(_spec(storage={"pvc": {"claim": "block"}}, replicas=1), claim).problems == []
 
 
 def test_empty_dir_is_memory_and_allows_one_replica_only() -> None:
@@ -34,14 +59,17 @@ def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> Non
         "spec.storage.s3: this registry cannot use s3 storage yet; use pvc or emptyDir"
     ]
     assert "no storage type is set" in desired(_spec()).problems[0]
-    assert "not found" in desired(_spec(storage={"pvc": {"claim": "mine"}})).problems[0]
+    missing = desired(_spec(storage={"pvc": {"claim": "mine"}})).problems[0]
+    assert 'persistentvolumeclaims "mine" not found' in missing
 
 
 def test_every_setting_a_replica_runs_with_changes_its_revision() -> None:
-    base = desired(_spec(storage={"pvc": {}})).settings
+    base = desired(_spec(storage={"pvc": {}}), SHARED).settings
     for change in ({"readOnly": True}, {"logLevel": "Debug"}, {"httpSecret": "cd" * 32}):
-        assert desired(_spec(storage={"pvc": {}}, **change)).settings.revision != base.revision
-    assert desired(_spec(storage={"pvc": {}}, replicas=3)).settings.revision == base.revision
+        changed = desired(_spec(storage={"pvc": {}}, **change), SHARED).settings
+        assert changed.revision != base.revision
+    more = desired(_spec(storage={"pvc": {}}, replicas=3), SHARED).settings
+    assert more.revision == base.revision
 
 
 def test_a_hex_secret_stands_for_its_bytes_and_any_other_for_its_text() -> None:

@@ -165,6 +165,23 @@ def _operator_message(obj: Object) -> str:
     return ""
 
 
+ACCESS_MODES = {
+    "ReadWriteOnce": "RWO",
+    "ReadOnlyMany": "ROX",
+    "ReadWriteMany": "RWX",
+    "ReadWriteOncePod": "RWOP",
+}
+
+
+def _claim_modes(obj: Object) -> str:
+    modes = (obj.get("status") or {}).get("accessModes") or []
+    return ",".join(ACCESS_MODES.get(m, m) for m in modes)
+
+
+def _claim_capacity(obj: Object) -> str:
+    return str(((obj.get("status") or {}).get("capacity") or {}).get("storage", ""))
+
+
 BINDING = [
     NAME,
     Column("ROLE", _role),
@@ -221,6 +238,15 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("READY", _deployment_ready),
         Column("UP-TO-DATE", _count("updatedReplicas")),
         Column("AVAILABLE", _count("availableReplicas")),
+        AGE,
+    ],
+    ("", "persistentvolumeclaims"): [
+        NAME,
+        Column("STATUS", _phase),
+        Column("VOLUME", lambda o: str((o.get("spec") or {}).get("volumeName", ""))),
+        Column("CAPACITY", _claim_capacity),
+        Column("ACCESS MODES", _claim_modes),
+        Column("STORAGECLASS", lambda o: str((o.get("spec") or {}).get("storageClassName", ""))),
         AGE,
     ],
     ("config.openshift.io", "clusteroperators"): [

@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass, field
 
+from moorage.operator.claims import DEFAULT_CLAIM, single_writer, volume_of
 from moorage.platform.local import Strategy
 from moorage.registry.settings import RegistrySettings, Storage, secret_bytes
 from moorage.resources.objects import Object
 from moorage.resources.operator import storage_type
-
-DEFAULT_CLAIM = "image-registry-storage"  # backed by <data-dir>/storage
 
 
 @dataclass(frozen=True)
@@ -20,11 +19,12 @@ class Desired:
     problems: list[str] = field(default_factory=list)  # each says what to fix
 
 
-def desired(spec: Object) -> Desired:
-    """`spec` is a validated Config spec with its httpSecret set."""
+def desired(spec: Object, claim: Object | None = None) -> Desired:
+    """`spec` is a validated Config spec with its httpSecret set; `claim`, the
+    PersistentVolumeClaim its spec.storage.pvc names, if that exists."""
     problems: list[str] = []
-    storage, in_use = _storage(spec.get("storage") or {}, problems)
     replicas = spec["replicas"]
+    storage, volume, in_use = _storage(spec.get("storage") or {}, claim, replicas, problems)
     if storage == "memory" and replicas > 1:
         problems.append(
             f"spec.storage.emptyDir lives in one replica's memory: set spec.replicas to 1 "
@@ -32,6 +32,7 @@ def desired(spec: Object) -> Desired:
         )
     settings = RegistrySettings(
         storage=storage,
+        volume=volume,
         read_only=spec["readOnly"],
         log_level=spec["logLevel"],
         http_secret=secret_bytes(spec["httpSecret"]),
@@ -41,18 +42,35 @@ def desired(spec: Object) -> Desired:
     )
 
 
-def _storage(storage: Object, problems: list[str]) -> tuple[Storage, Object]:
+def claim_name(spec: Object) -> str | None:
+    """The claim spec.storage.pvc names (a blank one is the default), if pvc is chosen."""
+    storage = spec.get("storage") or {}
+    if storage_type(storage) != "pvc":
+        return None
+    return storage["pvc"].get("claim") or DEFAULT_CLAIM
+
+
+def _storage(
+    storage: Object, claim: Object | None, replicas: int, problems: list[str]
+) -> tuple[Storage, str, Object]:
     chosen = storage_type(storage)
     if chosen == "emptyDir":
-        return "memory", {"emptyDir": {}}
+        return "memory", "", {"emptyDir": {}}
     if chosen == "pvc":
-        claim = storage["pvc"].get("claim") or DEFAULT_CLAIM
-        if claim != DEFAULT_CLAIM:
+        name = storage["pvc"].get("claim") or DEFAULT_CLAIM
+        if claim is None:
             problems.append(
-                f'spec.storage.pvc.claim: persistentvolumeclaims "{claim}" not found '
-                f"in openshift-image-registry; use {DEFAULT_CLAIM}"
+                f'spec.storage.pvc.claim: persistentvolumeclaims "{name}" not found in '
+                f"openshift-image-registry: create it (moorage create -f pvc.yaml -n "
+                f"openshift-image-registry), or leave the claim blank for {DEFAULT_CLAIM}"
             )
-        return "filesystem", {"pvc": {"claim": DEFAULT_CLAIM}}
+        elif single_writer(claim) and replicas > 1:
+            problems.append(
+                f'persistentvolumeclaims "{name}" is {", ".join(claim["spec"]["accessModes"])}: '
+                f"one replica at a time may use it; set spec.replicas to 1 (it is {replicas}) "
+                "and spec.rolloutStrategy to Recreate"
+            )
+        return "filesystem", volume_of(name), {"pvc": {"claim": name}}
     if chosen is None:
         problems.append("spec.storage: no storage type is set; set pvc or emptyDir")
     else:
@@ -60,4 +78,4 @@ def _storage(storage: Object, problems: list[str]) -> tuple[Storage, Object]:
             f"spec.storage.{chosen}: this registry cannot use {chosen} storage yet; "
             "use pvc or emptyDir"
         )
-    return "filesystem", {}
+    return "filesystem", "", {}

@@ -15,9 +15,10 @@ SYSTEM_NAMESPACES = ("default", SHARED, NAMESPACE, "openshift-config")
 CONFIG = Ref(GROUP, "configs", "", SINGLETON)
 
 
-def seed(store: ResourceStore, spec: Object) -> list[str]:
+def seed(store: ResourceStore, spec: Object, claim: Object | None = None) -> list[str]:
     """Create what is missing: the system namespaces (with what every project starts with),
-    and the Config with `spec`. Returns what was created."""
+    the Config with `spec`, and the PersistentVolumeClaim `claim` its storage names.
+    Returns what was created."""
     kinds = catalogue()
     created = []
     with store.transaction() as tx:
@@ -30,6 +31,10 @@ def seed(store: ResourceStore, spec: Object) -> list[str]:
         config = {"apiVersion": f"{GROUP}/v1", "kind": "Config", "spec": spec}
         if _create(tx, kinds, CONFIG, {**config, "metadata": {"name": SINGLETON}}):
             created.append(f"configs.{GROUP}/{SINGLETON}")
+            if claim is not None:
+                name = claim["metadata"]["name"]
+                if _create(tx, kinds, Ref("", "persistentvolumeclaims", NAMESPACE, name), claim):
+                    created.append(f"persistentvolumeclaim {NAMESPACE}/{name}")
     return created
 
 

@@ -8,16 +8,20 @@ outage skips the pass.
 
 import logging
 import secrets
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from moorage import __version__
 from moorage.observability import logs
+from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
 from moorage.operator.deployment import DeploymentView
-from moorage.operator.desired import Desired, desired
+from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
 from moorage.operator.pods import PodViews
 from moorage.operator.status import Observed, conditions, render
 from moorage.platform.local import LocalReplicas, Wanted
+from moorage.resources.catalogue import catalogue as kinds
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP
 from moorage.store.errors import Unavailable
@@ -33,6 +37,8 @@ class Operator:
     store: ResourceStore
     replicas: LocalReplicas
     first_spec: Object  # what a missing Config is made again with
+    data_root: Path  # where the volumes' directories are
+    claim_capacity: str  # of the claim the operator makes for a blank spec.storage.pvc.claim
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     _observed_generation: int = 0
@@ -64,9 +70,50 @@ class Operator:
         if not spec.get("httpSecret"):
             self._generate_secret(config)
             return
-        wanted = desired(spec)
+        claim = self._claim(spec)
+        wanted = desired(spec, claim)
         self._apply(wanted, config["metadata"]["generation"])
+        if wanted.management_state == "Removed" and claim is not None:
+            self._tear_down(spec, claim)
         self._report(config, wanted)
+
+    def _claim(self, spec: Object) -> Object | None:
+        """The claim spec.storage.pvc names; for a blank one, made when missing."""
+        name = claim_name(spec)
+        if name is None:
+            return None
+        with self.store.reading() as tx:
+            claim = tx.get(claim_ref(name))
+        # A blank claim asks for the default one; Managed storage asks the operator to
+        # provision it again after a teardown.
+        ours = not spec["storage"]["pvc"].get("claim") or (
+            name == DEFAULT_CLAIM and spec["storage"].get("managementState") == "Managed"
+        )
+        if claim is None and ours and spec["managementState"] == "Managed":
+            made = kinds().find("", "v1", "persistentvolumeclaims")
+            assert made is not None
+            body = made.validate(default_claim(self.claim_capacity))
+            with self.store.transaction() as tx:
+                claim = tx.create(claim_ref(name), body)
+            logs.event(log, f"created persistentvolumeclaim {NAMESPACE}/{name}")
+        return claim
+
+    def _tear_down(self, spec: Object, claim: Object) -> None:
+        """Removed, with Managed storage: the storage the operator provisioned goes, once no
+        replica uses it."""
+        if spec["storage"].get("managementState") != "Managed" or not provisioned(claim):
+            return
+        if self.replicas.replicas:
+            return
+        name = claim["metadata"]["name"]
+        shutil.rmtree(self.data_root / volume_of(name), ignore_errors=True)
+        with self.store.transaction() as tx:
+            tx.delete(claim_ref(name))
+        logs.event(
+            log,
+            f"removed the storage the operator provisioned: persistentvolumeclaim "
+            f"{NAMESPACE}/{name} and its volume",
+        )
 
     def _generate_secret(self, config: Object) -> None:
         config["spec"]["httpSecret"] = secrets.token_hex(64)

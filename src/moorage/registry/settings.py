@@ -10,6 +10,7 @@ Storage = Literal["filesystem", "memory"]
 @dataclass(frozen=True)
 class RegistrySettings:
     storage: Storage = "filesystem"
+    volume: str = "storage"  # the filesystem's directory, relative to the data directory
     read_only: bool = False  # pushes and deletes refused; pulls go on
     log_level: str = "Normal"
     http_secret: bytes = b""  # signs upload state: the same for every replica
@@ -17,7 +18,10 @@ class RegistrySettings:
     @property
     def revision(self) -> str:
         """Changes whenever any setting does: replicas of another revision are replaced."""
-        text = f"{self.storage}|{self.read_only}|{self.log_level}|{self.http_secret.hex()}"
+        text = (
+            f"{self.storage}|{self.volume}|{self.read_only}|{self.log_level}|"
+            f"{self.http_secret.hex()}"
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -1,8 +1,10 @@
-"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount, Pod."""
+"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount, Pod, PersistentVolumeClaim."""
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from moorage.resources.base import ObjectMeta, Open, Strict
 from moorage.resources.kinds import Kind
@@ -90,6 +92,47 @@ class Pod(TopLevel):
     status: Open | None = None
 
 
+AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+QUANTITY = r"^[0-9]+(\.[0-9]+)?([EPTGMk]i?|[mun]|e[0-9]+)?$"
+
+
+class VolumeRequests(Strict):
+    storage: str = Field(pattern=QUANTITY)
+
+
+class VolumeResources(Strict):
+    requests: VolumeRequests
+    limits: dict[str, str] | None = None
+
+
+class ClaimSpec(Strict):
+    access_modes: list[AccessMode] = Field(min_length=1)
+    resources: VolumeResources
+    storage_class_name: str | None = None
+    volume_mode: Literal["Filesystem", "Block"] | None = None
+    volume_name: str | None = None
+    selector: Open | None = None
+    data_source: Open | None = None
+
+
+class PersistentVolumeClaim(TopLevel):
+    """A volume for the registry's storage: a directory under the data directory here."""
+
+    spec: ClaimSpec
+    status: Open | None = None
+
+
+def _bind_claim(obj: Object) -> Object:
+    """Bound at once: the volume is a directory the registry makes when it first uses it."""
+    spec = obj["spec"]
+    obj["status"] = {
+        "phase": "Bound",
+        "accessModes": spec["accessModes"],
+        "capacity": {"storage": spec["resources"]["requests"]["storage"]},
+    }
+    return obj
+
+
 def _normalize_namespace(obj: Object) -> Object:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     obj.setdefault("status", {})["phase"] = "Active"
@@ -174,5 +217,17 @@ KINDS = [
         ("po",),
         verbs=("get", "list", "watch"),
         subresources=("log",),
+    ),
+    Kind(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        True,
+        PersistentVolumeClaim,
+        ("pvc",),
+        subresources=("status",),
+        normalize=_bind_claim,
     ),
 ]

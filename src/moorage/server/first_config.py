@@ -7,9 +7,10 @@ on a later start are named in the log with the command that changes the Config.
 import json
 import logging
 import secrets
+import shutil
 from pathlib import Path
 
-from moorage.operator.desired import DEFAULT_CLAIM
+from moorage.operator.claims import DEFAULT_CLAIM, default_claim
 from moorage.operator.first_start import CONFIG
 from moorage.resources.objects import Object
 from moorage.resources.operator import storage_type
@@ -35,6 +36,16 @@ def first_config(config: ServerConfig, root: Path) -> Object:
         "storage": storage,
         "httpSecret": _secret_from_file(root / SECRET_FILE) or secrets.token_hex(64),
     }
+
+
+def claim_capacity(root: Path) -> str:
+    """What the data directory's volume holds, as a claim's storage quantity."""
+    return f"{max(shutil.disk_usage(root).total // 2**30, 1)}Gi"
+
+
+def first_claim(config: ServerConfig, root: Path) -> Object | None:
+    """The data directory's storage as the claim the first Config names."""
+    return None if config.storage == "memory" else default_claim(claim_capacity(root))
 
 
 def _secret_from_file(path: Path) -> str | None:

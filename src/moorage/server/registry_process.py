@@ -62,7 +62,7 @@ async def _registry(plan: WorkerPlan, ready: Event | None, listener: socket.sock
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
     metrics = Metrics()
-    store: BlobStore = open_blob_store(settings.storage, plan.storage_root)
+    store: BlobStore = open_blob_store(settings.storage, plan.data_root / settings.volume)
     if plan.metrics_dir is not None:
         store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))

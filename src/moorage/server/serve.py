@@ -23,6 +23,7 @@ from moorage.resources.objects import Object
 from moorage.server.certificates import ensure_api_certificate
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.first_config import (
+    first_claim,
     first_config,
     forget_secret_file,
     note_flags_the_config_overrides,
@@ -129,7 +130,7 @@ def _prepare_database(
         created = bootstrap.seed(store, catalogue())
         if created:
             logs.event(log, f"created {created} bootstrap cluster roles and bindings")
-        for made in first_start.seed(store, first_spec):
+        for made in first_start.seed(store, first_spec, first_claim(config, root)):
             logs.event(log, f"created {made}")
         note_flags_the_config_overrides(store, config)
         password = kubeadmin.bootstrap(store, root)

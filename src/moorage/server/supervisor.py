@@ -20,6 +20,7 @@ from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
 from moorage.resources.objects import Object
 from moorage.server.api_process import run_api_server
+from moorage.server.first_config import claim_capacity
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import open_engine
@@ -55,7 +56,9 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         listener=SharedListener(plan.config.host, plan.config.port),
         on_gone=pod_logs.remove,
     )
-    operator = Operator(ResourceStore(engine), replicas, first_spec)
+    operator = Operator(
+        ResourceStore(engine), replicas, first_spec, plan.data_root, claim_capacity(plan.data_root)
+    )
     api, started = _start_api(context, plan), time.monotonic()
     logs.event(log, "started the API server and the registry operator")
     failed_starts = 0
