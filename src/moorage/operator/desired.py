@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from moorage.operator.durations import seconds
 from moorage.platform.local import Strategy
-from moorage.registry.settings import RegistrySettings, Storage, secret_bytes
+from moorage.registry.settings import RegistrySettings, RequestLimits, Storage, secret_bytes
 from moorage.resources.objects import Object
 from moorage.resources.operator import storage_type
 
@@ -35,10 +36,21 @@ def desired(spec: Object) -> Desired:
         read_only=spec["readOnly"],
         log_level=spec["logLevel"],
         http_secret=secret_bytes(spec["httpSecret"]),
+        read_limits=_limits((spec.get("requests") or {}).get("read")),
+        write_limits=_limits((spec.get("requests") or {}).get("write")),
     )
     return Desired(
         spec["managementState"], replicas, spec["rolloutStrategy"], settings, in_use, problems
     )
+
+
+def _limits(limits: Object | None) -> RequestLimits | None:
+    """maxRunning 0 (or unset) is no limit, queue or not, as in OpenShift; so is a
+    maxWaitInQueue of 0."""
+    if not limits or not limits.get("maxRunning"):
+        return None
+    wait = seconds(limits.get("maxWaitInQueue") or "0s")
+    return RequestLimits(limits["maxRunning"], limits.get("maxInQueue") or 0, wait or None)
 
 
 def _storage(storage: Object, problems: list[str]) -> tuple[Storage, Object]:
