@@ -1,14 +1,16 @@
 """The registry's HTTP application: routes, middleware, headers on every response."""
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from moorage.distribution import access, blobs, manifests, token, uploads
+from moorage.distribution import access, blobs, limits, manifests, token, uploads
 from moorage.distribution import read_only as read_only_mode
 from moorage.distribution.callers import Guard
 from moorage.distribution.context import GUARD, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
 from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
+from moorage.registry.settings import RequestLimits
 
 NAME = "{name:[^{}]+?}"
 
@@ -26,8 +28,16 @@ async def _stop_senders(app: web.Application) -> None:
     app[SENDERS].close()
 
 
-def build_app(registry: Registry, guard: Guard, read_only: bool = False) -> web.Application:
-    refusals = [read_only_mode.refuse_writes] if read_only else []
+def build_app(
+    registry: Registry,
+    guard: Guard,
+    read_only: bool = False,
+    read_limits: RequestLimits | None = None,
+    write_limits: RequestLimits | None = None,
+) -> web.Application:
+    refusals: list[Middleware] = [read_only_mode.refuse_writes] if read_only else []
+    if read_limits or write_limits:
+        refusals.append(limits.Limits(read_limits, write_limits).middleware)
     middlewares = [oci_errors, *refusals, access.enforce]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
     app[REGISTRY] = registry

@@ -47,7 +47,13 @@ async def _registry(plan: WorkerPlan, ready: Event | None) -> None:
     resources = ResourceStore(engine)
     registry = Registry.build(store, metadata, settings.http_secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
-    app = build_app(registry, _guard(config, resources, policy), read_only=settings.read_only)
+    app = build_app(
+        registry,
+        _guard(config, resources, policy),
+        read_only=settings.read_only,
+        read_limits=settings.read_limits,
+        write_limits=settings.write_limits,
+    )
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
     await serve_until_stopped(
