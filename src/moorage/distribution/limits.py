@@ -13,8 +13,8 @@ A request's whole life counts: its place is held until its answer is written, so
 GET streaming for a minute holds its place for that minute, a manifest's body included.
 A place is given back however the request ends: answered, failed, or cancelled. aiohttp
 does not cancel a handler whose client left, and a queued request has nothing to read that
-would fail, so a queued request looks at its connection every POLL seconds and leaves the
-queue when its client has gone.
+would fail, so while any request waits, one task per limiter looks at the waiting requests'
+connections every POLL seconds and takes those whose clients have gone out of the queue.
 
 Not limited (OpenShift limits all but its health checks): `/v2/`, the token endpoint, and
 everything outside `/v2/` (metrics, health). These touch no storage and stream nothing,
@@ -24,7 +24,7 @@ a busy replica from a dead one, which is exactly when they must still be answere
 
 import asyncio
 import contextlib
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
 
 from aiohttp import web
@@ -34,7 +34,7 @@ from moorage.distribution.errors import error_response
 from moorage.registry.settings import RequestLimits
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-POLL = 0.5  # seconds between looks at a queued request's connection
+POLL = 0.5  # seconds between looks at the connections of queued requests
 RETRY_AFTER = "1"
 
 
@@ -47,7 +47,9 @@ class Limiter:
         self.kind = kind  # "read" or "write": named in refusals
         self.limits = limits
         self.running = 0
-        self._queue: deque[asyncio.Future[None]] = deque()
+        # Each waiting request's turn, oldest first, and what says its client has gone.
+        self._queue: OrderedDict[asyncio.Future[None], Callable[[], bool]] = OrderedDict()
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def queued(self) -> int:
@@ -69,39 +71,44 @@ class Limiter:
                 f"as many as spec.requests.{self.kind} allows; try again later"
             )
         turn = asyncio.get_running_loop().create_future()
-        self._queue.append(turn)
+        self._queue[turn] = gone
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep())
         try:
-            await self._until(turn, gone)
+            await asyncio.wait((turn,), timeout=self.limits.max_wait)
         except BaseException:
-            if turn.done():  # handed a place while giving up: pass it on
-                self.done()
-            else:
-                self._queue.remove(turn)
+            self._give_up(turn)
             raise
+        if not turn.done():
+            self._give_up(turn)
+            raise Refused(
+                f"waited {self.limits.max_wait:g}s (spec.requests.{self.kind}.maxWaitInQueue) "
+                f"for one of {self.running} running {self.kind}s to end; try again later"
+            )
+        turn.result()  # Refused if the sweeper found the client gone
 
     def done(self) -> None:
         """A running request ended: its place goes to the longest waiting, if any."""
         if self._queue:
-            self._queue.popleft().set_result(None)
+            turn, _gone = self._queue.popitem(last=False)
+            turn.set_result(None)
         else:
             self.running -= 1
 
-    async def _until(self, turn: asyncio.Future[None], gone: Callable[[], bool]) -> None:
-        loop = asyncio.get_running_loop()
-        wait = self.limits.max_wait
-        deadline = None if wait is None else loop.time() + wait
-        while True:
-            left = POLL if deadline is None else min(POLL, deadline - loop.time())
-            await asyncio.wait((turn,), timeout=max(left, 0))
-            if turn.done():
-                return
-            if gone():
-                raise Refused("the client left while waiting")
-            if deadline is not None and loop.time() >= deadline:
-                raise Refused(
-                    f"waited {wait:g}s (spec.requests.{self.kind}.maxWaitInQueue) for one of "
-                    f"{self.running} running {self.kind}s to end; try again later"
-                )
+    def _give_up(self, turn: asyncio.Future[None]) -> None:
+        if not turn.done():
+            del self._queue[turn]
+        elif turn.exception() is None:  # handed a place while giving up: pass it on
+            self.done()
+
+    async def _sweep(self) -> None:
+        """While anyone waits, refuse those whose clients have gone, every POLL seconds."""
+        while self._queue:
+            await asyncio.sleep(POLL)
+            for turn in [turn for turn, gone in self._queue.items() if gone()]:
+                del self._queue[turn]
+                turn.set_exception(Refused("the client left while waiting"))
+        self._sweeper = None
 
 
 class Limits:
