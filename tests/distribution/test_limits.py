@@ -78,7 +78,7 @@ def test_past_a_full_queue_a_request_is_refused_at_once() -> None:
         assert limiter.try_start()
         waiting = asyncio.create_task(limiter.wait(never_gone))
         await settle()
-        with pytest.raises(Refused, match="1 reads are running and 1 waiting"):
+        with pytest.raises(Refused, match="reads running: 1, waiting: 1"):
             await limiter.wait(never_gone)
         limiter.done()
         await waiting
@@ -91,7 +91,7 @@ def test_no_queue_refuses_every_request_past_the_running_ones() -> None:
     async def test() -> None:
         limiter = queue_of(2, 0)
         assert limiter.try_start() and limiter.try_start()
-        with pytest.raises(Refused, match="2 reads are running and 0 waiting"):
+        with pytest.raises(Refused, match="reads running: 2, waiting: 0"):
             await limiter.wait(never_gone)
 
     run(test)
@@ -234,7 +234,7 @@ def test_reads_past_the_limits_are_answered_429_toomanyrequests_at_once() -> Non
             assert third.headers["Retry-After"] == "1"
             [error] = third.json()["errors"]
             assert error["code"] == "TOOMANYREQUESTS"
-            assert "1 reads are running and 1 waiting" in error["message"]
+            assert "reads running: 1, waiting: 1" in error["message"]
             assert not first.done() and not second.done()
             held.gate.set()
             assert [(await r).text for r in (first, second)] == ["held", "held"]
@@ -270,7 +270,7 @@ def test_writes_have_limits_of_their_own() -> None:
             assert limits.writers.try_start()  # a write in flight
             refused = await client.put("/v2/held")
             assert refused.status_code == 429
-            assert "1 writes are running" in refused.json()["errors"][0]["message"]
+            assert "writes running: 1, waiting: 0" in refused.json()["errors"][0]["message"]
             limits.writers.done()
             assert (await client.put("/v2/held")).status_code == 200
 

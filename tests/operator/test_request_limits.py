@@ -69,7 +69,7 @@ def test_reads_past_the_read_limits_are_refused_and_writes_go_on(
     ):
         reads = [pool.submit(http.get, manifest) for _ in range(2)]
         [first], [other] = wait(reads, return_when=FIRST_COMPLETED)
-        assert "1 reads are running and 1 waiting" in _refusal(first.result())  # at once
+        assert "reads running: 1, waiting: 1" in _refusal(first.result())  # at once
         assert push_blob(http, "openshift/limited", b"a write").status_code == 201
         assert http.get("/v2/").status_code == 200
         assert "waited 5s" in _refusal(other.result())

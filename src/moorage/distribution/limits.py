@@ -67,8 +67,8 @@ class Limiter:
         whether the waiting request's client has left."""
         if len(self._queue) >= self.limits.max_in_queue:
             raise Refused(
-                f"{self.running} {self.kind}s are running and {len(self._queue)} waiting, "
-                f"as many as spec.requests.{self.kind} allows; try again later"
+                f"{self.kind}s running: {self.running}, waiting: {len(self._queue)}, as many as "
+                f"spec.requests.{self.kind} allows; try again later"
             )
         turn = asyncio.get_running_loop().create_future()
         self._queue[turn] = gone
@@ -83,7 +83,7 @@ class Limiter:
             self._give_up(turn)
             raise Refused(
                 f"waited {self.limits.max_wait:g}s (spec.requests.{self.kind}.maxWaitInQueue) "
-                f"for one of {self.running} running {self.kind}s to end; try again later"
+                f"and no running {self.kind} ended; try again later"
             )
         turn.result()  # Refused if the sweeper found the client gone
 

@@ -45,8 +45,8 @@ def desired(spec: Object) -> Desired:
 
 
 def _limits(limits: Object | None) -> RequestLimits | None:
-    """maxRunning 0 (or unset) is no limit, queue or not, as in OpenShift; so is a
-    maxWaitInQueue of 0."""
+    """maxRunning 0 (or unset) is no limit, queue or not, as in OpenShift; a maxWaitInQueue
+    of 0 (or unset) lets a queued request wait as long as it takes."""
     if not limits or not limits.get("maxRunning"):
         return None
     wait = seconds(limits.get("maxWaitInQueue") or "0s")
