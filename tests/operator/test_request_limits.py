@@ -1,8 +1,9 @@
-"""spec.requests.read: a replica runs so many reads at once and queues so many more; the
-rest are answered 429 TOOMANYREQUESTS at once, and so is a read that waited too long.
+"""spec.requests: a replica runs so many reads (writes) at once and queues so many more;
+the rest are answered 429 TOOMANYREQUESTS at once, and so is a request that waited too long.
 
 One replica, so that every request meets the same limits (they are per replica). A large
-blob's GET on a raw socket that reads nothing holds the one running place."""
+blob's GET on a raw socket that reads nothing holds the one running read; an upload PATCH
+whose body has not all been sent holds the one running write."""
 
 import base64
 import os
@@ -27,20 +28,28 @@ def _applied(oc: Cli, spec: str) -> None:
     wait_for(lambda: settled(oc), f"the registry to run with {spec}")
 
 
+def _connect(cluster: RunningServer, head: list[str]) -> socket.socket:
+    """A connection to the registry port on which `head` (and kubeadmin's credentials) went."""
+    credentials = base64.b64encode(":".join(cluster.registry_auth).encode()).decode()
+    host, port = cluster.address.rsplit(":", 1)
+    connection = socket.create_connection((host, int(port)))
+    lines = [*head, f"Host: {cluster.address}", f"Authorization: Basic {credentials}"]
+    connection.sendall("\r\n".join(lines).encode() + b"\r\n\r\n")
+    return connection
+
+
+def _answer_head(connection: socket.socket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += connection.recv(1)
+    return head
+
+
 @contextmanager
 def held_read(cluster: RunningServer, path: str) -> Iterator[None]:
     """A GET of `path` whose answer has begun and is read no further until the block ends."""
-    credentials = base64.b64encode(":".join(cluster.registry_auth).encode()).decode()
-    host, port = cluster.address.rsplit(":", 1)
-    with socket.create_connection((host, int(port))) as connection:
-        connection.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: {cluster.address}\r\n"
-            f"Authorization: Basic {credentials}\r\n\r\n".encode()
-        )
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += connection.recv(1)
-        assert head.startswith(b"HTTP/1.1 200"), head
+    with _connect(cluster, [f"GET {path} HTTP/1.1"]) as connection:
+        assert _answer_head(connection).startswith(b"HTTP/1.1 200")
         yield
 
 
@@ -79,3 +88,29 @@ def test_reads_past_the_read_limits_are_refused_and_writes_go_on(
         with held_read(cluster, f"/v2/openshift/limited/blobs/{digest_of(big)}"):
             answers = list(pool.map(lambda _: http.get(manifest), range(4)))
             assert [a.status_code for a in answers] == [200] * 4
+
+
+def test_writes_past_the_write_limits_are_refused_and_reads_go_on(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    img = image()
+    manifest = "/v2/openshift/writes/manifests/v1"
+    with cluster.registry_client() as http:
+        assert push_image(http, "openshift/writes", img, "v1").status_code == 201
+    _applied(oc, '{"replicas":1,"requests":{"write":{"maxRunning":1}}}')
+    body = os.urandom(64 * 1024)
+    with cluster.registry_client() as http:
+        location = http.post("/v2/openshift/writes/blobs/uploads/").headers["Location"]
+        head = [f"PATCH {location} HTTP/1.1", f"Content-Length: {len(body)}"]
+        with _connect(cluster, head) as held:  # a write whose body has not all come
+            held.sendall(body[:1024])
+            wait_for(
+                lambda: http.post("/v2/openshift/writes/blobs/uploads/").status_code == 429,
+                "a second write to be refused",
+            )
+            refused = http.delete(f"/v2/openshift/writes/manifests/{img.digest}")
+            assert "writes running: 1, waiting: 0" in _refusal(refused)
+            assert http.get(manifest).status_code == 200
+            held.sendall(body[1024:])
+            assert _answer_head(held).startswith(b"HTTP/1.1 202")
+        assert push_blob(http, "openshift/writes", body).status_code == 201
