@@ -2,7 +2,7 @@
 
 from moorage.operator.claims import DEFAULT_CLAIM, default_claim
 from moorage.operator.desired import desired
-from moorage.registry.settings import secret_bytes
+from moorage.registry.settings import RequestLimits, secret_bytes
 from moorage.resources.catalogue import catalogue
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP
@@ -65,7 +65,14 @@ def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> Non
 
 def test_every_setting_a_replica_runs_with_changes_its_revision() -> None:
     base = desired(_spec(storage={"pvc": {}}), SHARED).settings
-    for change in ({"readOnly": True}, {"logLevel": "Debug"}, {"httpSecret": "cd" * 32}):
+    changes: list[dict[str, object]] = [
+        {"readOnly": True},
+        {"logLevel": "Debug"},
+        {"httpSecret": "cd" * 32},
+        {"requests": {"read": {"maxRunning": 1}}},
+        {"requests": {"write": {"maxRunning": 1, "maxWaitInQueue": "1s"}}},
+    ]
+    for change in changes:
         changed = desired(_spec(storage={"pvc": {}}, **change), SHARED).settings
         assert changed.revision != base.revision
     more = desired(_spec(storage={"pvc": {}}, replicas=3), SHARED).settings
@@ -75,3 +82,19 @@ def test_every_setting_a_replica_runs_with_changes_its_revision() -> None:
 def test_a_hex_secret_stands_for_its_bytes_and_any_other_for_its_text() -> None:
     assert secret_bytes("00ff") == b"\x00\xff"
     assert secret_bytes("not hex!") == b"not hex!"
+
+
+def test_request_limits_reach_the_replicas_with_their_wait_in_seconds() -> None:
+    read = {"maxRunning": 4, "maxInQueue": 10, "maxWaitInQueue": "1m30s"}
+    settings = desired(_spec(requests={"read": read, "write": {"maxRunning": 1}})).settings
+    assert settings.read_limits == RequestLimits(max_running=4, max_in_queue=10, max_wait=90.0)
+    assert settings.write_limits == RequestLimits(max_running=1, max_in_queue=0, max_wait=None)
+
+
+def test_no_running_limit_is_no_limit_and_no_wait_limit_is_waiting_as_long_as_it_takes() -> None:
+    unlimited = {"maxRunning": 0, "maxInQueue": 5, "maxWaitInQueue": "10s"}
+    settings = desired(_spec(requests={"read": unlimited})).settings
+    assert settings.read_limits is None and settings.write_limits is None
+    assert desired(_spec()).settings.read_limits is None
+    forever = {"maxRunning": 1, "maxInQueue": 1, "maxWaitInQueue": "0s"}
+    assert desired(_spec(requests={"write": forever})).settings.write_limits == RequestLimits(1, 1)

@@ -1,8 +1,9 @@
 """The registry's HTTP application: routes, middleware, headers on every response."""
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
-from moorage.distribution import access, blobs, manifests, metrics, token, uploads
+from moorage.distribution import access, blobs, limits, manifests, metrics, token, uploads
 from moorage.distribution import read_only as read_only_mode
 from moorage.distribution.callers import Guard
 from moorage.distribution.context import GUARD, REGISTRY, SENDERS
@@ -11,6 +12,7 @@ from moorage.distribution.instrumentation import Instrumentation
 from moorage.distribution.metrics import SCRAPING, Scraping
 from moorage.distribution.sending import Senders
 from moorage.registry.service import Registry
+from moorage.registry.settings import RequestLimits
 
 NAME = "{name:[^{}]+?}"
 
@@ -29,11 +31,18 @@ async def _stop_senders(app: web.Application) -> None:
 
 
 def build_app(
-    registry: Registry, guard: Guard, scraping: Scraping | None = None, read_only: bool = False
+    registry: Registry,
+    guard: Guard,
+    scraping: Scraping | None = None,
+    read_only: bool = False,
+    read_limits: RequestLimits | None = None,
+    write_limits: RequestLimits | None = None,
 ) -> web.Application:
     """The registry's application; with `scraping`, measured and serving its metrics; with
-    `read_only`, refusing pushes and deletes."""
-    refusals = [read_only_mode.refuse_writes] if read_only else []
+    `read_only`, refusing pushes and deletes; with limits, bounding requests in flight."""
+    refusals: list[Middleware] = [read_only_mode.refuse_writes] if read_only else []
+    if read_limits or write_limits:
+        refusals.append(limits.Limits(read_limits, write_limits).middleware)
     middlewares = [oci_errors, *refusals, access.enforce]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
     app[REGISTRY] = registry

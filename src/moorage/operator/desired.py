@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from moorage.operator.claims import DEFAULT_CLAIM, single_writer, volume_of
+from moorage.operator.durations import seconds
 from moorage.platform.local import Strategy
-from moorage.registry.settings import RegistrySettings, Storage, secret_bytes
+from moorage.registry.settings import RegistrySettings, RequestLimits, Storage, secret_bytes
 from moorage.resources.objects import Object
 from moorage.resources.operator import storage_type
 
@@ -36,10 +37,21 @@ def desired(spec: Object, claim: Object | None = None) -> Desired:
         read_only=spec["readOnly"],
         log_level=spec["logLevel"],
         http_secret=secret_bytes(spec["httpSecret"]),
+        read_limits=_limits((spec.get("requests") or {}).get("read")),
+        write_limits=_limits((spec.get("requests") or {}).get("write")),
     )
     return Desired(
         spec["managementState"], replicas, spec["rolloutStrategy"], settings, in_use, problems
     )
+
+
+def _limits(limits: Object | None) -> RequestLimits | None:
+    """maxRunning 0 (or unset) is no limit, queue or not, as in OpenShift; a maxWaitInQueue
+    of 0 (or unset) lets a queued request wait as long as it takes."""
+    if not limits or not limits.get("maxRunning"):
+        return None
+    wait = seconds(limits.get("maxWaitInQueue") or "0s")
+    return RequestLimits(limits["maxRunning"], limits.get("maxInQueue") or 0, wait or None)
 
 
 def claim_name(spec: Object) -> str | None:

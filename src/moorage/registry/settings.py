@@ -8,19 +8,31 @@ Storage = Literal["filesystem", "memory"]
 
 
 @dataclass(frozen=True)
+class RequestLimits:
+    """spec.requests.read or .write: at most `max_running` at once per replica, `max_in_queue`
+    more waiting up to `max_wait` seconds each (None: as long as it takes)."""
+
+    max_running: int
+    max_in_queue: int = 0
+    max_wait: float | None = None
+
+
+@dataclass(frozen=True)
 class RegistrySettings:
     storage: Storage = "filesystem"
     volume: str = "storage"  # the filesystem's directory, relative to the data directory
     read_only: bool = False  # pushes and deletes refused; pulls go on
     log_level: str = "Normal"
     http_secret: bytes = b""  # signs upload state: the same for every replica
+    read_limits: RequestLimits | None = None  # None: no limit
+    write_limits: RequestLimits | None = None
 
     @property
     def revision(self) -> str:
         """Changes whenever any setting does: replicas of another revision are replaced."""
         text = (
             f"{self.storage}|{self.volume}|{self.read_only}|{self.log_level}|"
-            f"{self.http_secret.hex()}"
+            f"{self.http_secret.hex()}|{self.read_limits}|{self.write_limits}"
         )
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -70,8 +70,14 @@ async def _registry(plan: WorkerPlan, ready: Event | None, listener: socket.sock
     registry = Registry.build(store, metadata, settings.http_secret, ProjectRepositories(resources))
     policy = StoredPolicy(resources)
     scraping = await _scraping(plan, metrics, registry)
-    guard = _guard(config, resources, policy)
-    app = build_app(registry, guard, scraping, read_only=settings.read_only)
+    app = build_app(
+        registry,
+        _guard(config, resources, policy),
+        scraping,
+        read_only=settings.read_only,
+        read_limits=settings.read_limits,
+        write_limits=settings.write_limits,
+    )
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
     timeout = config.shutdown_timeout
