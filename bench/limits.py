@@ -29,7 +29,7 @@ import procstat
 import wrk
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
-from report import machine
+from report import machine, publish
 from run import ensure_wrk, log
 from servers import BENCH, Moorage, make_workdir, remove_workdir
 from workloads import ACCEPT, SMALL_REPO, Context, setup_small
@@ -239,11 +239,7 @@ def main() -> int:
                 server.stop()
         remove_workdir(workdir)
     text = render(figures, first, args.reps, load, fast_path_us())
-    print(text)
-    if not args.no_results:
-        with args.results.open("a") as results:
-            results.write("\n" + text)
-        log(f"appended to {args.results}")
+    publish(text, args.results, keep=not args.no_results)
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import wrk
 from aiohttp import web
 from credentials import for_host
-from report import git_revision, machine
+from report import git_revision, machine, publish
 from run import ensure_wrk, log
 from servers import BENCH, Moorage, make_workdir, remove_workdir
 from workloads import ACCEPT, SMALL_REPO, Context, setup_small
@@ -196,11 +196,7 @@ def main() -> int:
         remove_workdir(workdir)
     added_us = asyncio.run(_added_per_request())
     text = render(figures, args.reps, (load_before, os.getloadavg()[0]), added_us)
-    print(text)
-    if not args.no_results:
-        with args.results.open("a") as results:
-            results.write("\n" + text)
-        log(f"appended to {args.results}")
+    publish(text, args.results, keep=not args.no_results)
     return 0
 
 

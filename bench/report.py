@@ -12,6 +12,15 @@ from pathlib import Path
 from workloads import Sample
 
 
+def publish(text: str, results: Path, keep: bool) -> None:
+    """Print a run's section and, when `keep`, append it to the results file."""
+    print(text)
+    if keep:
+        with results.open("a") as out:
+            out.write("\n" + text)
+        print(f"appended to {results}", flush=True)
+
+
 def first_line(command: list[str]) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -25,7 +25,7 @@ import bcrypt
 import population
 import wrk
 from credentials import BasicCredentials
-from report import git_revision, machine
+from report import git_revision, machine, publish
 from run import ensure_wrk, log
 from servers import BENCH, PROJECT, Moorage, make_workdir, remove_workdir
 from workloads import ACCEPT, SMALL_REPO, Context, setup_small
@@ -187,11 +187,7 @@ def main() -> int:
                 server.stop()
         remove_workdir(workdir)
     text = render(figures, args.reps, load, shape, populate_minutes)
-    print(text)
-    if not args.no_results:
-        with args.results.open("a") as results:
-            results.write("\n" + text)
-        log(f"appended to {args.results}")
+    publish(text, args.results, keep=not args.no_results)
     return 0
 
 
