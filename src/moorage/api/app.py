@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from moorage.api import access, discovery, handlers, oauth, openapi, principals
+from moorage.api import access, discovery, handlers, oauth, openapi, operator_metrics, principals
 from moorage.api.access import forbidden_message
 from moorage.api.auth_backends import AccessReviewBackend, ServiceAccountBackend, UserBackend
 from moorage.api.backends import (
@@ -203,6 +203,7 @@ def build_api_app(
     app.on_shutdown.append(_end_watches)
     route = app.router
     route.add_get("/version", discovery.version)
+    route.add_get(operator_metrics.PATH, operator_metrics.scrape)
     route.add_get("/.well-known/oauth-authorization-server", oauth.metadata)
     route.add_get("/oauth/authorize", oauth.authorize)
     route.add_get("/oauth/token/implicit", oauth.implicit)
