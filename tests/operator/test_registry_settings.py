@@ -99,6 +99,16 @@ def test_the_log_level_reaches_the_replicas(cluster: RunningServer, oc: Cli) -> 
     wait_for(lambda: cluster.log().count("level=debug") > debug_lines, "debug lines")
 
 
+def test_the_operator_log_level_is_how_much_the_operator_says(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    wait_for(lambda: settled(oc), "the first rollout")
+    assert "applying generation" not in cluster.log()
+    _patch(oc, '{"operatorLogLevel":"Debug"}')
+    _applied(oc, '{"replicas":1}')
+    assert re.search(r'level=debug msg="applying generation \d+: revision', cluster.log())
+
+
 def test_a_replica_that_dies_is_restarted_and_its_restarts_counted(
     cluster: RunningServer, oc: Cli
 ) -> None:

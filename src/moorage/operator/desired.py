@@ -18,6 +18,7 @@ class Desired:
     settings: RegistrySettings
     storage: Object  # status.storage: what is in use
     problems: list[str] = field(default_factory=list)  # each says what to fix
+    operator_log_level: str = "Normal"
 
 
 def desired(spec: Object, claim: Object | None = None) -> Desired:
@@ -41,7 +42,13 @@ def desired(spec: Object, claim: Object | None = None) -> Desired:
         write_limits=_limits((spec.get("requests") or {}).get("write")),
     )
     return Desired(
-        spec["managementState"], replicas, spec["rolloutStrategy"], settings, in_use, problems
+        spec["managementState"],
+        replicas,
+        spec["rolloutStrategy"],
+        settings,
+        in_use,
+        problems,
+        spec["operatorLogLevel"],
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from moorage import __version__
 from moorage.observability import logs
+from moorage.observability.logs import LEVELS
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
@@ -123,6 +124,7 @@ class Operator:
 
     def _apply(self, wanted: Desired, generation: int) -> None:
         self._observed_generation = generation
+        self._log_at(wanted.operator_log_level)
         if wanted.problems != self._last_problems and wanted.problems:
             log.warning("the Config cannot be applied: " + "; ".join(wanted.problems))
         self._last_problems = wanted.problems
@@ -134,7 +136,19 @@ class Operator:
         if wanted.problems:
             return
         settings = wanted.settings
-        self.replicas.want(Wanted(settings.revision, settings, wanted.replicas, wanted.strategy))
+        new = Wanted(settings.revision, settings, wanted.replicas, wanted.strategy)
+        if new != self.replicas.wanted:
+            log.debug(
+                f"applying generation {generation}: revision {settings.revision[:10]}, "
+                f"{wanted.replicas} replicas, {wanted.strategy}"
+            )
+        self.replicas.want(new)
+
+    def _log_at(self, level_name: str) -> None:
+        """spec.operatorLogLevel: how much the operator and the platform say."""
+        level = LEVELS[level_name]
+        for name in ("moorage.operator", "moorage.platform"):
+            logging.getLogger(name).setLevel(level)
 
     def _report(self, config: Object, wanted: Desired) -> None:
         running = self.replicas
