@@ -161,6 +161,8 @@ class Moorage(Server):
             self.host,
             "--api-listen",
             f"127.0.0.1:{self.api_port}",
+            "--ingress-listen",
+            "off",
             "--data-dir",
             str(self.workdir / "data"),
             "--storage",

@@ -34,6 +34,7 @@ def test_metadata_goes_to_the_database_in_the_environment_and_the_password_stays
 def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
     url = f"postgresql://moorage:{SECRET}@127.0.0.1:{free_port()}/moorage"
     listen = ["--listen", f"127.0.0.1:{free_port()}", "--api-listen", f"127.0.0.1:{free_port()}"]
+    listen += ["--ingress-listen", "off"]
     result = subprocess.run(
         [*MOORAGE, "serve", *listen, "--data-dir", str(tmp_path), "--database-url", url],
         capture_output=True,

@@ -161,6 +161,7 @@ def test_a_server_that_cannot_make_its_database_on_a_full_volume_says_so(volume:
     fill(volume / "filler")
     data = volume / "data"
     ports = ["--listen", f"127.0.0.1:{free_port()}", "--api-listen", f"127.0.0.1:{free_port()}"]
+    ports += ["--ingress-listen", "off"]
     serve = [*MOORAGE, "serve", "--data-dir", str(data), *ports]
     done = subprocess.run(serve, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2

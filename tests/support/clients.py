@@ -68,6 +68,7 @@ class Sandbox:
     """
 
     root: Path
+    proxy: str | None = None  # HTTPS_PROXY, as tests/support/connect_proxy.py gives
     runroot: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +106,7 @@ class Sandbox:
             "REGISTRY_AUTH_FILE": str(self.auth_file),
             "DOCKER_CONFIG": str(self.docker_config),
             "TMPDIR": str(self.root / "tmp"),
+            **({"HTTPS_PROXY": self.proxy} if self.proxy else {}),
         }
 
     def _storage(self) -> list[str | Path]:

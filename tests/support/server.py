@@ -49,6 +49,7 @@ class RunningServer:
     args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
+    ingress_port: int = field(default_factory=free_port)  # where routes are served
     # Pushes go only to projects that exist: the suites' repositories live in these.
     projects: tuple[str, ...] = TEST_PROJECTS
     process: subprocess.Popen[bytes] | None = None
@@ -87,6 +88,8 @@ class RunningServer:
             self.address,
             "--api-listen",
             f"127.0.0.1:{self.api_port}",
+            "--ingress-listen",
+            f"127.0.0.1:{self.ingress_port}",
             "--data-dir",
             str(self.data_dir),
             *(["--api-tls"] if self.api_tls else []),

@@ -182,6 +182,43 @@ def _claim_capacity(obj: Object) -> str:
     return str(((obj.get("status") or {}).get("capacity") or {}).get("storage", ""))
 
 
+def _admitted(ingress: Object) -> Object:
+    found = [c for c in ingress.get("conditions") or [] if c.get("type") == "Admitted"]
+    return found[0] if found else {}
+
+
+def _route_host(obj: Object) -> str:
+    """The host, or why no ingress serves it, as oc shows it."""
+    host = str((obj.get("spec") or {}).get("host", ""))
+    ingresses = (obj.get("status") or {}).get("ingress")
+    if ingresses is None:
+        return host
+    admitted = [i for i in ingresses if _admitted(i).get("status") == "True"]
+    refused = [_admitted(i) for i in ingresses if _admitted(i).get("status") == "False"]
+    if admitted:
+        return host + (f" ... {len(refused)} rejected" if refused else "")
+    return str(refused[0].get("reason", "")) if refused else "Pending"
+
+
+def _route_services(obj: Object) -> str:
+    spec = obj.get("spec") or {}
+    return ",".join(
+        str(t.get("name", ""))
+        for t in [spec.get("to") or {}, *(spec.get("alternateBackends") or [])]
+    )
+
+
+def _route_port(obj: Object) -> str:
+    port = (obj.get("spec") or {}).get("port") or {}
+    return str(port.get("targetPort", "<all>"))
+
+
+def _route_termination(obj: Object) -> str:
+    tls = (obj.get("spec") or {}).get("tls") or {}
+    policy = tls.get("insecureEdgeTerminationPolicy")
+    return str(tls.get("termination", "")) + (f"/{policy}" if policy else "")
+
+
 BINDING = [
     NAME,
     Column("ROLE", _role),
@@ -255,6 +292,15 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         *(_condition_status(kind) for kind in ("Available", "Progressing", "Degraded")),
         Column("SINCE", _operator_since),
         Column("MESSAGE", _operator_message),
+    ],
+    ("route.openshift.io", "routes"): [
+        NAME,
+        Column("HOST/PORT", _route_host),
+        Column("PATH", lambda o: str((o.get("spec") or {}).get("path", ""))),
+        Column("SERVICES", _route_services),
+        Column("PORT", _route_port),
+        Column("TERMINATION", _route_termination),
+        Column("WILDCARD", lambda o: str((o.get("spec") or {}).get("wildcardPolicy", "None"))),
     ],
     ("image.openshift.io", "images"): [
         NAME,

@@ -76,7 +76,7 @@ def build_parser(serving: bool = True) -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(serving="serve" in words).parse_args(words)
+    args = _parse(build_parser(serving="serve" in words), words)
     if args.command == "serve":
         return _serve(args)
     try:
@@ -91,6 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _parse(parser: Parser, words: list[str]) -> argparse.Namespace:
+    """As oc, names may follow options: `get secret -n NAMESPACE NAME`."""
+    args, extra = parser.parse_known_args(words)
+    names = [word for word in extra if not word.startswith("-")]
+    if extra and names == extra and isinstance(getattr(args, "resources", None), list):
+        args.resources += names
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _serve(args: argparse.Namespace) -> int:

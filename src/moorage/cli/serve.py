@@ -49,6 +49,19 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         help="the private key of --api-tls-cert (PEM)",
     )
     serve.add_argument(
+        "--apps-domain",
+        default=defaults.apps_domain,
+        metavar="DOMAIN",
+        help="the domain routes are named under, as a cluster's *.apps domain (default "
+        "%(default)s: *.localhost names are loopback by RFC 6761)",
+    )
+    serve.add_argument(
+        "--ingress-listen",
+        default=f"{defaults.ingress_host}:{defaults.ingress_port}",
+        metavar="HOST:PORT|off",
+        help="where the ingress serves routes over TLS, chosen by SNI (default %(default)s)",
+    )
+    serve.add_argument(
         "--data-dir",
         type=Path,
         default=defaults.data_dir,
@@ -101,6 +114,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     host, port = parse_listen(args.listen)
     api_host, api_port = parse_listen(args.api_listen, "--api-listen")
+    ingress_host, ingress_port = (
+        ("", None)
+        if args.ingress_listen == "off"
+        else parse_listen(args.ingress_listen, "--ingress-listen")
+    )
     config = ServerConfig(
         host=host,
         port=port,
@@ -116,5 +134,8 @@ def run_serve(args: argparse.Namespace) -> int:
         api_tls=args.api_tls or args.api_tls_cert is not None or args.api_tls_key is not None,
         api_tls_cert=args.api_tls_cert,
         api_tls_key=args.api_tls_key,
+        apps_domain=args.apps_domain.lower(),
+        ingress_host=ingress_host,
+        ingress_port=ingress_port,
     )
     return serve(config)

@@ -11,7 +11,14 @@ from moorage.store.resources import Ref, ResourceStore, Transaction
 NAMESPACE = "openshift-image-registry"  # where the registry's own objects live
 SHARED = "openshift"  # images every authenticated user may pull, as on OpenShift
 # `default` too: `moorage login` starts kubeadmin there, as `oc login` does on OpenShift.
-SYSTEM_NAMESPACES = ("default", SHARED, NAMESPACE, "openshift-config")
+SYSTEM_NAMESPACES = (
+    "default",
+    SHARED,
+    NAMESPACE,
+    "openshift-config",
+    "openshift-ingress",  # router-certs-default: the ingress's certificate
+    "openshift-ingress-operator",  # router-ca: the ingress CA
+)
 CONFIG = Ref(GROUP, "configs", "", SINGLETON)
 
 

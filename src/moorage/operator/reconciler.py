@@ -20,6 +20,7 @@ from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
 from moorage.operator.pods import PodViews
+from moorage.operator.routes import Routes
 from moorage.operator.status import Observed, conditions, render
 from moorage.platform.local import LocalReplicas, Wanted
 from moorage.resources.catalogue import catalogue as kinds
@@ -40,10 +41,12 @@ class Operator:
     first_spec: Object  # what a missing Config is made again with
     data_root: Path  # where the volumes' directories are
     claim_capacity: str  # of the claim the operator makes for a blank spec.storage.pvc.claim
+    routes: Routes
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
+    _route_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
@@ -74,6 +77,9 @@ class Operator:
         claim = self._claim(spec)
         wanted = desired(spec, claim)
         self._apply(wanted, config["metadata"]["generation"])
+        if wanted.management_state != "Unmanaged":
+            removed = wanted.management_state == "Removed"
+            self._route_problems = self.routes.reconcile(None if removed else spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
         self._report(config, wanted)
@@ -160,6 +166,7 @@ class Operator:
             settled=running.settled,
             problems=wanted.problems,
             crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
+            routes=self._route_problems,
         )
         new = conditions(seen)
         status = config.get("status") or {}

@@ -1,6 +1,6 @@
 """The conditions the operator reports, on the Config and on its ClusterOperator."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moorage.resources.objects import Object
 from moorage.store.resources import now
@@ -24,6 +24,7 @@ class Observed:
     settled: bool  # every wanted replica runs the applied settings, nothing else runs
     problems: list[str]  # in the Config: not applied until fixed
     crashing: list[str]  # replicas that keep exiting
+    routes: list[str] = field(default_factory=list)  # routes not served, and why
 
 
 def conditions(seen: Observed) -> list[Condition]:
@@ -50,6 +51,8 @@ def _degraded(seen: Observed) -> Condition:
     if seen.problems:
         message = "; ".join(seen.problems) + " (the registry keeps its last good configuration)"
         return Condition("Degraded", True, "InvalidConfiguration", message)
+    if seen.routes:
+        return Condition("Degraded", True, "RouteInvalid", "; ".join(seen.routes))
     if seen.crashing:
         message = f"{', '.join(seen.crashing)} keeps exiting: see `moorage logs` for why"
         return Condition("Degraded", True, "CrashLooping", message)

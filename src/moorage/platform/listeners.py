@@ -1,4 +1,5 @@
-"""The registry's port: one listening socket, opened by the platform, shared by the replicas.
+"""The registry's ports (its own, and the ingress's): each one listening socket, opened by
+the platform, shared by the replicas.
 
 Each replica accepting on its own SO_REUSEPORT socket would do as well until one stops:
 closing a socket resets every connection still waiting in its accept queue, and a
@@ -19,18 +20,20 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class SharedListener:
-    def __init__(self, host: str, port: int) -> None:
-        self._address = (host, port)
-        self._socket: socket.socket | None = None
+class SharedListeners:
+    """Listening sockets by what they serve ("registry", "ingress"), opened and closed together."""
 
-    def open(self) -> socket.socket:
-        if self._socket is None:
-            self._socket = listening_socket(*self._address)
-        return self._socket
+    def __init__(self, addresses: dict[str, tuple[str, int]]) -> None:
+        self._addresses = addresses
+        self._sockets: dict[str, socket.socket] = {}
+
+    def open(self) -> dict[str, socket.socket]:
+        if not self._sockets:
+            self._sockets = {role: listening_socket(*a) for role, a in self._addresses.items()}
+        return self._sockets
 
     def close(self) -> None:
-        """Nothing serves the port: connections are refused, not left waiting."""
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        """Nothing serves the ports: connections are refused, not left waiting."""
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets = {}

@@ -18,14 +18,14 @@ from multiprocessing.synchronize import Event
 from typing import Any, Literal
 
 from moorage.observability import logs
-from moorage.platform.listeners import SharedListener
+from moorage.platform.listeners import SharedListeners
 
 log = logging.getLogger("moorage.platform")
 
 Strategy = Literal["RollingUpdate", "Recreate"]
-# Starts one replica process with its payload, accepting on the socket given (None: the
+# Starts one replica process with its payload, accepting on the sockets given (None: the
 # replica listens on its own); it sets `ready` once it serves.
-Starter = Callable[[str, Any, Event, socket.socket | None], BaseProcess]
+Starter = Callable[[str, Any, Event, dict[str, socket.socket] | None], BaseProcess]
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
@@ -76,7 +76,7 @@ class LocalReplicas:
     # Told the name of each replica that is gone for good (stopped, not restarted).
     on_gone: Callable[[str], None] = lambda _name: None
     prefix: str = "image-registry"
-    listener: SharedListener | None = None  # closed while no replica runs
+    listener: SharedListeners | None = None  # closed while no replica runs
     replicas: list[Replica] = field(default_factory=list)
     wanted: Wanted | None = None
 

@@ -9,6 +9,7 @@ from moorage.resources import (
     operator,
     project,
     rbac,
+    route,
     user,
 )
 from moorage.resources.kinds import Catalogue
@@ -26,5 +27,6 @@ def catalogue() -> Catalogue:
             *authorization.KINDS,
             *operator.KINDS,
             *config.KINDS,
+            *route.KINDS,
         ]
     )

@@ -1,10 +1,14 @@
-"""The API's TLS: a private CA and the API's serving certificate, made once and kept.
+"""Private CAs and the serving certificates they sign, made once and kept.
 
     <data-dir>/tls/
-        ca.crt    the CA clients trust (--certificate-authority); 10 years
-        ca.key    its private key (0600)
-        api.crt   the API's serving certificate, signed by the CA; 1 year
-        api.key   its private key (0600)
+        ca.crt            the API's CA clients trust (--certificate-authority); 10 years
+        ca.key            its private key (0600)
+        api.crt           the API's serving certificate, signed by the CA; 1 year
+        api.key           its private key (0600)
+        ingress-ca.crt    the cluster's ingress CA (router-ca), and its key
+        router.crt        the ingress's default certificate, *.<apps domain>, and its key
+        service-ca.crt    the service CA, and its key
+        registry.crt      the registry's serving certificate when it listens beyond loopback
 
 Keys are ECDSA P-256. Every start reuses what is there while it still serves:
 the CA while it is valid and matches its key; the serving certificate while it
@@ -58,26 +62,47 @@ def serving_hosts(listen_host: str) -> list[str]:
     return list(dict.fromkeys(host.lower() for host in hosts if host))
 
 
+@dataclass(frozen=True)
+class Signing:
+    """Which CA signs which serving certificate: file stems under <data-dir>/tls, and names."""
+
+    ca: str  # "ca" -> ca.crt, ca.key
+    serving: str  # "api" -> api.crt, api.key
+    signer: str  # the CA's common name, before "@<unix time>"
+    serving_name: str  # the serving certificate's common name
+
+
+API = Signing("ca", "api", "moorage-api-signer", "moorage-api")
+INGRESS = Signing("ingress-ca", "router", "ingress-operator", "router-default")
+SERVICE = Signing("service-ca", "registry", "openshift-service-serving-signer", "image-registry")
+
+
 def ensure_api_certificate(root: Path, listen_host: str) -> tuple[ServingTls, list[str]]:
+    return ensure_certificate(root, API, serving_hosts(listen_host))
+
+
+def ensure_certificate(
+    root: Path, signing: Signing, hosts: list[str]
+) -> tuple[ServingTls, list[str]]:
     """The CA and serving certificate under `root/tls`, made or renewed as needed.
 
     Returns them and what was made this time ("CA", "serving certificate").
     """
     directory = root / TLS_DIR
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    ca_cert, ca_key = directory / "ca.crt", directory / "ca.key"
-    tls = ServingTls(directory / "api.crt", directory / "api.key", ca_cert)
+    ca_cert, ca_key = directory / f"{signing.ca}.crt", directory / f"{signing.ca}.key"
+    serving_cert = directory / f"{signing.serving}.crt"
+    tls = ServingTls(serving_cert, directory / f"{signing.serving}.key", ca_cert)
     now = _now()
     made = []
     ca = _load(ca_cert, ca_key)
     if ca is None or not _current(ca, now, datetime.timedelta(0)):
-        ca = _new_ca(now)
+        ca = _new_ca(now, signing.signer)
         _save(ca, ca_cert, ca_key)
         made.append("CA")
-    hosts = serving_hosts(listen_host)
     serving = _load(tls.cert, tls.key)
     if serving is None or not _still_serves(serving, ca, hosts, now):
-        _save(_new_serving(ca, hosts, now), tls.cert, tls.key)
+        _save(_new_serving(ca, hosts, now, signing.serving_name), tls.cert, tls.key)
         made.append("serving certificate")
     return tls, made
 
@@ -148,10 +173,10 @@ def _common_name(name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
 
 
-def _new_ca(now: datetime.datetime) -> Issued:
+def _new_ca(now: datetime.datetime, signer: str) -> Issued:
     """A self-signed CA that signs serving certificates and nothing below them."""
     key = _new_key()
-    name = _common_name(f"moorage-api-signer@{int(now.timestamp())}")
+    name = _common_name(f"{signer}@{int(now.timestamp())}")
     cert = (
         _builder(name, name, key, (now - CLOCK_SKEW, now + CA_VALIDITY))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -161,13 +186,13 @@ def _new_ca(now: datetime.datetime) -> Issued:
     return Issued(cert, key)
 
 
-def _new_serving(ca: Issued, hosts: list[str], now: datetime.datetime) -> Issued:
+def _new_serving(ca: Issued, hosts: list[str], now: datetime.datetime, name: str) -> Issued:
     """A server certificate for `hosts`, signed by `ca`, never valid past the CA."""
     key = _new_key()
     not_after = min(now + SERVING_VALIDITY, ca.cert.not_valid_after_utc)
     ca_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key())
     cert = (
-        _builder(_common_name("moorage-api"), ca.cert.subject, key, (now - CLOCK_SKEW, not_after))
+        _builder(_common_name(name), ca.cert.subject, key, (now - CLOCK_SKEW, not_after))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signs=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)

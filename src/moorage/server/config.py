@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moorage.observability.logs import LEVELS
+from moorage.platform.ingress import is_host
 
 STORAGE_DRIVERS = ("filesystem", "memory")
 
@@ -31,6 +32,10 @@ class ServerConfig:
     api_tls: bool = False
     api_tls_cert: Path | None = None
     api_tls_key: Path | None = None
+    # Routes: hosts under the apps domain, served with TLS on the ingress port (None: off).
+    apps_domain: str = "apps.localhost"
+    ingress_host: str = "127.0.0.1"
+    ingress_port: int | None = 8443
 
     @property
     def registry_host(self) -> str:
@@ -46,13 +51,17 @@ class ServerConfig:
             raise ConfigError(f"--log-level must be one of {', '.join(LEVELS)}")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
-        for port in (self.port, self.api_port):
+        for port in (self.port, self.api_port, self.ingress_port or 1):
             if not 0 < port < 65536:
                 raise ConfigError("listen ports must be between 1 and 65535")
+        if not is_host(self.apps_domain):
+            raise ConfigError(f"--apps-domain {self.apps_domain!r} is not a DNS name")
         if self.htpasswd_file is not None and not self.htpasswd_file.is_file():
             raise ConfigError(f"--htpasswd-file {self.htpasswd_file}: no such file")
-        if (self.host, self.port) == (self.api_host, self.api_port):
-            raise ConfigError("--listen and --api-listen must differ")
+        listens = [(self.host, self.port), (self.api_host, self.api_port)]
+        listens += [(self.ingress_host, self.ingress_port)] if self.ingress_port else []
+        if len(set(listens)) < len(listens):
+            raise ConfigError("--listen, --api-listen and --ingress-listen must differ")
         self._check_api_tls()
 
     @property

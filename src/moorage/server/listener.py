@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import ssl
+from collections.abc import Sequence
 from multiprocessing.synchronize import Event
 
 from aiohttp import web
@@ -26,8 +27,10 @@ async def serve_until_stopped(
     ssl_context: ssl.SSLContext | None = None,
     ready: Event | None = None,
     sock: socket.socket | None = None,
+    more: Sequence[tuple[socket.socket, ssl.SSLContext, str]] = (),
 ) -> None:
-    """`sock`: a listening socket shared with other processes; else one of our own."""
+    """`sock`: a listening socket shared with other processes; else one of our own. `more`:
+    other shared sockets to serve the same application on over TLS, and what they are."""
     in_flight = InFlight()
     app.middlewares.insert(0, in_flight.middleware)
     runner = web.AppRunner(
@@ -42,6 +45,10 @@ async def serve_until_stopped(
     await web.SockSite(runner, listener, ssl_context=ssl_context).start()
     scheme = "https" if ssl_context else "http"
     logs.event(log, f"{what} listening on {host}:{port}", pid=os.getpid(), scheme=scheme)
+    for other, context, name in more:
+        await web.SockSite(runner, other, ssl_context=context).start()
+        address = "{}:{}".format(*other.getsockname()[:2])
+        logs.event(log, f"{name} listening on {address}", pid=os.getpid(), scheme="https")
     if ready is not None:
         ready.set()
     stop = asyncio.Event()

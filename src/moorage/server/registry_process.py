@@ -28,6 +28,7 @@ from moorage.observability import logs
 from moorage.observability.build_info import build_info
 from moorage.observability.metrics import DIGEST_CACHE, Metrics
 from moorage.observability.metrics_exchange import Exchange
+from moorage.platform.ingress import IngressCertificates
 from moorage.registry.abandoned_uploads import keep_sweeping
 from moorage.registry.service import Registry
 from moorage.server.config import ServerConfig
@@ -45,20 +46,22 @@ log = logging.getLogger("moorage.registry")
 def run_registry_worker(
     plan: WorkerPlan,
     ready: Event | None = None,
-    listener: socket.socket | None = None,
+    listeners: dict[str, socket.socket] | None = None,
     pod: str = "",
 ) -> None:
-    """One replica, accepting on `listener` (shared with the others); `ready` is set once it
-    does. It logs to stderr, and to its pod's log."""
+    """One replica, accepting on the registry's port and the ingress's, sockets shared with
+    the others; `ready` is set once it does. It logs to stderr, and to its pod's log."""
     logs.configure(plan.registry.log_level, str(uuid.uuid4()))
     if pod:
         plan.pod_logs.keep(pod)
     logs.event(log, f"version={__version__}")
     # The standard loop, not uvloop: only its transports support sendfile(2) (ADR 0001).
-    asyncio.run(_registry(plan, ready, listener))
+    asyncio.run(_registry(plan, ready, listeners or {}))
 
 
-async def _registry(plan: WorkerPlan, ready: Event | None, listener: socket.socket | None) -> None:
+async def _registry(
+    plan: WorkerPlan, ready: Event | None, listeners: dict[str, socket.socket]
+) -> None:
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
     metrics = Metrics()
@@ -81,8 +84,19 @@ async def _registry(plan: WorkerPlan, ready: Event | None, listener: socket.sock
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
     timeout = config.shutdown_timeout
+    tls = plan.registry_tls.server_context() if plan.registry_tls else None
+    ingress = listeners.get("ingress")
+    routes = IngressCertificates(plan.data_root).server_context()
     await serve_until_stopped(
-        app, config.host, config.port, timeout, "registry", ready=ready, sock=listener
+        app,
+        config.host,
+        config.port,
+        timeout,
+        "registry",
+        tls,
+        ready=ready,
+        sock=listeners.get("registry"),
+        more=[(ingress, routes, "ingress")] if ingress is not None else [],
     )
     sweeping.cancel()
     if scraping is not None:

@@ -20,7 +20,8 @@ from moorage.observability.space import measure
 from moorage.operator import first_start
 from moorage.resources.catalogue import catalogue
 from moorage.resources.objects import Object
-from moorage.server.certificates import ensure_api_certificate
+from moorage.server import exposure
+from moorage.server.certificates import TLS_DIR, ensure_api_certificate
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.server.first_config import (
     first_claim,
@@ -35,7 +36,7 @@ from moorage.server.worker import WorkerPlan
 from moorage.storage.full import out_of_space
 from moorage.store.database import database_url, masked, migrate, open_engine, sqlite_url
 from moorage.store.errors import Unavailable
-from moorage.store.resources import ResourceStore
+from moorage.store.resources import Ref, ResourceStore
 
 log = logging.getLogger("moorage.server")
 
@@ -43,6 +44,8 @@ log = logging.getLogger("moorage.server")
 def serve(config: ServerConfig) -> int:
     _check_port_free(config.host, config.port)
     _check_port_free(config.api_host, config.api_port)
+    if config.ingress_port is not None:
+        _check_port_free(config.ingress_host, config.ingress_port)
     logs.configure(config.log_level, str(uuid.uuid4()))
     logs.event(log, f"version={__version__}")
     with _data_root(config) as root, exchange_directory() as metrics:
@@ -81,13 +84,23 @@ def _prepare(config: ServerConfig, root: Path, metrics: Path | None) -> tuple[Wo
     if space.low:
         log.warning(space.warning())
     tls = _api_tls(config, root)
+    exposed = exposure.prepare(config, root)
+    for what in exposed.made:
+        logs.event(log, f"created {what} in {root / TLS_DIR}")
     url = _metadata_url(config, root)
     first_spec = first_config(config, root)
-    _prepare_database(url, root, config, tls, first_spec)
+    _prepare_database(url, root, config, tls, first_spec, exposed.secrets)
     forget_secret_file(root)
     scraping = announced_secret(config, root) if metrics else ""
     plan = WorkerPlan(
-        config, url, root / "storage", tls, metrics_dir=metrics, metrics_secret=scraping
+        config,
+        url,
+        root / "storage",
+        tls,
+        metrics_dir=metrics,
+        metrics_secret=scraping,
+        registry_tls=exposed.registry_tls,
+        exposure=exposed.exposure,
     )
     return plan, first_spec
 
@@ -118,10 +131,15 @@ def _metadata_url(config: ServerConfig, root: Path) -> str:
 
 
 def _prepare_database(
-    url: str, root: Path, config: ServerConfig, tls: ServingTls | None, first_spec: Object
+    url: str,
+    root: Path,
+    config: ServerConfig,
+    tls: ServingTls | None,
+    first_spec: Object,
+    secrets: list[tuple[Ref, Object]],
 ) -> None:
     """Bring the schema up to date; make sure the bootstrap roles, the administrator, the
-    system namespaces and the registry's Config exist."""
+    system namespaces, the registry's Config and the ingress's secrets exist."""
     engine = open_engine(url)
     try:
         migrate(engine)
@@ -132,6 +150,7 @@ def _prepare_database(
             logs.event(log, f"created {created} bootstrap cluster roles and bindings")
         for made in first_start.seed(store, first_spec, first_claim(config, root)):
             logs.event(log, f"created {made}")
+        _keep_secrets(store, secrets)
         note_flags_the_config_overrides(store, config)
         password = kubeadmin.bootstrap(store, root)
         if password is not None:
@@ -148,6 +167,17 @@ def _prepare_database(
         ) from None
     finally:
         engine.dispose()
+
+
+def _keep_secrets(store: ResourceStore, secrets: list[tuple[Ref, Object]]) -> None:
+    """Secrets that show what the server made on disk: written again when they differ."""
+    with store.transaction() as tx:
+        for ref, secret in secrets:
+            current = tx.get(ref)
+            if current is None:
+                tx.create(ref, secret)
+            elif current.get("data") != secret["data"]:
+                tx.update(ref, {**current, "data": secret["data"]})
 
 
 def _announce_kubeadmin(

@@ -15,7 +15,9 @@ from multiprocessing.synchronize import Event
 from moorage.observability import logs
 from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
-from moorage.platform.listeners import SharedListener
+from moorage.operator.routes import Routes
+from moorage.platform.ingress import IngressCertificates
+from moorage.platform.listeners import SharedListeners
 from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
 from moorage.resources.objects import Object
@@ -53,11 +55,14 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         start=_replica_starter(context, plan),
         make_event=context.Event,
         stop_timeout=plan.config.shutdown_timeout,
-        listener=SharedListener(plan.config.host, plan.config.port),
+        listener=SharedListeners(_addresses(plan)),
         on_gone=pod_logs.remove,
     )
+    store = ResourceStore(engine)
+    assert plan.exposure is not None
+    routes = Routes(store, plan.exposure, IngressCertificates(plan.data_root))
     operator = Operator(
-        ResourceStore(engine), replicas, first_spec, plan.data_root, claim_capacity(plan.data_root)
+        store, replicas, first_spec, plan.data_root, claim_capacity(plan.data_root), routes
     )
     api, started = _start_api(context, plan), time.monotonic()
     logs.event(log, "started the API server and the registry operator")
@@ -84,6 +89,14 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
     return 1 if failed_starts >= MAX_FAILED_STARTS else 0
 
 
+def _addresses(plan: WorkerPlan) -> dict[str, tuple[str, int]]:
+    config = plan.config
+    addresses = {"registry": (config.host, config.port)}
+    if config.ingress_port is not None:
+        addresses["ingress"] = (config.ingress_host, config.ingress_port)
+    return addresses
+
+
 def _start_api(context: SpawnContext, plan: WorkerPlan) -> BaseProcess:
     process = context.Process(target=run_api_server, args=(plan,), name="api")
     process.start()
@@ -102,10 +115,13 @@ def _stop_api(api: BaseProcess, timeout: float) -> None:
 
 def _replica_starter(context: SpawnContext, plan: WorkerPlan) -> Starter:
     def start(
-        name: str, settings: RegistrySettings, ready: Event, listener: socket.socket | None
+        name: str,
+        settings: RegistrySettings,
+        ready: Event,
+        listeners: dict[str, socket.socket] | None,
     ) -> BaseProcess:
         its_plan = dataclasses.replace(plan, registry=settings)
-        args = (its_plan, ready, listener, name)
+        args = (its_plan, ready, listeners, name)
         process = context.Process(target=run_registry_worker, args=args, name=name)
         process.start()
         return process

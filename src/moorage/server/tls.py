@@ -15,9 +15,14 @@ class ServingTls:
     ca: Path | None = None
 
     def server_context(self) -> ssl.SSLContext:
-        """TLS 1.2 or later, HTTP/1.1 offered by ALPN (aiohttp speaks no HTTP/2)."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.set_alpn_protocols(["http/1.1"])
+        context = server_context()
         context.load_cert_chain(self.cert, self.key)
         return context
+
+
+def server_context() -> ssl.SSLContext:
+    """TLS 1.2 or later, HTTP/1.1 offered by ALPN (aiohttp speaks no HTTP/2); no certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["http/1.1"])
+    return context

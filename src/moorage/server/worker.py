@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moorage.platform.ingress import Exposure
 from moorage.platform.pod_logs import PodLogs
 from moorage.registry.settings import RegistrySettings
 from moorage.server.config import ServerConfig
@@ -20,6 +21,8 @@ class WorkerPlan:
     # The registry workers' metrics (observability/metrics_exchange.py); None: not measured.
     metrics_dir: Path | None = None
     metrics_secret: str = ""
+    registry_tls: ServingTls | None = None  # None: plain HTTP (on loopback)
+    exposure: Exposure | None = None  # the routes' domain and certificates
 
     @property
     def data_root(self) -> Path:

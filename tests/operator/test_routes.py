@@ -1,0 +1,244 @@
+"""Exposing the registry (specification 2.4 and chapter 5): the default route and custom
+routes, served over TLS by the ingress with the certificate each host's route names,
+chosen by SNI; podman and skopeo log in, push and pull through a route by its hostname.
+
+Route hostnames reach the ingress through an HTTPS_PROXY that takes every name to
+loopback (tests/support/connect_proxy.py): no DNS record or /etc/hosts entry is needed,
+and the clients still check the certificate against the hostname."""
+
+import base64
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.conftest import Cli
+from tests.operator.conftest import CONFIG, NAMESPACE, condition, get_json, wait_for
+from tests.support.clients import Sandbox
+from tests.support.connect_proxy import loopback_proxy
+from tests.support.images import image, write_oci_layout
+from tests.support.requirements import require
+from tests.support.server import RunningServer
+
+DEFAULT_HOST = "default-route-openshift-image-registry.apps.localhost"
+CUSTOM_HOST = "myregistry.mycorp.organization"
+
+
+@pytest.fixture
+def proxy() -> Iterator[str]:
+    with loopback_proxy() as url:
+        yield url
+
+
+def _patch(oc: Cli, spec: str) -> None:
+    oc("patch", CONFIG, "--patch", f'{{"spec":{spec}}}', "--type=merge")
+
+
+def _route(oc: Cli, name: str) -> bool:
+    return oc.run("get", "route", name, "-n", NAMESPACE).returncode == 0
+
+
+def _served_certificate(cluster: RunningServer, host: str) -> bytes | None:
+    """The certificate the ingress answers `host` with (DER); None if it refuses the name."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", cluster.ingress_port), timeout=10) as raw:
+        try:
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                return tls.getpeercert(binary_form=True)
+        except (ssl.SSLError, ConnectionResetError):
+            return None
+
+
+def _v2(cluster: RunningServer, host: str, ca: Path) -> httpx.Response:
+    """GET /v2/ through the ingress, asking for `host` by SNI and trusting `ca`."""
+    context = ssl.create_default_context(cafile=ca)
+    request = f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    address = ("127.0.0.1", cluster.ingress_port)
+    with (
+        socket.create_connection(address, timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(request.encode())
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return httpx.Response(status, content=answer.partition(b"\r\n\r\n")[2])
+
+
+def _ingress_ca(oc: Cli, directory: Path) -> Path:
+    """Chapter 5: the ingress's certificate as the CA, in a per-test --cert-dir."""
+    encoded = oc(
+        "get",
+        "secret",
+        "-n",
+        "openshift-ingress",
+        "router-certs-default",
+        "-o",
+        'go-template={{index .data "tls.crt"}}',
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "ca.crt").write_bytes(base64.b64decode(encoded))
+    return directory / "ca.crt"
+
+
+def test_the_default_route_procedure_runs_as_written_and_podman_and_skopeo_use_it(
+    cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
+) -> None:
+    require("podman")
+    require("skopeo")
+    _patch(oc, '{"defaultRoute":true}')
+    wait_for(lambda: _route(oc, "default-route"), "the default route")
+    table = oc("get", "route", "-n", NAMESPACE).splitlines()
+    assert table[0].split() == [
+        "NAME",
+        "HOST/PORT",
+        "PATH",
+        "SERVICES",
+        "PORT",
+        "TERMINATION",
+        "WILDCARD",
+    ]
+    assert table[1].split() == [
+        "default-route",
+        DEFAULT_HOST,
+        "image-registry",
+        "5000-tcp",
+        "reencrypt",
+        "None",
+    ]
+    host = oc("get", "route", "default-route", "-n", NAMESPACE, "--template={{ .spec.host }}")
+    assert host == DEFAULT_HOST
+    certs = _ingress_ca(oc, tmp_path / "certs").parent
+    route = f"{host}:{cluster.ingress_port}"
+    clients = Sandbox(tmp_path / "clients", proxy=proxy)
+    token = oc("whoami", "-t").strip()
+    assert "Login Succeeded" in clients.podman(
+        "login", "-u", "kubeadmin", "-p", token, "--cert-dir", certs, route
+    )
+    img = image()
+    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
+    target = f"{route}/openshift/app"
+    clients.skopeo("copy", "--dest-cert-dir", certs, f"oci:{layout}:v1", f"docker://{target}:v1")
+    clients.podman("pull", "--cert-dir", certs, f"{target}:v1")
+    clients.podman("tag", f"{target}:v1", f"{target}:v2")
+    clients.podman("push", "--cert-dir", certs, f"{target}:v2")
+    pulled = tmp_path / "pulled"
+    clients.skopeo("copy", "--src-cert-dir", certs, f"docker://{target}:v2", f"dir:{pulled}")
+    assert (pulled / "manifest.json").exists()
+    assert "v2" in oc("get", "is", "app", "-n", "openshift")
+    clients.close()
+
+
+def test_without_the_default_route_its_host_is_not_served(cluster: RunningServer, oc: Cli) -> None:
+    assert _served_certificate(cluster, DEFAULT_HOST) is None
+    _patch(oc, '{"defaultRoute":true}')
+    wait_for(lambda: _served_certificate(cluster, DEFAULT_HOST) is not None, "the route served")
+    _patch(oc, '{"defaultRoute":false}')
+    wait_for(lambda: not _route(oc, "default-route"), "the default route removed")
+    assert _served_certificate(cluster, DEFAULT_HOST) is None
+
+
+def _self_signed(directory: Path, host: str) -> tuple[Path, Path]:
+    """A certificate and key for `host`, made with openssl as a user would."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "tls.crt", directory / "tls.key"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-nodes", "-days", "30", "-newkey", "ec"),
+            *("-pkeyopt", "ec_paramgen_curve:prime256v1", "-subj", f"/CN={host}"),
+            *("-addext", f"subjectAltName=DNS:{host}", "-keyout", key, "-out", cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_a_custom_route_serves_its_own_certificate_chosen_by_sni(
+    cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
+) -> None:
+    require("podman")
+    cert, key = _self_signed(tmp_path / "mycorp", CUSTOM_HOST)
+    oc(
+        "create",
+        "secret",
+        "tls",
+        "public-route-tls",
+        "-n",
+        NAMESPACE,
+        f"--cert={cert}",
+        f"--key={key}",
+    )
+    routes = (
+        f'[{{"name":"public-routes","hostname":"{CUSTOM_HOST}","secretName":"public-route-tls"}}]'
+    )
+    _patch(oc, f'{{"defaultRoute":true,"routes":{routes}}}')
+    wait_for(lambda: _route(oc, "public-routes"), "the custom route")
+    route = get_json(oc, "route", "public-routes", "-n", NAMESPACE)
+    assert route["spec"]["host"] == CUSTOM_HOST
+    assert route["spec"]["tls"]["termination"] == "reencrypt"
+    assert route["spec"]["tls"]["certificate"] == cert.read_text()
+    assert _v2(cluster, CUSTOM_HOST, cert).status_code == 401
+    ingress_ca = _ingress_ca(oc, tmp_path / "ingress")
+    assert _v2(cluster, DEFAULT_HOST, ingress_ca).status_code == 401
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _v2(cluster, CUSTOM_HOST, ingress_ca)  # not the default certificate: its own
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / "ca.crt").write_bytes(cert.read_bytes())
+    clients = Sandbox(tmp_path / "clients", proxy=proxy)
+    token = oc("whoami", "-t").strip()
+    login = clients.podman(
+        "login",
+        "-u",
+        "kubeadmin",
+        "-p",
+        token,
+        "--cert-dir",
+        certs,
+        f"{CUSTOM_HOST}:{cluster.ingress_port}",
+    )
+    assert "Login Succeeded" in login
+    clients.close()
+
+
+def test_a_route_whose_secret_is_missing_or_not_tls_degrades_and_the_others_serve(
+    cluster: RunningServer, oc: Cli, tmp_path: Path
+) -> None:
+    routes = (
+        '[{"name":"public-routes","hostname":"broken.example.org","secretName":"public-route-tls"}]'
+    )
+    _patch(oc, f'{{"defaultRoute":true,"routes":{routes}}}')
+    wait_for(lambda: condition(oc, "Degraded").get("status") == "True", "Degraded")
+    message = condition(oc, "Degraded")["message"]
+    assert 'spec.routes[0] (public-routes): secret "public-route-tls" not found' in message
+    assert "moorage create secret tls public-route-tls" in message
+    listed = oc("get", "route", "public-routes", "-n", NAMESPACE)
+    assert "ExtendedValidationFailed" in listed
+    ingress_ca = _ingress_ca(oc, tmp_path / "ingress")
+    assert _v2(cluster, DEFAULT_HOST, ingress_ca).status_code == 401
+    assert _served_certificate(cluster, "broken.example.org") is None
+    oc("create", "secret", "generic", "public-route-tls", "-n", NAMESPACE, "--from-literal=a=b")
+    wait_for(lambda: "of type Opaque" in condition(oc, "Degraded")["message"], "not TLS said")
+    co = oc("get", "clusteroperator", "image-registry")
+    assert "of type Opaque, not kubernetes.io/tls" in co
+    oc("delete", "secret", "public-route-tls", "-n", NAMESPACE)
+    cert, key = _self_signed(tmp_path / "fixed", "broken.example.org")
+    oc(
+        "create",
+        "secret",
+        "tls",
+        "public-route-tls",
+        "-n",
+        NAMESPACE,
+        f"--cert={cert}",
+        f"--key={key}",
+    )
+    wait_for(lambda: condition(oc, "Degraded").get("status") == "False", "Degraded cleared")
+    assert _v2(cluster, "broken.example.org", cert).status_code == 401
