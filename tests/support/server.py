@@ -57,6 +57,8 @@ class RunningServer:
     admin_token: str = ""
     # The API over HTTPS (--api-tls); clients trust the CA the server makes.
     api_tls: bool = False
+    # Beyond loopback (0.0.0.0) the registry serves TLS from the service CA it makes.
+    listen_host: str = "127.0.0.1"
 
     @property
     def address(self) -> str:
@@ -64,7 +66,23 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}"
+        return f"{'https' if self.registry_tls else 'http'}://{self.address}"
+
+    @property
+    def registry_tls(self) -> bool:
+        return self.listen_host != "127.0.0.1"
+
+    @property
+    def service_ca_path(self) -> Path:
+        """The CA that signs the registry's certificate when it serves TLS."""
+        return self.data_dir / "tls" / "service-ca.crt"
+
+    @property
+    def registry_verify(self) -> ssl.SSLContext | bool:
+        """httpx's `verify` for the registry: the service CA when it serves TLS."""
+        return (
+            ssl.create_default_context(cafile=self.service_ca_path) if self.registry_tls else True
+        )
 
     @property
     def api_url(self) -> str:
@@ -85,7 +103,7 @@ class RunningServer:
             *MOORAGE,
             "serve",
             "--listen",
-            self.address,
+            f"{self.listen_host}:{self.port}",
             "--api-listen",
             f"127.0.0.1:{self.api_port}",
             "--ingress-listen",
@@ -103,7 +121,7 @@ class RunningServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"moorage serve exited:\n{self.log()}")
             try:
-                registry = httpx.get(f"{self.url}/v2/", timeout=1)
+                registry = httpx.get(f"{self.url}/v2/", timeout=1, verify=self.registry_verify)
                 api = httpx.get(f"{self.api_url}/version", timeout=1, verify=self.api_verify)
                 if registry.status_code < 500 and api.status_code == 200:
                     self.admin_token = self.login("kubeadmin", self.kubeadmin_password)
@@ -162,7 +180,9 @@ class RunningServer:
 
     def registry_client(self, timeout: float = 30) -> httpx.Client:
         """An HTTP client of the registry port, as kubeadmin."""
-        return httpx.Client(base_url=self.url, auth=self.registry_auth, timeout=timeout)
+        return httpx.Client(
+            base_url=self.url, auth=self.registry_auth, timeout=timeout, verify=self.registry_verify
+        )
 
     def create_projects(self, *names: str, token: str | None = None) -> None:
         """Request projects through the API, as kubeadmin or as whoever `token` is (who then
