@@ -20,7 +20,7 @@ from tests.cli.conftest import Cli
 from tests.operator.conftest import CONFIG, NAMESPACE, condition, get_json, wait_for
 from tests.support.clients import Sandbox
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import image, write_oci_layout
+from tests.support.images import digest_of, image, push_image, write_oci_layout
 from tests.support.requirements import require
 from tests.support.server import RunningServer
 
@@ -54,21 +54,22 @@ def _served_certificate(cluster: RunningServer, host: str) -> bytes | None:
             return None
 
 
-def _v2(cluster: RunningServer, host: str, ca: Path) -> httpx.Response:
-    """GET /v2/ through the ingress, asking for `host` by SNI and trusting `ca`."""
-    context = ssl.create_default_context(cafile=ca)
-    request = f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    address = ("127.0.0.1", cluster.ingress_port)
-    with (
-        socket.create_connection(address, timeout=10) as raw,
-        context.wrap_socket(raw, server_hostname=host) as tls,
-    ):
-        tls.sendall(request.encode())
-        answer = b""
-        while chunk := tls.recv(65536):
-            answer += chunk
-    status = int(answer.split(b" ", 2)[1])
-    return httpx.Response(status, content=answer.partition(b"\r\n\r\n")[2])
+def _route_client(
+    cluster: RunningServer, proxy: str, host: str, ca: Path, token: str = ""
+) -> httpx.Client:
+    """An HTTP client of the registry through the route `host`, trusting `ca`."""
+    return httpx.Client(
+        base_url=f"https://{host}:{cluster.ingress_port}",
+        proxy=proxy,
+        verify=ssl.create_default_context(cafile=ca),
+        auth=("kubeadmin", token) if token else None,
+        timeout=30,
+    )
+
+
+def _v2(cluster: RunningServer, proxy: str, host: str, ca: Path) -> int:
+    with _route_client(cluster, proxy, host, ca) as http:
+        return http.get("/v2/").status_code
 
 
 def _ingress_ca(oc: Cli, directory: Path) -> Path:
@@ -184,11 +185,11 @@ def test_a_custom_route_serves_its_own_certificate_chosen_by_sni(
     assert route["spec"]["host"] == CUSTOM_HOST
     assert route["spec"]["tls"]["termination"] == "reencrypt"
     assert route["spec"]["tls"]["certificate"] == cert.read_text()
-    assert _v2(cluster, CUSTOM_HOST, cert).status_code == 401
+    assert _v2(cluster, proxy, CUSTOM_HOST, cert) == 401
     ingress_ca = _ingress_ca(oc, tmp_path / "ingress")
-    assert _v2(cluster, DEFAULT_HOST, ingress_ca).status_code == 401
-    with pytest.raises(ssl.SSLCertVerificationError):
-        _v2(cluster, CUSTOM_HOST, ingress_ca)  # not the default certificate: its own
+    assert _v2(cluster, proxy, DEFAULT_HOST, ingress_ca) == 401
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        _v2(cluster, proxy, CUSTOM_HOST, ingress_ca)  # not the default certificate: its own
     certs = tmp_path / "certs"
     certs.mkdir()
     (certs / "ca.crt").write_bytes(cert.read_bytes())
@@ -209,7 +210,7 @@ def test_a_custom_route_serves_its_own_certificate_chosen_by_sni(
 
 
 def test_a_route_whose_secret_is_missing_or_not_tls_degrades_and_the_others_serve(
-    cluster: RunningServer, oc: Cli, tmp_path: Path
+    cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
 ) -> None:
     routes = (
         '[{"name":"public-routes","hostname":"broken.example.org","secretName":"public-route-tls"}]'
@@ -222,7 +223,7 @@ def test_a_route_whose_secret_is_missing_or_not_tls_degrades_and_the_others_serv
     listed = oc("get", "route", "public-routes", "-n", NAMESPACE)
     assert "ExtendedValidationFailed" in listed
     ingress_ca = _ingress_ca(oc, tmp_path / "ingress")
-    assert _v2(cluster, DEFAULT_HOST, ingress_ca).status_code == 401
+    assert _v2(cluster, proxy, DEFAULT_HOST, ingress_ca) == 401
     assert _served_certificate(cluster, "broken.example.org") is None
     oc("create", "secret", "generic", "public-route-tls", "-n", NAMESPACE, "--from-literal=a=b")
     wait_for(lambda: "of type Opaque" in condition(oc, "Degraded")["message"], "not TLS said")
@@ -241,4 +242,23 @@ def test_a_route_whose_secret_is_missing_or_not_tls_degrades_and_the_others_serv
         f"--key={key}",
     )
     wait_for(lambda: condition(oc, "Degraded").get("status") == "False", "Degraded cleared")
-    assert _v2(cluster, "broken.example.org", cert).status_code == 401
+    assert _v2(cluster, proxy, "broken.example.org", cert) == 401
+
+
+def test_blobs_come_through_a_route_whole_and_in_ranges(
+    cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
+) -> None:
+    img = image(layers=1, layer_size=3 * 1024 * 1024 + 7)
+    with cluster.registry_client() as http:
+        assert push_image(http, "openshift/big", img, "v1").status_code == 201
+    _patch(oc, '{"defaultRoute":true}')
+    wait_for(lambda: _served_certificate(cluster, DEFAULT_HOST) is not None, "the route served")
+    ca = _ingress_ca(oc, tmp_path / "ingress")
+    layer = img.layers[0]
+    digest = digest_of(layer)
+    assert len(layer) > 3 * 1024 * 1024
+    with _route_client(cluster, proxy, DEFAULT_HOST, ca, cluster.admin_token) as http:
+        assert http.get(f"/v2/openshift/big/blobs/{digest}").content == layer
+        part = http.get(f"/v2/openshift/big/blobs/{digest}", headers={"Range": "bytes=5-1048580"})
+        assert part.status_code == 206
+        assert part.content == layer[5:1048581]

@@ -44,8 +44,8 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
         raise BlobUnknown(f"blob {blob.digest} is not stored", {"digest": blob.digest}) from None
     with file:
 
-        async def send(_response: web.StreamResponse, offset: int, length: int) -> None:
-            await request.app[SENDERS].send(request, file, offset, length)
+        async def send(response: web.StreamResponse, offset: int, length: int) -> None:
+            await request.app[SENDERS].send(request, response, file, offset, length)
 
         return await ranges.respond(request, blob.size, headers, send)
 
