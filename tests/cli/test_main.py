@@ -81,6 +81,15 @@ def test_usage_mistakes_are_one_line(offline: Cli) -> None:
     assert offline.fails("nonsense").startswith("error: argument COMMAND: invalid choice")
     assert "(see 'moorage get --help')" in offline.fails("get")
     assert "--type" in offline.fails("patch", "cm/x", "--type", "bogus", "-p", "{}")
+    unknown = offline.fails("get", "secret", "-n", "x", "name", "--bogus")
+    assert unknown.startswith("error: unrecognized arguments: --bogus")
+    assert "unrecognized arguments: extra" in offline.fails("whoami", "extra")
+
+
+def test_names_may_follow_options_as_with_oc(cli: Cli, project: str) -> None:
+    cli("create", "configmap", "settings", "-n", project, "--from-literal=a=b")
+    shown = cli("get", "configmap", "-n", project, "settings", "-o", "name")
+    assert shown == "configmap/settings\n"
 
 
 def test_help_shows_the_specification_s_examples(capsys: pytest.CaptureFixture[str]) -> None:

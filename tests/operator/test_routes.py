@@ -145,6 +145,17 @@ def test_without_the_default_route_its_host_is_not_served(cluster: RunningServer
     assert _served_certificate(cluster, DEFAULT_HOST) is None
 
 
+def test_removed_takes_the_routes_away_and_managed_brings_them_back(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    _patch(oc, '{"defaultRoute":true}')
+    wait_for(lambda: _served_certificate(cluster, DEFAULT_HOST) is not None, "the route served")
+    _patch(oc, '{"managementState":"Removed"}')
+    wait_for(lambda: not _route(oc, "default-route"), "the route removed with the registry")
+    _patch(oc, '{"managementState":"Managed"}')
+    wait_for(lambda: _served_certificate(cluster, DEFAULT_HOST) is not None, "the route back")
+
+
 def _self_signed(directory: Path, host: str) -> tuple[Path, Path]:
     """A certificate and key for `host`, made with openssl as a user would."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -96,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parse(parser: Parser, words: list[str]) -> argparse.Namespace:
     """As oc, names may follow options: `get secret -n NAMESPACE NAME`."""
     args, extra = parser.parse_known_args(words)
-    names = [word for word in extra if not word.startswith("-")]
-    if extra and names == extra and isinstance(getattr(args, "resources", None), list):
-        args.resources += names
-    elif extra:
+    if isinstance(getattr(args, "resources", None), list):
+        args.resources += [word for word in extra if not word.startswith("-")]
+        extra = [word for word in extra if word.startswith("-")]
+    if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args
 

@@ -77,12 +77,19 @@ class Operator:
         claim = self._claim(spec)
         wanted = desired(spec, claim)
         self._apply(wanted, config["metadata"]["generation"])
-        if wanted.management_state != "Unmanaged":
-            removed = wanted.management_state == "Removed"
-            self._route_problems = self.routes.reconcile(None if removed else spec)
+        self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
         self._report(config, wanted)
+
+    def _expose(self, management_state: str, spec: Object) -> None:
+        """The routes as the Config asks: none while Removed, left as they are Unmanaged."""
+        if management_state == "Unmanaged":
+            return
+        problems = self.routes.reconcile(None if management_state == "Removed" else spec)
+        if problems and problems != self._route_problems:
+            log.warning("routes not served: " + "; ".join(problems))
+        self._route_problems = problems
 
     def _claim(self, spec: Object) -> Object | None:
         """The claim spec.storage.pvc names; for a blank one, made when missing."""

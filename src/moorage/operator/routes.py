@@ -8,7 +8,9 @@ writes carry an annotation, so that it removes only its own.
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -49,11 +51,15 @@ class Routes:
 
     def reconcile(self, spec: Object | None) -> list[str]:
         """Make the routes `spec` asks for (None: none, the registry is removed); returns
-        what is wrong with them, each saying what to fix."""
+        what is wrong with them, each saying what to fix. Writes only what changed."""
         wanted = self._wanted(spec) if spec is not None else []
-        with self._store.transaction() as tx:
+        with self._store.reading() as tx:
             checked = [self._check(tx, route) for route in wanted]
-            self._write(tx, [c.route for c in checked])
+            changes = _changes(tx, [c.route for c in checked])
+        if changes:
+            with self._store.transaction() as tx:
+                for change in changes:
+                    change(tx)
         self._ingress.publish(
             {c.route["spec"]["host"]: c.pem for c in checked if c.pem is not None}
         )
@@ -82,31 +88,39 @@ class Routes:
                 tls = {**tls, **_route_tls(data)}
                 pem = data["tls.crt"] + b"\n" + data["tls.key"]
         tls["destinationCACertificate"] = self._exposure.service_ca
-        route = _route(wanted, tls, problem)
+        route = _route(wanted, tls, problem, self._exposure.listening)
         if problem is not None:
             return Checked(route, None, f"{wanted.field}: {problem}")
         return Checked(route, pem, None)
 
-    def _write(self, tx: Transaction, routes: list[Object]) -> None:
-        names = {r["metadata"]["name"] for r in routes}
-        for stored in tx.list(GROUP, "routes", NAMESPACE).items:
-            meta = stored["metadata"]
-            if OWNED in (meta.get("annotations") or {}) and meta["name"] not in names:
-                tx.delete(_ref(meta["name"]))
-        for route in routes:
-            ref = _ref(route["metadata"]["name"])
-            current = tx.get(ref)
-            if current is None:
-                tx.create(ref, route)
-            elif any(current.get(k) != route.get(k) for k in ("spec", "status")):
-                tx.update(ref, {**current, "spec": route["spec"], "status": route["status"]})
+
+Change = Callable[[Transaction], object]
+
+
+def _changes(tx: Transaction, routes: list[Object]) -> list[Change]:
+    """What makes the stored routes these: the operator's others deleted, these written."""
+    stored = {r["metadata"]["name"]: r for r in tx.list(GROUP, "routes", NAMESPACE).items}
+    wanted = {r["metadata"]["name"]: r for r in routes}
+    changes: list[Change] = []
+    for name, route in stored.items():
+        if OWNED in (route["metadata"].get("annotations") or {}) and name not in wanted:
+            changes.append(partial(Transaction.delete, ref=_ref(name)))
+    for name, route in wanted.items():
+        current = stored.get(name)
+        if current is None:
+            changes.append(partial(Transaction.create, ref=_ref(name), obj=route))
+        elif any(current.get(k) != route.get(k) for k in ("spec", "status")):
+            updated = {**current, "spec": route["spec"], "status": route["status"]}
+            changes.append(partial(Transaction.update, ref=_ref(name), obj=updated))
+    return changes
 
 
 def _ref(name: str) -> Ref:
     return Ref(GROUP, "routes", NAMESPACE, name)
 
 
-def _route(wanted: Wanted, tls: Object, refused: str | None) -> Object:
+def _route(wanted: Wanted, tls: Object, refused: str | None, listening: bool) -> Object:
+    """The Route; with no ingress port, admitted by no router (oc shows it Pending)."""
     admitted = {"type": "Admitted", "status": "True"}
     if refused is not None:
         admitted = {
@@ -139,6 +153,8 @@ def _route(wanted: Wanted, tls: Object, refused: str | None) -> Object:
                     "conditions": [admitted],
                 }
             ]
+            if listening
+            else []
         },
     }
     assert ROUTE_KIND is not None

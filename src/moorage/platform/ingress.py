@@ -26,6 +26,7 @@ class Exposure:
     apps_domain: str
     default_pem: bytes  # the *.<apps domain> chain and key the ingress CA signed
     service_ca: str  # reencrypt: what the ingress trusts the registry's certificate by
+    listening: bool = True  # False: no ingress port (--ingress-listen off), routes pend
 
 
 def is_host(name: str) -> bool:

@@ -41,7 +41,10 @@ def prepare(config: ServerConfig, root: Path) -> Prepared:
     assert ingress.ca is not None and service.ca is not None
     chain = ingress.cert.read_bytes() + ingress.ca.read_bytes()
     exposure = Exposure(
-        config.apps_domain, chain + ingress.key.read_bytes(), service.ca.read_text()
+        config.apps_domain,
+        chain + ingress.key.read_bytes(),
+        service.ca.read_text(),
+        listening=config.ingress_port is not None,
     )
     secrets = [
         _tls_secret(
