@@ -10,6 +10,7 @@ import base64
 import socket
 import ssl
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from tests.cli.conftest import Cli
-from tests.operator.conftest import CONFIG, NAMESPACE, condition, get_json, wait_for
+from tests.operator.conftest import CONFIG, NAMESPACE, condition, get_json, settled, wait_for
 from tests.support.clients import Sandbox
 from tests.support.connect_proxy import loopback_proxy
 from tests.support.images import digest_of, image, push_image, write_oci_layout
@@ -199,6 +200,11 @@ def test_a_custom_route_serves_its_own_certificate_chosen_by_sni(
     assert _v2(cluster, proxy, CUSTOM_HOST, cert) == 401
     ingress_ca = _ingress_ca(oc, tmp_path / "ingress")
     assert _v2(cluster, proxy, DEFAULT_HOST, ingress_ca) == 401
+    router_ca = tmp_path / "router-ca.crt"
+    jsonpath = r"jsonpath={.data.tls\.crt}"
+    secret = oc("get", "secret", "router-ca", "-n", "openshift-ingress-operator", "-o", jsonpath)
+    router_ca.write_bytes(base64.b64decode(secret))
+    assert _v2(cluster, proxy, DEFAULT_HOST, router_ca) == 401  # the CA alone will do
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         _v2(cluster, proxy, CUSTOM_HOST, ingress_ca)  # not the default certificate: its own
     certs = tmp_path / "certs"
@@ -273,3 +279,38 @@ def test_blobs_come_through_a_route_whole_and_in_ranges(
         part = http.get(f"/v2/openshift/big/blobs/{digest}", headers={"Range": "bytes=5-1048580"})
         assert part.status_code == 206
         assert part.content == layer[5:1048581]
+
+
+def test_a_rollout_loses_no_request_through_a_route(
+    cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
+) -> None:
+    img = image(layers=1, layer_size=256 * 1024)
+    with cluster.registry_client() as http:
+        assert push_image(http, "openshift/busy", img, "v1").status_code == 201
+    _patch(oc, '{"defaultRoute":true}')
+    wait_for(lambda: settled(oc) and _route(oc, "default-route"), "the route")
+    ca = _ingress_ca(oc, tmp_path / "ingress")
+    layer = f"/v2/openshift/busy/blobs/{digest_of(img.layers[0])}"
+    outcomes: list[int | str] = []
+    stop = threading.Event()
+
+    def pull() -> None:
+        with _route_client(cluster, proxy, DEFAULT_HOST, ca, cluster.admin_token) as http:
+            while not stop.is_set():
+                try:
+                    answer = http.get(layer)
+                    outcomes.append(200 if answer.content == img.layers[0] else answer.status_code)
+                except httpx.TransportError as error:
+                    outcomes.append(repr(error))
+
+    puller = threading.Thread(target=pull)
+    puller.start()
+    try:
+        for change in ('{"logLevel":"Debug"}', '{"logLevel":"Normal"}'):
+            _patch(oc, change)
+            wait_for(lambda: settled(oc), f"the registry to run with {change}")
+    finally:
+        stop.set()
+        puller.join(60)
+    assert [o for o in outcomes if o != 200] == []
+    assert len(outcomes) > 20
