@@ -49,7 +49,9 @@ def test_beyond_loopback_the_registry_serves_tls_from_the_service_ca(
 
 def test_on_loopback_the_registry_speaks_plain_http(tmp_path: Path) -> None:
     server = RunningServer(tmp_path / "data", tmp_path / "server.log", ["--workers", "1"])
-    with server.start().registry_client() as http:
-        assert http.get("/v2/").status_code == 200
+    try:
+        with server.start().registry_client() as http:
+            assert http.get("/v2/").status_code == 200
+    finally:
+        server.stop()
     assert server.url.startswith("http://")
-    server.stop()
