@@ -89,6 +89,23 @@ def _ingress_ca(oc: Cli, directory: Path) -> Path:
     return directory / "ca.crt"
 
 
+def _tls_secret(oc: Cli, where: Path, host: str) -> Path:
+    """`moorage create secret tls public-route-tls` with a self-signed certificate for
+    `host`; returns the certificate."""
+    cert, key = _self_signed(where, host)
+    oc(
+        "create",
+        "secret",
+        "tls",
+        "public-route-tls",
+        "-n",
+        NAMESPACE,
+        f"--cert={cert}",
+        f"--key={key}",
+    )
+    return cert
+
+
 def test_the_default_route_procedure_runs_as_written_and_podman_and_skopeo_use_it(
     cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
 ) -> None:
@@ -177,17 +194,7 @@ def test_a_custom_route_serves_its_own_certificate_chosen_by_sni(
     cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
 ) -> None:
     require("podman")
-    cert, key = _self_signed(tmp_path / "mycorp", CUSTOM_HOST)
-    oc(
-        "create",
-        "secret",
-        "tls",
-        "public-route-tls",
-        "-n",
-        NAMESPACE,
-        f"--cert={cert}",
-        f"--key={key}",
-    )
+    cert = _tls_secret(oc, tmp_path / "mycorp", CUSTOM_HOST)
     routes = (
         f'[{{"name":"public-routes","hostname":"{CUSTOM_HOST}","secretName":"public-route-tls"}}]'
     )
@@ -247,17 +254,7 @@ def test_a_route_whose_secret_is_missing_or_not_tls_degrades_and_the_others_serv
     co = oc("get", "clusteroperator", "image-registry")
     assert "of type Opaque, not kubernetes.io/tls" in co
     oc("delete", "secret", "public-route-tls", "-n", NAMESPACE)
-    cert, key = _self_signed(tmp_path / "fixed", "broken.example.org")
-    oc(
-        "create",
-        "secret",
-        "tls",
-        "public-route-tls",
-        "-n",
-        NAMESPACE,
-        f"--cert={cert}",
-        f"--key={key}",
-    )
+    cert = _tls_secret(oc, tmp_path / "fixed", "broken.example.org")
     wait_for(lambda: condition(oc, "Degraded").get("status") == "False", "Degraded cleared")
     assert _v2(cluster, proxy, "broken.example.org", cert) == 401
 
