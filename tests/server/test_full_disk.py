@@ -157,15 +157,39 @@ def test_start_up_warns_when_space_is_low(small_server: RunningServer, volume: P
         assert LOW in api.get("/api/v1/namespaces/test/configmaps").headers["Warning"]
 
 
-def test_a_server_that_cannot_make_its_database_on_a_full_volume_says_so(volume: Path) -> None:
+def serve_on_full_volume(volume: Path) -> subprocess.CompletedProcess[str]:
     fill(volume / "filler")
-    data = volume / "data"
     ports = ["--listen", f"127.0.0.1:{free_port()}", "--api-listen", f"127.0.0.1:{free_port()}"]
     ports += ["--ingress-listen", "off"]
-    serve = [*MOORAGE, "serve", "--data-dir", str(data), *ports]
-    done = subprocess.run(serve, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 2
+    serve = [*MOORAGE, "serve", "--data-dir", str(volume / "data"), *ports]
+    return subprocess.run(serve, capture_output=True, text=True, timeout=60, check=False)
+
+
+def assert_refused_saying(done: subprocess.CompletedProcess[str], line: str) -> None:
+    assert done.returncode == 2, done.stderr
     assert LOW in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
-        f"error: cannot prepare the database sqlite:///{data}/metadata.db: no space left on {data}"
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"error: {line}"
+
+
+def test_a_server_that_cannot_make_its_certificates_on_a_full_volume_says_so(
+    volume: Path,
+) -> None:
+    done = serve_on_full_volume(volume)
+    data = volume / "data"
+    assert_refused_saying(
+        done, f"cannot make the TLS certificates in {data}/tls: no space left on {data}"
+    )
+
+
+def test_a_server_that_cannot_make_its_database_on_a_full_volume_says_so(
+    small_server: RunningServer, volume: Path
+) -> None:
+    assert small_server.stop() == 0  # the certificates are made; the database goes
+    data = small_server.data_dir
+    for made in data.glob("metadata.db*"):
+        made.unlink()
+    done = serve_on_full_volume(volume)
+    assert_refused_saying(
+        done, f"cannot prepare the database sqlite:///{data}/metadata.db: no space left on {data}"
     )

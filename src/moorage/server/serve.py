@@ -83,8 +83,9 @@ def _prepare(config: ServerConfig, root: Path, metrics: Path | None) -> tuple[Wo
     space = measure(root)
     if space.low:
         log.warning(space.warning())
-    tls = _api_tls(config, root)
-    exposed = exposure.prepare(config, root)
+    with _space_needed(f"cannot make the TLS certificates in {root / TLS_DIR}", root):
+        tls = _api_tls(config, root)
+        exposed = exposure.prepare(config, root)
     for what in exposed.made:
         logs.event(log, f"created {what} in {root / TLS_DIR}")
     url = _metadata_url(config, root)
@@ -103,6 +104,17 @@ def _prepare(config: ServerConfig, root: Path, metrics: Path | None) -> tuple[Wo
         exposure=exposed.exposure,
     )
     return plan, first_spec
+
+
+@contextmanager
+def _space_needed(what: str, root: Path) -> Iterator[None]:
+    """A full volume at start is one line saying so, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        raise ConfigError(f"{what}: no space left on {root}") from None
 
 
 def _api_tls(config: ServerConfig, root: Path) -> ServingTls | None:
@@ -142,29 +154,24 @@ def _prepare_database(
     system namespaces, the registry's Config and the ingress's secrets exist."""
     engine = open_engine(url)
     try:
-        migrate(engine)
-        logs.event(log, "metadata schema is up to date", database=masked(url))
-        store = ResourceStore(engine)
-        created = bootstrap.seed(store, catalogue())
-        if created:
-            logs.event(log, f"created {created} bootstrap cluster roles and bindings")
-        for made in first_start.seed(store, first_spec, first_claim(config, root)):
-            logs.event(log, f"created {made}")
-        _keep_secrets(store, secrets)
-        note_flags_the_config_overrides(store, config)
-        password = kubeadmin.bootstrap(store, root)
-        if password is not None:
-            _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config, tls)
+        with _space_needed(f"cannot prepare the database {masked(url)}", root):
+            migrate(engine)
+            logs.event(log, "metadata schema is up to date", database=masked(url))
+            store = ResourceStore(engine)
+            created = bootstrap.seed(store, catalogue())
+            if created:
+                logs.event(log, f"created {created} bootstrap cluster roles and bindings")
+            for made in first_start.seed(store, first_spec, first_claim(config, root)):
+                logs.event(log, f"created {made}")
+            _keep_secrets(store, secrets)
+            note_flags_the_config_overrides(store, config)
+            password = kubeadmin.bootstrap(store, root)
+            if password is not None:
+                _announce_kubeadmin(password, root / kubeadmin.PASSWORD_FILE, config, tls)
     except (OperationalError, Unavailable) as exc:
         cause = exc.__cause__ if isinstance(exc, Unavailable) else exc.orig
         reason = str(cause or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot use the database {masked(url)}: {reason}") from None
-    except OSError as exc:
-        if not out_of_space(exc):
-            raise
-        raise ConfigError(
-            f"cannot prepare the database {masked(url)}: no space left on {root}"
-        ) from None
     finally:
         engine.dispose()
 
