@@ -2,6 +2,8 @@
 the operator makes at first start, managementState, emptyDir, Recreate, and what the
 operator reports (pods, ClusterOperator, conditions)."""
 
+from pathlib import Path
+
 import httpx
 
 from tests.cli.conftest import Cli
@@ -133,3 +135,34 @@ def test_a_config_that_cannot_be_valid_is_refused_naming_the_field(oc: Cli) -> N
 def test_a_deleted_config_is_made_again(oc: Cli) -> None:
     oc("delete", CONFIG)
     wait_for(lambda: oc.run("get", CONFIG).returncode == 0, "the Config to be made again")
+
+
+def test_a_registry_bootstrapped_as_removed_starts_once_patched_to_managed(
+    tmp_path: Path,
+) -> None:
+    """2.2.1 and 3.4.2: without shared storage the operator bootstraps as Removed; the
+    procedure's patch to Managed starts the registry."""
+    flags = ["--workers", "1", "--management-state", "Removed"]
+    removed = RunningServer(tmp_path / "data", tmp_path / "server.log", flags)
+    removed.start(registry=False)
+    try:
+        oc = Cli(tmp_path / "kube" / "config", tmp_path, removed)
+        oc("login", removed.api_url, "-u", "kubeadmin", "-p", removed.kubeadmin_password)
+        wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
+        assert get_json(oc, CONFIG)["spec"]["managementState"] == "Removed"
+        assert not _registry_answers(removed)
+        assert registry_pods(oc) == []
+        oc(
+            "patch", "configs.imageregistry.operator.openshift.io", "cluster",
+            "--type", "merge", "--patch", '{"spec": {"managementState": "Managed"}}',
+        )  # fmt: skip
+        wait_for(lambda: _registry_answers(removed), "the registry to start")
+        wait_for(lambda: condition(oc, "Available").get("status") == "True", "Available=True")
+        assert condition(oc, "Removed").get("status") == "False"
+        assert removed.stop() == 0
+        removed.start()  # the same flag again: the Config decides now, and the log says so
+        assert "decides spec.managementState (Managed), not --management-state Removed" in (
+            removed.log()
+        )
+    finally:
+        removed.stop()

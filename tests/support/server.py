@@ -98,7 +98,9 @@ class RunningServer:
         """httpx's `verify` for the API: its CA when it serves TLS."""
         return ssl.create_default_context(cafile=self.ca_path) if self.api_tls else True
 
-    def start(self, timeout: float = 60.0) -> "RunningServer":
+    def start(self, timeout: float = 60.0, *, registry: bool = True) -> "RunningServer":
+        """Start `moorage serve` and wait for its API and, unless told it starts without
+        one (`registry=False`: Removed), its registry."""
         command = [
             *MOORAGE,
             "serve",
@@ -121,9 +123,8 @@ class RunningServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"moorage serve exited:\n{self.log()}")
             try:
-                registry = httpx.get(f"{self.url}/v2/", timeout=1, verify=self.registry_verify)
                 api = httpx.get(f"{self.api_url}/version", timeout=1, verify=self.api_verify)
-                if registry.status_code < 500 and api.status_code == 200:
+                if api.status_code == 200 and (not registry or self._registry_answers()):
                     self.admin_token = self.login("kubeadmin", self.kubeadmin_password)
                     self.create_projects(*self.projects)
                     return self
@@ -132,6 +133,10 @@ class RunningServer:
             time.sleep(0.05)
         self.kill()  # not left behind to hold its ports and files
         raise RuntimeError(f"moorage serve did not answer in {timeout}s:\n{self.log()}")
+
+    def _registry_answers(self) -> bool:
+        answer = httpx.get(f"{self.url}/v2/", timeout=1, verify=self.registry_verify)
+        return answer.status_code < 500
 
     @property
     def kubeadmin_password(self) -> str:

@@ -101,6 +101,13 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         help="as the Config's logLevel",
     )
     serve.add_argument(
+        "--management-state",
+        choices=["Managed", "Removed"],
+        default=defaults.management_state,
+        help="the Config's managementState at first start; Removed runs the API alone, as a "
+        "cluster without shared storage starts, until the Config is patched to Managed",
+    )
+    serve.add_argument(
         "--shutdown-timeout",
         type=float,
         default=defaults.shutdown_timeout,
@@ -128,6 +135,7 @@ def run_serve(args: argparse.Namespace) -> int:
         storage=args.storage,
         workers=args.workers,
         log_level=args.log_level,
+        management_state=args.management_state,
         shutdown_timeout=args.shutdown_timeout,
         database_url=args.database_url,
         htpasswd_file=args.htpasswd_file,

@@ -8,6 +8,7 @@ from moorage.observability.logs import LEVELS
 from moorage.platform.ingress import is_host
 
 STORAGE_DRIVERS = ("filesystem", "memory")
+FIRST_MANAGEMENT_STATES = ("Managed", "Removed")
 
 
 class ConfigError(ValueError):
@@ -24,6 +25,7 @@ class ServerConfig:
     storage: str = "filesystem"
     workers: int = os.cpu_count() or 1
     log_level: str = "Normal"
+    management_state: str = "Managed"  # the first Config's; later the Config decides
     shutdown_timeout: float = 30.0
     # None: SQLite in <data_dir>/metadata.db; else a sqlite:// or postgresql:// URL.
     database_url: str | None = None
@@ -49,6 +51,10 @@ class ServerConfig:
             raise ConfigError(f"--storage must be one of {', '.join(STORAGE_DRIVERS)}")
         if self.log_level not in LEVELS:
             raise ConfigError(f"--log-level must be one of {', '.join(LEVELS)}")
+        if self.management_state not in FIRST_MANAGEMENT_STATES:
+            raise ConfigError(
+                f"--management-state must be one of {', '.join(FIRST_MANAGEMENT_STATES)}"
+            )
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
         for port in (self.port, self.api_port, self.ingress_port or 1):

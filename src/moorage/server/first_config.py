@@ -29,7 +29,7 @@ def first_config(config: ServerConfig, root: Path) -> Object:
         else {"pvc": {"claim": DEFAULT_CLAIM}, "managementState": "Unmanaged"}
     )
     return {
-        "managementState": "Managed",
+        "managementState": config.management_state,
         "replicas": config.workers,
         "rolloutStrategy": "RollingUpdate",
         "logLevel": config.log_level,
@@ -65,6 +65,7 @@ def note_flags_the_config_overrides(store: ResourceStore, config: ServerConfig) 
         spec = tx.require(CONFIG)["spec"]
     first = first_config(config, Path("/nonexistent"))
     differing = {
+        "managementState": ("--management-state", config.management_state),
         "replicas": ("--workers", config.workers),
         "logLevel": ("--log-level", config.log_level),
     }
