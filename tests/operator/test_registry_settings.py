@@ -11,7 +11,14 @@ import httpx
 import pytest
 
 from tests.cli.conftest import Cli
-from tests.operator.conftest import CONFIG, get_json, registry_pods, settled, wait_for
+from tests.operator.conftest import (
+    CONFIG,
+    NAMESPACE,
+    get_json,
+    registry_pods,
+    settled,
+    wait_for,
+)
 from tests.support.clients import ClientFailed, Sandbox
 from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.requirements import require
@@ -114,6 +121,9 @@ def test_a_replica_that_dies_is_restarted_and_its_restarts_counted(
 ) -> None:
     wait_for(lambda: settled(oc), "the first rollout")
     pids = re.findall(r'msg="registry listening on [^"]+" pid=(\d+)', cluster.log())
+    pod = _pod_that_logged(oc, f"pid={pids[0]}")
+    refused = oc.fails("logs", "-p", pod, "-n", NAMESPACE)
+    assert f'previous terminated container "registry" in pod "{pod}" not found' in refused
     os.kill(int(pids[0]), signal.SIGKILL)
 
     def restarted() -> bool:
@@ -122,6 +132,13 @@ def test_a_replica_that_dies_is_restarted_and_its_restarts_counted(
 
     wait_for(restarted, "the replica to be restarted")
     assert "Running" in oc("get", "pods", "-n", "openshift-image-registry")
+    assert f"pid={pids[0]}" in oc("logs", "--previous", pod, "-n", NAMESPACE)
+    assert f"pid={pids[0]}" not in oc("logs", pod, "-n", NAMESPACE)
+
+
+def _pod_that_logged(oc: Cli, text: str) -> str:
+    names = [pod["metadata"]["name"] for pod in registry_pods(oc)]
+    return next(name for name in names if text in oc("logs", name, "-n", NAMESPACE))
 
 
 def test_an_upload_started_before_a_rollout_finishes_after_it(

@@ -106,6 +106,8 @@ def test_a_replica_that_exits_is_restarted_in_place_and_counts_it(
     replicas: LocalReplicas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(local, "BACKOFF_FIRST", 0.1)
+    restarted: list[str] = []
+    replicas.on_restart = restarted.append
     replicas.want(Wanted("a", "serve", 1))
     _until(replicas, lambda: replicas.settled)
     replica = replicas.replicas[0]
@@ -115,6 +117,7 @@ def test_a_replica_that_exits_is_restarted_in_place_and_counts_it(
     assert replica.process is not first
     assert [r.name for r in replicas.replicas] == [replica.name]
     assert replica.last_exit == -9
+    assert restarted == [replica.name]  # told before it starts again (its log is retired)
 
 
 def test_a_replica_that_keeps_crashing_waits_longer_each_time(

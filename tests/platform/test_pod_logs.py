@@ -43,8 +43,8 @@ def _message(line: str) -> str:
     return line.split('msg="')[1].split('"')[0]
 
 
-def _read_all(logs: PodLogs, window: Window | None = None) -> list[str]:
-    cursor = open_cursor(logs, "pod-a", window or Window())
+def _read_all(logs: PodLogs, window: Window | None = None, previous: bool = False) -> list[str]:
+    cursor = open_cursor(logs, "pod-a", window or Window(), previous)
     text = b""
     while chunk := cursor.read():
         text += chunk
@@ -139,6 +139,33 @@ def test_a_follower_waits_for_a_log_not_written_yet(tmp_path: Path) -> None:
         file.write(b" a line\n")
     assert cursor.read() == b"2026-01-01T00:00:00.000000000Z half a line\n"
     cursor.close()
+
+
+def _run_instance(logs: PodLogs, logger: logging.Logger, *messages: str) -> None:
+    """One life of the pod's container: it logs, then ends (its file closes)."""
+    logs.keep("pod-a", "tests.pod")
+    _say(logger, *messages)
+    for handler in logger.handlers:
+        handler.close()
+    logger.handlers.clear()
+
+
+def test_a_restart_keeps_the_log_the_last_instance_ended_as_the_previous_one(
+    tmp_path: Path, logger: logging.Logger
+) -> None:
+    logs = PodLogs(tmp_path / "logs")
+    logs.clear()
+    _run_instance(logs, logger, "first life")
+    assert logs.files("pod-a", previous=True) == []
+    logs.retire("pod-a")
+    _run_instance(logs, logger, "second life")
+    assert [_message(line) for line in _read_all(logs)] == ["second life"]
+    assert [_message(line) for line in _read_all(logs, previous=True)] == ["first life"]
+    logs.retire("pod-a")
+    _run_instance(logs, logger, "third life")
+    assert [_message(line) for line in _read_all(logs, previous=True)] == ["second life"]
+    logs.remove("pod-a")
+    assert list(logs.directory.iterdir()) == []
 
 
 def test_without_stamps_each_line_is_as_the_process_wrote_it() -> None:

@@ -1,9 +1,10 @@
 """GET /api/v1/namespaces/NS/pods/NAME/log: a pod's log as text, as the kubelet serves it.
 
 `tailLines` (the last N lines), `sinceSeconds` (the lines written in the last N
-seconds), `timestamps` (each line after the RFC 3339 time it was written) and
+seconds), `timestamps` (each line after the RFC 3339 time it was written),
 `follow` (then each new line, until the client goes away, the pod's log is removed
-or the server stops). A pod that is gone is NotFound, its log with it.
+or the server stops) and `previous` (the log of the container's last instance, which
+ended: it is not followed). A pod that is gone is NotFound, its log with it.
 """
 
 import asyncio
@@ -31,6 +32,7 @@ class LogOptions:
     follow: bool
     timestamps: bool
     window: Window
+    previous: bool
 
 
 async def serve(
@@ -38,8 +40,12 @@ async def serve(
 ) -> web.StreamResponse:
     options = _options(request.query, name)
     pod = await asyncio.to_thread(backend.get, namespace, name)
-    _check_container(pod, request.query.get("container"))
-    cursor = await asyncio.to_thread(open_cursor, request.app[POD_LOGS], name, options.window)
+    container = _container(pod, request.query.get("container"))
+    logs = request.app[POD_LOGS]
+    if options.previous and not logs.files(name, previous=True):
+        message = f'previous terminated container "{container}" in pod "{name}" not found'
+        raise ApiError("BadRequest", message)
+    cursor = await asyncio.to_thread(open_cursor, logs, name, options.window, options.previous)
     response = web.StreamResponse(headers={"Content-Type": "text/plain; charset=utf-8"})
     try:
         await response.prepare(request)
@@ -61,7 +67,13 @@ async def _copy(
         if lines:
             await response.write(lines if options.timestamps else without_stamps(lines))
             continue
-        if not options.follow or cursor.ended or stopping.is_set() or disconnected(request):
+        if (
+            not options.follow
+            or options.previous
+            or cursor.ended
+            or stopping.is_set()
+            or disconnected(request)
+        ):
             return
         await asyncio.sleep(POLL_SECONDS)
 
@@ -72,6 +84,7 @@ def _options(query: MultiMapping[str], name: str) -> LogOptions:
     return LogOptions(
         follow=_flag(query, "follow"),
         timestamps=_flag(query, "timestamps"),
+        previous=_flag(query, "previous"),
         window=Window(
             tail=tail,
             since=None if since is None else stamp(time.time_ns() - since * 1_000_000_000),
@@ -101,8 +114,12 @@ def _whole_number(query: MultiMapping[str], key: str, name: str, least: int) -> 
     return value
 
 
-def _check_container(pod: Object, container: str | None) -> None:
-    names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-    if container is not None and container not in names:
+def _container(pod: Object, asked: str | None) -> str:
+    """The container whose log is read: the one asked for, else the pod's first."""
+    names = [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
+    if asked is None:
+        return names[0] if names else ""
+    if asked not in names:
         pod_name = pod["metadata"]["name"]
-        raise ApiError("BadRequest", f"container {container} is not valid for pod {pod_name}")
+        raise ApiError("BadRequest", f"container {asked} is not valid for pod {pod_name}")
+    return asked

@@ -75,6 +75,8 @@ class LocalReplicas:
     stop_timeout: float
     # Told the name of each replica that is gone for good (stopped, not restarted).
     on_gone: Callable[[str], None] = lambda _name: None
+    # Told the name of a crashed replica about to start again in place.
+    on_restart: Callable[[str], None] = lambda _name: None
     prefix: str = "image-registry"
     listener: SharedListeners | None = None  # closed while no replica runs
     replicas: list[Replica] = field(default_factory=list)
@@ -159,6 +161,7 @@ class LocalReplicas:
             if replica.restart_at is not None and now >= replica.restart_at:
                 replica.restart_at = None
                 replica.restarts += 1
+                self.on_restart(replica.name)
                 replica.process, replica.ready = self._spawn(replica.name, replica.payload)
                 replica.started = time.time()
 

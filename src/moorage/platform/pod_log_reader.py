@@ -24,9 +24,11 @@ class Window:
 
 
 class Cursor:
-    def __init__(self, logs: PodLogs, pod: str, files: list[BinaryIO]) -> None:
-        self._logs, self._pod = logs, pod
-        self._path = logs.path(pod)
+    def __init__(
+        self, logs: PodLogs, pod: str, files: list[BinaryIO], previous: bool = False
+    ) -> None:
+        self._logs, self._pod, self._previous = logs, pod, previous
+        self._path = logs.path(pod, previous)
         self._files = files  # oldest first; the last is written to unless it moved
         self._partial = b""  # the start of a line not yet written to its end
         self.ended = False  # the log was removed (its pod is gone): nothing more comes
@@ -71,7 +73,7 @@ class Cursor:
         file.close()
         if unlinked and not self._files:
             # Removed, or rotated twice over while unread: then on from the oldest file left.
-            self._files = _open_all(self._logs.files(self._pod))
+            self._files = _open_all(self._logs.files(self._pod, self._previous))
             self.ended = not self._files
 
     def _open_current(self) -> bool:
@@ -82,14 +84,15 @@ class Cursor:
         return True
 
 
-def open_cursor(logs: PodLogs, pod: str, window: Window) -> Cursor:
-    files = _open_all(logs.files(pod))
+def open_cursor(logs: PodLogs, pod: str, window: Window, previous: bool = False) -> Cursor:
+    """Where `window` starts in the pod's log (with `previous`: its last instance's)."""
+    files = _open_all(logs.files(pod, previous))
     index, offset = _start(files, window)
     for file in files[:index]:
         file.close()
     for position, file in enumerate(files[index:]):
         file.seek(offset if position == 0 else 0)
-    return Cursor(logs, pod, files[index:])
+    return Cursor(logs, pod, files[index:], previous)
 
 
 def without_stamps(lines: bytes) -> bytes:

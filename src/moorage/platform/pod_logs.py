@@ -3,8 +3,10 @@ directory, each line after the time it was written (RFC 3339, nanoseconds, UTC).
 
 `<data-dir>/logs/<pod>.log` grows to MAX_BYTES, then moves to `<pod>.log.1` (the one
 before it is dropped) and a new file starts: at most 2 x MAX_BYTES per pod. A
-replica restarted in place goes on writing its pod's file; a pod's files go when
-its replica is gone, and a new `moorage serve` starts with none.
+replica restarted in place starts a new log; the one it ended is kept as
+`<pod>.previous.log` (and `.1`), as the kubelet keeps the last terminated
+container's for `logs --previous`. A pod's files go when its replica is gone, and a
+new `moorage serve` starts with none.
 """
 
 import logging
@@ -15,6 +17,7 @@ from pathlib import Path
 
 MAX_BYTES = 10 * 1024 * 1024
 ROTATED = ".1"
+PREVIOUS = ".previous"
 
 
 def stamp(nanoseconds: int) -> str:
@@ -42,18 +45,29 @@ class PodLogs:
         self.directory = directory
         self.max_bytes = max_bytes
 
-    def path(self, pod: str) -> Path:
+    def path(self, pod: str, previous: bool = False) -> Path:
+        """The file written to (with `previous`: the one the last instance ended)."""
         if not pod or "/" in pod or pod.startswith("."):
             raise ValueError(f"not a pod name: {pod!r}")
-        return self.directory / f"{pod}.log"
+        return self.directory / f"{pod}{PREVIOUS if previous else ''}.log"
 
-    def files(self, pod: str) -> list[Path]:
+    def files(self, pod: str, previous: bool = False) -> list[Path]:
         """The pod's files, oldest first."""
-        current = self.path(pod)
+        current = self.path(pod, previous)
         return [p for p in (current.with_name(current.name + ROTATED), current) if p.exists()]
 
+    def retire(self, pod: str) -> None:
+        """The pod's container is about to start again: its log becomes the previous one."""
+        for path in self.files(pod, previous=True):
+            path.unlink()
+        ended, previous = self.path(pod), self.path(pod, previous=True)
+        for suffix in ("", ROTATED):
+            source = ended.with_name(ended.name + suffix)
+            if source.exists():
+                source.rename(previous.with_name(previous.name + suffix))
+
     def remove(self, pod: str) -> None:
-        for path in self.files(pod):
+        for path in self.files(pod) + self.files(pod, previous=True):
             path.unlink(missing_ok=True)
 
     def clear(self) -> None:

@@ -57,6 +57,7 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         stop_timeout=plan.config.shutdown_timeout,
         listener=SharedListeners(_addresses(plan)),
         on_gone=pod_logs.remove,
+        on_restart=pod_logs.retire,
     )
     store = ResourceStore(engine)
     assert plan.exposure is not None

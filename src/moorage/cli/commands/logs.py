@@ -16,7 +16,8 @@ line as it is written, until interrupted or the pod is gone."""
 EXAMPLES = """examples:
   moorage logs deployments/image-registry -n openshift-image-registry
   moorage logs -f --tail 20 deployment/image-registry -n openshift-image-registry
-  moorage logs --timestamps --since 5m image-registry-6b7d9c1e4a-x2k9p"""
+  moorage logs --timestamps --since 5m image-registry-6b7d9c1e4a-x2k9p
+  moorage logs -p image-registry-6b7d9c1e4a-x2k9p   # why did it restart?"""
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -32,6 +33,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "--timestamps", action="store_true", help="each line after the time it was written"
     )
     parser.add_argument("--since", default=None, help="only lines newer than this, e.g. 5s, 2m")
+    parser.add_argument(
+        "-p",
+        "--previous",
+        action="store_true",
+        help="the log of the pod's previous instance, the one that ended (after a restart)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -53,6 +60,8 @@ def _params(args: argparse.Namespace) -> dict[str, str]:
         params["follow"] = "true"
     if args.timestamps:
         params["timestamps"] = "true"
+    if args.previous:
+        params["previous"] = "true"
     if args.tail >= 0:
         params["tailLines"] = str(args.tail)
     if args.since is not None:
