@@ -278,6 +278,20 @@ def test_blobs_come_through_a_route_whole_and_in_ranges(
         assert part.content == layer[5:1048581]
 
 
+def _get_as_go_clients_do(http: httpx.Client, path: str) -> httpx.Response:
+    """A GET sent again once when its kept-alive connection closed before any answer, as
+    RFC 9112 9.3.1 allows and Go's net/http (podman, skopeo) does; httpx does not. A
+    replica that stops closes the connections idle for a second: one the client reuses at
+    that instant (the tunnel through the test's proxy widens the instant, a loaded machine
+    stretches a client's pause past the second) is closed under its next request."""
+    try:
+        return http.get(path)
+    except httpx.RemoteProtocolError as error:
+        if "without sending a response" not in str(error):
+            raise
+        return http.get(path)
+
+
 def test_a_rollout_loses_no_request_through_a_route(
     cluster: RunningServer, oc: Cli, tmp_path: Path, proxy: str
 ) -> None:
@@ -295,7 +309,7 @@ def test_a_rollout_loses_no_request_through_a_route(
         with _route_client(cluster, proxy, DEFAULT_HOST, ca, cluster.admin_token) as http:
             while not stop.is_set():
                 try:
-                    answer = http.get(layer)
+                    answer = _get_as_go_clients_do(http, layer)
                     outcomes.append(200 if answer.content == img.layers[0] else answer.status_code)
                 except httpx.TransportError as error:
                     outcomes.append(repr(error))
