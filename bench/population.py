@@ -117,7 +117,9 @@ def _repositories(
     for index in batch:
         repository = f"{project_name(index)}/app"
         for blob in pushed.manifest.blobs:
-            metadata.link_blob(repository, blob.digest, blob.size)
+            metadata.pin_blob(blob.digest, blob.size)
+            metadata.link_blob(repository, blob.digest)
+        metadata.pin_blob(pushed.digest, pushed.size)
         metadata.put_manifest(repository, pushed, "v0")
     with writer(engine).begin() as conn:
         for index in batch:

@@ -14,6 +14,7 @@ from pathlib import Path
 from moorage.content.digest import Digest
 from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from moorage.registry.ingest import ingest
+from moorage.registry.pinning import collected_meanwhile, pinned
 from moorage.registry.policy import PushPolicy
 from moorage.registry.uploads import HashStates, UploadIds
 from moorage.storage import BlobStore
@@ -82,12 +83,11 @@ class BlobService:
         return upload_id
 
     async def _mount(self, repository: str, digest: str, source: str) -> bool:
-        """Link a blob `source` already links; False when it has no such blob."""
-        size = self._metadata.blob_size(source, digest)
-        if size is None:
+        """Link a blob `source` already links; False when it has no such blob, or the
+        collector is deleting it (the client then uploads it)."""
+        if self._metadata.blob_size(source, digest) is None:
             return False
-        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
-        return True
+        return await asyncio.to_thread(self._metadata.link_blob, repository, digest)
 
     async def upload_size(self, repository: str, upload_id: str) -> int:
         key = self._ids.verify(repository, upload_id)
@@ -135,11 +135,13 @@ class BlobService:
             await self._store.abort_upload(key)
             raise DigestInvalid(f"uploaded content does not match digest {digest}")
         self._hashes.forget(key)
+        await pinned(self._metadata, digest, size)
         if await self._store.exists(digest):
             await self._store.abort_upload(key)
         else:
             await self._store.commit_upload(key, digest)
-        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
+        if not await asyncio.to_thread(self._metadata.link_blob, repository, digest):
+            raise collected_meanwhile(digest)
         return size
 
     async def cancel(self, repository: str, upload_id: str) -> None:

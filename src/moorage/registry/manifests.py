@@ -25,8 +25,10 @@ from moorage.content.manifest import (
 from moorage.content.mediatypes import IMAGE_CONFIGS
 from moorage.content.names import check_tag, is_tag
 from moorage.registry.manifest_cache import ManifestCache
+from moorage.registry.pinning import collected_meanwhile, pinned
 from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
+from moorage.store.blob_rows import BlobDeleting
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
 T = TypeVar("T")
@@ -92,10 +94,14 @@ class ManifestService:
         tag = None if is_digest(reference) else check_tag(reference)
         checking = partial(_checked, body, reference, content_type)
         digest, manifest = await _off_loop_if_large(len(body), checking)
+        await pinned(self._metadata, digest, len(body))
         if not await self._store.exists(digest):
             await self._store.write(digest, body)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
-        await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
+        try:
+            await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
+        except BlobDeleting:
+            raise collected_meanwhile(digest) from None
         self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
 

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, PushedManifest
+from moorage.store.blob_rows import BlobDeleting, link, pin
 from moorage.store.database import writer
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
@@ -178,31 +179,33 @@ class RegistryMetadata:
 
     # Writes ----------------------------------------------------------------
 
-    def link_blob(self, repository: str, digest: str, size: int) -> None:
-        now = time.time()
+    def pin_blob(self, digest: str, size: int) -> None:
+        """Mark a blob in use before its bytes are written or reused, so the collector leaves
+        them for a grace period; BlobDeleting when it is deleting them."""
         with self._writer.begin() as conn:
-            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            repo_id = _existing(repository_id(conn, repository, create=True))
-            insert_ignore(
-                conn,
-                repository_blobs,
-                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
-            )
+            pin(conn, digest, size, time.time())
+
+    def link_blob(self, repository: str, digest: str) -> bool:
+        """Link a stored blob to a repository (or refresh the link); False when the collector
+        is deleting it or has."""
+        try:
+            with self._writer.begin() as conn:
+                repo_id = _existing(repository_id(conn, repository, create=True))
+                link(conn, repo_id, digest, time.time())
+        except BlobDeleting:
+            return False
+        return True
 
     def put_manifest(self, repository: str, pushed: PushedManifest, tag: str | None) -> None:
-        """Record a manifest whose bytes are already stored; check what it references first."""
+        """Record a manifest whose bytes are already stored (pinned, see pin_blob); check what
+        it references first. BlobDeleting when the collector took its bytes meanwhile."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
             repo_id = _existing(repository_id(conn, repository, create=True))
             self._check_blobs(conn, repo_id, manifest.blobs)
             self._check_children(conn, repo_id, manifest.children)
-            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            insert_ignore(
-                conn,
-                repository_blobs,
-                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
-            )
+            link(conn, repo_id, digest, now)
             insert_ignore(
                 conn,
                 manifests,
@@ -278,6 +281,8 @@ class RegistryMetadata:
         wanted = list(wanted)
         if not wanted:
             return
+        # FOR SHARE: a collector deleting one of these links waits for this transaction, or
+        # this one for it, and then finds the link gone (MANIFEST_BLOB_UNKNOWN).
         query = (
             select(blobs.c.digest, blobs.c.size)
             .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
@@ -285,6 +290,7 @@ class RegistryMetadata:
                 repository_blobs.c.repository_id == repo_id,
                 blobs.c.digest.in_({d.digest for d in wanted}),
             )
+            .with_for_update(read=True, of=repository_blobs)
         )
         sizes = dict(conn.execute(query).all())
         for descriptor in wanted:
