@@ -117,10 +117,8 @@ def _repositories(
     for index in batch:
         repository = f"{project_name(index)}/app"
         for blob in pushed.manifest.blobs:
-            metadata.pin_blob(blob.digest, blob.size)
-            metadata.link_blob(repository, blob.digest)
-        metadata.pin_blob(pushed.digest, pushed.size)
-        metadata.put_manifest(repository, pushed, "v0")
+            metadata.link_blob(repository, blob.digest, blob.size)
+        metadata.put_manifest(repository, pushed, "v0", written=True)
     with writer(engine).begin() as conn:
         for index in batch:
             repository = f"{project_name(index)}/app"

@@ -16,7 +16,7 @@ from moorage.content.errors import BlobUnknown, ManifestBlobUnknown
 from moorage.registry.collector import Collected, collect
 from moorage.registry.service import Registry
 from moorage.storage.filesystem import FilesystemBlobStore
-from moorage.store.blob_rows import BlobDeleting
+from moorage.store.blob_rows import BlobState
 from moorage.store.garbage import Garbage
 from moorage.store.registry_metadata import RegistryMetadata
 from tests.support.images import Image, digest_of, image
@@ -135,9 +135,9 @@ def test_a_blob_a_collector_marked_and_left_is_used_by_nothing_and_finished_next
     asyncio.run(push_blob(registry, "p/app", layer))
     asyncio.run(registry.blobs.unlink("p/app", digest))
     assert garbage.mark_blob(digest, time.time() + LATER) == len(layer)  # then it died
-    with pytest.raises(BlobDeleting):
-        metadata.pin_blob(digest, len(layer))
+    assert metadata.blob_state(digest) is BlobState.DELETING
     assert not metadata.link_blob("p/other", digest)
+    assert not metadata.link_blob("p/other", digest, written_size=len(layer))
     # A mount of it starts an upload instead.
     assert asyncio.run(registry.blobs.start_upload("p/other", (digest, "p/app"))) is not None
     assert run_pass(garbage, store) == Collected(links=0, blobs=1, bytes=len(layer))

@@ -93,8 +93,7 @@ def test_reads_on_the_request_path_see_every_commit_at_once(
     store = registry_metadata
     assert not store.repository_exists("fresh/repo")
     assert store.blob_size("fresh/repo", DIGEST) is None
-    store.pin_blob(DIGEST, 42)
-    store.link_blob("fresh/repo", DIGEST)
+    store.link_blob("fresh/repo", DIGEST, 42)
     assert store.repository_exists("fresh/repo")
     assert store.blob_size("fresh/repo", DIGEST) == 42
 
@@ -105,7 +104,9 @@ def test_concurrent_pushes_to_a_new_repository_create_it_once(
     store = registry_metadata
     for round_ in range(5):
         name = f"race/r{round_}"
-        results = at_once(THREADS, lambda i, name=name: _push_blob(store, name, i))
+        results = at_once(
+            THREADS, lambda i, name=name: store.link_blob(name, f"sha256:{i:064x}", i + 1)
+        )
         assert [r for r in results if isinstance(r, Exception)] == []
         with engine.connect() as conn:
             count = conn.execute(
@@ -118,11 +119,6 @@ def test_concurrent_pushes_to_a_new_repository_create_it_once(
                 .where(repositories.c.name == name)
             ).scalar()
         assert (count, linked) == (1, THREADS)
-
-
-def _push_blob(store: RegistryMetadata, repository: str, i: int) -> None:
-    store.pin_blob(f"sha256:{i:064x}", i + 1)
-    assert store.link_blob(repository, f"sha256:{i:064x}")
 
 
 def config_map(name: str, data: dict[str, str]) -> dict[str, Any]:
@@ -214,9 +210,8 @@ def test_a_catalog_of_some_projects_is_in_order_and_pages(
 ) -> None:
     store = registry_metadata
     names = ["a/x", "a-b/y", "a-b/z", "ab/w", "a0/v", "b/u", "solo"]
-    store.pin_blob(DIGEST, 1)
     for name in names:
-        store.link_blob(name, DIGEST)
+        store.link_blob(name, DIGEST, 1)
     assert store.catalog_of({"a", "a-b", "ab"}, None, None) == ["a-b/y", "a-b/z", "a/x", "ab/w"]
     assert store.catalog_of({"a", "a-b", "ab"}, 2, "a-b/y") == ["a-b/z", "a/x"]
     assert store.catalog_of({"b", "nothing"}, None, None) == ["b/u"]

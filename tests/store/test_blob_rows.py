@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, delete, text, update
 
 from moorage.content.errors import ManifestBlobUnknown
 from moorage.content.manifest import PushedManifest, parse_manifest
-from moorage.store.blob_rows import BlobDeleting, lock_blob
+from moorage.store.blob_rows import BlobState, lock_blob
 from moorage.store.database import row_locking
 from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.schema import blobs, repository_blobs
@@ -67,11 +67,10 @@ def wait_for_a_lock_wait(engine: Engine) -> None:
 
 
 def push_layer(metadata: RegistryMetadata, repository: str, data: bytes) -> None:
-    metadata.pin_blob(digest_of(data), len(data))
-    assert metadata.link_blob(repository, digest_of(data))
+    assert metadata.link_blob(repository, digest_of(data), len(data))
 
 
-def test_a_pin_waiting_for_the_collectors_mark_is_refused(
+def test_a_link_waiting_for_the_collectors_mark_is_refused(
     engine: Engine, metadata: RegistryMetadata
 ) -> None:
     push_layer(metadata, "p/app", LAYER)
@@ -82,9 +81,8 @@ def test_a_pin_waiting_for_the_collectors_mark_is_refused(
         marking = update(blobs).where(blobs.c.digest == digest_of(LAYER))
         conn.execute(marking.values(deleting_since=time.time()))
 
-    pinning = race(engine, mark, lambda: metadata.pin_blob(digest_of(LAYER), len(LAYER)))
-    assert isinstance(pinning, BlobDeleting)
-    assert not metadata.link_blob("p/app", digest_of(LAYER))
+    assert race(engine, mark, lambda: metadata.link_blob("p/other", digest_of(LAYER))) is False
+    assert metadata.blob_state(digest_of(LAYER)) is BlobState.DELETING
 
 
 def test_a_manifest_put_waiting_for_a_link_the_collector_deletes_fails_cleanly(
@@ -95,12 +93,13 @@ def test_a_manifest_put_waiting_for_a_link_the_collector_deletes_fails_cleanly(
         push_layer(metadata, "p/app", data)
     manifest = parse_manifest(img.manifest, OCI_MANIFEST)
     pushed = PushedManifest(img.digest, len(img.manifest), manifest, json.loads(img.config))
-    metadata.pin_blob(img.digest, len(img.manifest))
 
     def drop_layer_link(conn: Connection) -> None:
         where = (repository_blobs.c.digest == digest_of(img.layers[0]),)
         conn.execute(delete(repository_blobs).where(*where))
 
-    putting = race(engine, drop_layer_link, lambda: metadata.put_manifest("p/app", pushed, "v1"))
+    putting = race(
+        engine, drop_layer_link, lambda: metadata.put_manifest("p/app", pushed, "v1", written=True)
+    )
     assert isinstance(putting, ManifestBlobUnknown)
     assert metadata.tagged_manifest("p/app", "v1") is None

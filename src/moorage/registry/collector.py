@@ -11,23 +11,25 @@ What is garbage
   remove them (untagged manifests are kept, as distribution keeps them
   without --delete-untagged).
 
-The invariant: every push acknowledged stays pullable, bit for bit.
-- Whatever makes a blob usable (an upload's end, a mount, a manifest PUT)
-  pins it first, in a transaction that locks the blob's row, refuses it if
-  the collector has marked it deleting, and sets touched_at to now; the
-  bytes are written or reused only after that pin, and the link is made by
-  another such transaction after they are stored (store/blob_rows.py).
-- The collector deletes bytes only of a row it marked in a transaction
-  that locked the row and found, in a fresh statement, no link and
-  touched_at older than GRACE. So a pin either came first (touched: the
-  collector skips the row) or comes after the mark (refused: the push waits
-  until the row is gone, then writes the bytes again under a fresh row).
-- A manifest PUT holds its links FOR SHARE while it checks them; the collector
-  deletes a link holding it FOR UPDATE and checks again that nothing references
-  it, so either the manifest's references are seen (the link stays) or the
-  link is gone (the PUT fails with MANIFEST_BLOB_UNKNOWN, acknowledging nothing).
-- A row stays marked until its bytes are deleted; one a collector left marked
-  when it died is finished by the next pass (deleting bytes is idempotent).
+The invariant: every push acknowledged stays pullable, bit for bit. It rests on
+another: a blob's row exists unmarked only while its bytes are in storage.
+- A row is made only after its bytes are stored, by the transaction that links
+  them. The collector marks a row (deleting_since) before it deletes the bytes,
+  and removes the row after them.
+- Whatever makes a blob usable (an upload's end, a mount, a manifest PUT) does
+  so in one transaction that locks the blob's row, refuses it if marked, sets
+  touched_at and makes or refreshes the link (store/blob_rows.py). A push that
+  finds the row marked waits until the collector has removed it, then stores
+  its bytes again; one that finds no row stores its bytes before linking.
+- The collector marks a row only in a transaction that locked it and found, in
+  a new statement, no link and touched_at older than GRACE. So a link either
+  came first (the collector leaves the row) or comes after the mark (refused).
+- A manifest PUT holds the links it relies on FOR SHARE while it checks them;
+  the collector deletes a link holding it FOR UPDATE, after checking again that
+  nothing references it. Either the manifest's references are seen (the link
+  stays) or the link is gone (the PUT fails with MANIFEST_BLOB_UNKNOWN).
+- A row a collector left marked when it died is finished by the next pass, the
+  first one at start (deleting bytes is idempotent).
 
 GRACE is `moorage serve --gc-grace` (one hour by default); the parent process runs a
 pass every `--gc-interval` (server/collecting.py).

@@ -24,8 +24,8 @@ from moorage.content.manifest import (
 )
 from moorage.content.mediatypes import IMAGE_CONFIGS
 from moorage.content.names import check_tag, is_tag
+from moorage.registry.blob_claims import bytes_stored
 from moorage.registry.manifest_cache import ManifestCache
-from moorage.registry.pinning import collected_meanwhile, pinned
 from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
 from moorage.store.blob_rows import BlobDeleting
@@ -94,16 +94,35 @@ class ManifestService:
         tag = None if is_digest(reference) else check_tag(reference)
         checking = partial(_checked, body, reference, content_type)
         digest, manifest = await _off_loop_if_large(len(body), checking)
-        await pinned(self._metadata, digest, len(body))
-        if not await self._store.exists(digest):
-            await self._store.write(digest, body)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
-        try:
-            await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
-        except BlobDeleting:
-            raise collected_meanwhile(digest) from None
+        while True:
+            written = not await bytes_stored(self._metadata, digest)
+            if written:
+                await self._store.write(digest, body)
+            try:
+                await asyncio.to_thread(
+                    self._metadata.put_manifest, repository, pushed, tag, written
+                )
+                break
+            except BlobDeleting:
+                continue  # collected since: once it is gone, written again
         self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
+
+    async def _record(
+        self, repository: str, pushed: PushedManifest, body: bytes, tag: str | None
+    ) -> None:
+        """Store the manifest's bytes unless they are, then record it; when the collector
+        takes them meanwhile, they are written again once it is done."""
+        while True:
+            written = not await bytes_stored(self._metadata, pushed.digest)
+            if written:
+                await self._store.write(pushed.digest, body)
+            record = partial(self._metadata.put_manifest, repository, pushed, tag, written)
+            try:
+                return await asyncio.to_thread(record)
+            except BlobDeleting:
+                continue
 
     async def _image_config(self, manifest: Manifest) -> dict[str, Any] | None:
         """The image's config, for the Image's metadata; None for artifacts and indexes."""

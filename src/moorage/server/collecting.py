@@ -18,6 +18,8 @@ from moorage.store.garbage import Garbage
 
 log = logging.getLogger("moorage.registry")
 
+UNTIL_REPLICAS_RUN = 1.0  # seconds between looks while no replica (or memory storage) runs
+
 
 class CollectorThread:
     def __init__(
@@ -46,13 +48,21 @@ class CollectorThread:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stopping.wait(self._every):
+        # The first pass as soon as replicas run: rows a collector left marked when the server
+        # last stopped hold up pushes of those blobs until a pass finishes them.
+        pause = 0.0
+        while not self._stopping.wait(pause):
             settings = self._settings()
             # Memory storage lives in the replica's process: nothing here can free it.
             if settings is None or settings.storage == "memory":
+                pause = UNTIL_REPLICAS_RUN
                 continue
-            store = open_blob_store(settings.storage, self._data_root / settings.volume)
-            try:
-                asyncio.run(collect(self._garbage, store, self._grace))
-            except (OSError, SQLAlchemyError, Unavailable) as exc:
-                log.warning(f"garbage collection stopped: {exc}; the next pass goes on")
+            self._collect(settings)
+            pause = self._every
+
+    def _collect(self, settings: RegistrySettings) -> None:
+        store = open_blob_store(settings.storage, self._data_root / settings.volume)
+        try:
+            asyncio.run(collect(self._garbage, store, self._grace))
+        except (OSError, SQLAlchemyError, Unavailable) as exc:
+            log.warning(f"garbage collection stopped: {exc}; the next pass goes on")

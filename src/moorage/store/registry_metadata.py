@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, PushedManifest
-from moorage.store.blob_rows import BlobDeleting, link, pin
+from moorage.store.blob_rows import BlobDeleting, BlobState, link
 from moorage.store.database import writer
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
@@ -66,6 +66,7 @@ _TAGS = (
     .where(repositories.c.name == _REPOSITORY, tags.c.name > bindparam("last"))
     .order_by(tags.c.name)
 )
+_BLOB_ROW = select(blobs.c.deleting_since).where(blobs.c.digest == bindparam("digest"))
 _REPOSITORY_ID = select(repositories.c.id).where(repositories.c.name == _REPOSITORY)
 
 
@@ -96,6 +97,7 @@ class RegistryMetadata:
         self._writer = writer(engine)
         self._reads = FastReads(engine)
         self._blob_size = self._reads.prepare(_BLOB_SIZE)
+        self._blob_row = self._reads.prepare(_BLOB_ROW)
         self._manifest = self._reads.prepare(_MANIFEST)
         self._tagged = self._reads.prepare(_TAGGED)
         self._repository = self._reads.prepare(_REPOSITORY_ID)
@@ -179,33 +181,36 @@ class RegistryMetadata:
 
     # Writes ----------------------------------------------------------------
 
-    def pin_blob(self, digest: str, size: int) -> None:
-        """Mark a blob in use before its bytes are written or reused, so the collector leaves
-        them for a grace period; BlobDeleting when it is deleting them."""
-        with self._writer.begin() as conn:
-            pin(conn, digest, size, time.time())
+    def blob_state(self, digest: str) -> BlobState:
+        """Whether the blob's bytes are stored, missing, or being deleted by the collector."""
+        row = self._reads.one(self._blob_row, digest=digest)
+        if row is None:
+            return BlobState.MISSING
+        return BlobState.STORED if row[0] is None else BlobState.DELETING
 
-    def link_blob(self, repository: str, digest: str) -> bool:
-        """Link a stored blob to a repository (or refresh the link); False when the collector
-        is deleting it or has."""
+    def link_blob(self, repository: str, digest: str, written_size: int | None = None) -> bool:
+        """Link a stored blob to a repository (or refresh the link); `written_size` when the
+        caller has just stored its bytes. False when the collector is deleting it or has."""
         try:
             with self._writer.begin() as conn:
                 repo_id = _existing(repository_id(conn, repository, create=True))
-                link(conn, repo_id, digest, time.time())
+                link(conn, repo_id, digest, time.time(), written_size)
         except BlobDeleting:
             return False
         return True
 
-    def put_manifest(self, repository: str, pushed: PushedManifest, tag: str | None) -> None:
-        """Record a manifest whose bytes are already stored (pinned, see pin_blob); check what
-        it references first. BlobDeleting when the collector took its bytes meanwhile."""
+    def put_manifest(
+        self, repository: str, pushed: PushedManifest, tag: str | None, written: bool
+    ) -> None:
+        """Record a manifest whose bytes are stored (`written`: by the caller, just now); check
+        what it references first. BlobDeleting when the collector is deleting its bytes."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
             repo_id = _existing(repository_id(conn, repository, create=True))
             self._check_blobs(conn, repo_id, manifest.blobs)
             self._check_children(conn, repo_id, manifest.children)
-            link(conn, repo_id, digest, now)
+            link(conn, repo_id, digest, now, size if written else None)
             insert_ignore(
                 conn,
                 manifests,
