@@ -6,6 +6,7 @@ mount layers across repositories, delete manifests (making garbage), and push ag
 that were just deleted and collected.
 """
 
+import asyncio
 import random
 import threading
 import time
@@ -16,6 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from moorage.registry.settings import RegistrySettings
+from moorage.server.collecting import CollectorThread
+from moorage.server.config import ConfigError, ServerConfig
+from moorage.storage.filesystem import FilesystemBlobStore
+from moorage.store.blob_rows import BlobState
+from moorage.store.database import migrate, open_engine, sqlite_url
+from moorage.store.garbage import Garbage
+from moorage.store.registry_metadata import RegistryMetadata
 from tests.support.images import Image, digest_of, image, push_blob
 from tests.support.oci import close_upload
 from tests.support.server import RunningServer
@@ -163,6 +172,35 @@ def eventually(condition: Callable[[], bool], timeout: float) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+@pytest.mark.parametrize("option", [{"gc_interval": -1.0}, {"gc_grace": 0.0}])
+def test_a_negative_interval_or_no_grace_is_refused(option: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match="--gc-interval must be 0 or more"):
+        ServerConfig(**option)  # type: ignore[arg-type]
+
+
+def test_the_first_pass_runs_at_start_and_finishes_what_a_dead_collector_left(
+    tmp_path: Path,
+) -> None:
+    engine = open_engine(sqlite_url(tmp_path / "metadata.db"))
+    migrate(engine)
+    store = FilesystemBlobStore(tmp_path / "storage")
+    data = b"left marked" * 100
+    asyncio.run(store.write(digest_of(data), data))
+    metadata = RegistryMetadata(engine)
+    assert metadata.link_blob("p/app", digest_of(data), len(data))
+    assert metadata.unlink_blob("p/app", digest_of(data))
+    assert Garbage(engine).mark_blob(digest_of(data), time.time() + 1) == len(data)
+    collector = CollectorThread(engine, tmp_path, RegistrySettings, every=3600, grace=3600)
+    collector.start()
+    try:
+        assert eventually(lambda: metadata.blob_state(digest_of(data)) is BlobState.MISSING, 30)
+    finally:
+        collector.stop(30)
+        metadata.close()
+        engine.dispose()
+    assert not asyncio.run(store.exists(digest_of(data)))
 
 
 def test_every_acknowledged_push_survives_collections_running_beside_it(
