@@ -95,17 +95,7 @@ class ManifestService:
         checking = partial(_checked, body, reference, content_type)
         digest, manifest = await _off_loop_if_large(len(body), checking)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
-        while True:
-            written = not await bytes_stored(self._metadata, digest)
-            if written:
-                await self._store.write(digest, body)
-            try:
-                await asyncio.to_thread(
-                    self._metadata.put_manifest, repository, pushed, tag, written
-                )
-                break
-            except BlobDeleting:
-                continue  # collected since: once it is gone, written again
+        await self._record(repository, pushed, body, tag)
         self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
 
