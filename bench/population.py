@@ -118,7 +118,7 @@ def _repositories(
         repository = f"{project_name(index)}/app"
         for blob in pushed.manifest.blobs:
             metadata.link_blob(repository, blob.digest, blob.size)
-        metadata.put_manifest(repository, pushed, "v0")
+        metadata.put_manifest(repository, pushed, "v0", written=True)
     with writer(engine).begin() as conn:
         for index in batch:
             repository = f"{project_name(index)}/app"

@@ -113,6 +113,22 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         default=defaults.shutdown_timeout,
         help="seconds to finish requests in flight on SIGTERM",
     )
+    serve.add_argument(
+        "--gc-interval",
+        type=float,
+        default=defaults.gc_interval,
+        metavar="SECONDS",
+        help="seconds between online garbage collections of unreferenced blobs, while "
+        "pushes and pulls go on (default %(default)s; 0: never)",
+    )
+    serve.add_argument(
+        "--gc-grace",
+        type=float,
+        default=defaults.gc_grace,
+        metavar="SECONDS",
+        help="how long a blob nothing references is kept after its last use, so a layer "
+        "pushed before its manifest stays (default %(default)s)",
+    )
     serve.set_defaults(func=run_serve)
 
 
@@ -145,5 +161,7 @@ def run_serve(args: argparse.Namespace) -> int:
         apps_domain=args.apps_domain.lower(),
         ingress_host=ingress_host,
         ingress_port=ingress_port,
+        gc_interval=args.gc_interval,
+        gc_grace=args.gc_grace,
     )
     return serve(config)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from moorage.content.digest import Digest
 from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from moorage.registry.blob_claims import bytes_stored, collected_meanwhile
 from moorage.registry.ingest import ingest
 from moorage.registry.policy import PushPolicy
 from moorage.registry.uploads import HashStates, UploadIds
@@ -82,12 +83,11 @@ class BlobService:
         return upload_id
 
     async def _mount(self, repository: str, digest: str, source: str) -> bool:
-        """Link a blob `source` already links; False when it has no such blob."""
-        size = self._metadata.blob_size(source, digest)
-        if size is None:
+        """Link a blob `source` already links; False when it has no such blob, or the
+        collector is deleting it (the client then uploads it)."""
+        if self._metadata.blob_size(source, digest) is None:
             return False
-        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
-        return True
+        return await asyncio.to_thread(self._metadata.link_blob, repository, digest)
 
     async def upload_size(self, repository: str, upload_id: str) -> int:
         key = self._ids.verify(repository, upload_id)
@@ -135,12 +135,18 @@ class BlobService:
             await self._store.abort_upload(key)
             raise DigestInvalid(f"uploaded content does not match digest {digest}")
         self._hashes.forget(key)
-        if await self._store.exists(digest):
-            await self._store.abort_upload(key)
-        else:
-            await self._store.commit_upload(key, digest)
-        await asyncio.to_thread(self._metadata.link_blob, repository, digest, size)
+        await self._keep(repository, key, digest, size)
         return size
+
+    async def _keep(self, repository: str, key: str, digest: str, size: int) -> None:
+        """Link the stored copy when there is one (this upload goes), else store this one."""
+        while await bytes_stored(self._metadata, digest):
+            if await asyncio.to_thread(self._metadata.link_blob, repository, digest):
+                await self._store.abort_upload(key)
+                return
+        await self._store.commit_upload(key, digest)
+        if not await asyncio.to_thread(self._metadata.link_blob, repository, digest, size):
+            raise collected_meanwhile(digest)
 
     async def cancel(self, repository: str, upload_id: str) -> None:
         key = self._ids.verify(repository, upload_id)

@@ -24,9 +24,11 @@ from moorage.content.manifest import (
 )
 from moorage.content.mediatypes import IMAGE_CONFIGS
 from moorage.content.names import check_tag, is_tag
+from moorage.registry.blob_claims import bytes_stored
 from moorage.registry.manifest_cache import ManifestCache
 from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
+from moorage.store.blob_rows import BlobDeleting
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
 T = TypeVar("T")
@@ -92,12 +94,25 @@ class ManifestService:
         tag = None if is_digest(reference) else check_tag(reference)
         checking = partial(_checked, body, reference, content_type)
         digest, manifest = await _off_loop_if_large(len(body), checking)
-        if not await self._store.exists(digest):
-            await self._store.write(digest, body)
         pushed = PushedManifest(digest, len(body), manifest, await self._image_config(manifest))
-        await asyncio.to_thread(self._metadata.put_manifest, repository, pushed, tag)
+        await self._record(repository, pushed, body, tag)
         self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
+
+    async def _record(
+        self, repository: str, pushed: PushedManifest, body: bytes, tag: str | None
+    ) -> None:
+        """Store the manifest's bytes unless they are, then record it; when the collector
+        takes them meanwhile, they are written again once it is done."""
+        while True:
+            written = not await bytes_stored(self._metadata, pushed.digest)
+            if written:
+                await self._store.write(pushed.digest, body)
+            record = partial(self._metadata.put_manifest, repository, pushed, tag, written)
+            try:
+                return await asyncio.to_thread(record)
+            except BlobDeleting:
+                continue
 
     async def _image_config(self, manifest: Manifest) -> dict[str, Any] | None:
         """The image's config, for the Image's metadata; None for artifacts and indexes."""

@@ -38,6 +38,10 @@ class ServerConfig:
     apps_domain: str = "apps.localhost"
     ingress_host: str = "127.0.0.1"
     ingress_port: int | None = 8443
+    # Online garbage collection (registry/collector.py): seconds between passes (0: none),
+    # and how long a blob or link nothing references is kept after it was last used.
+    gc_interval: float = 3600.0
+    gc_grace: float = 3600.0
 
     @property
     def registry_host(self) -> str:
@@ -55,6 +59,8 @@ class ServerConfig:
             raise ConfigError(
                 f"--management-state must be one of {', '.join(FIRST_MANAGEMENT_STATES)}"
             )
+        if self.gc_interval < 0 or self.gc_grace <= 0:
+            raise ConfigError("--gc-interval must be 0 or more and --gc-grace more than 0")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
         for port in (self.port, self.api_port, self.ingress_port or 1):

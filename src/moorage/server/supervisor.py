@@ -12,6 +12,8 @@ from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 
+from sqlalchemy import Engine
+
 from moorage.observability import logs
 from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
@@ -22,6 +24,7 @@ from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
 from moorage.resources.objects import Object
 from moorage.server.api_process import run_api_server
+from moorage.server.collecting import CollectorThread
 from moorage.server.first_config import claim_capacity
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.worker import WorkerPlan
@@ -65,6 +68,7 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
     operator = Operator(
         store, replicas, first_spec, plan.data_root, claim_capacity(plan.data_root), routes
     )
+    collector = _collector(plan, engine, operator)
     api, started = _start_api(context, plan), time.monotonic()
     logs.event(log, "started the API server and the registry operator")
     failed_starts = 0
@@ -83,11 +87,29 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
             log.error("the API server keeps failing at start; giving up")
             break
         api, started = _start_api(context, plan), time.monotonic()
+    if collector is not None:
+        collector.stop(plan.config.shutdown_timeout)
     operator.stop()
     _stop_api(api, plan.config.shutdown_timeout)
     engine.dispose()
     logs.event(log, "registry stopped")
     return 1 if failed_starts >= MAX_FAILED_STARTS else 0
+
+
+def _collector(plan: WorkerPlan, engine: Engine, operator: Operator) -> CollectorThread | None:
+    config = plan.config
+    if config.gc_interval == 0:
+        return None
+
+    def settings() -> RegistrySettings | None:
+        wanted = operator.replicas.wanted
+        return None if wanted is None else wanted.payload
+
+    collector = CollectorThread(
+        engine, plan.data_root, settings, config.gc_interval, config.gc_grace
+    )
+    collector.start()
+    return collector
 
 
 def _addresses(plan: WorkerPlan) -> dict[str, tuple[str, int]]:

@@ -76,6 +76,16 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(moorage_write=True)
 
 
+def row_locking(engine: Engine) -> Engine:
+    """The engine for transactions that lock the rows they change (SELECT ... FOR UPDATE)
+    instead of taking the write lock, so they never hold up the request path's writers
+    beyond those rows: PostgreSQL at READ COMMITTED (each statement sees every commit before
+    it). SQLite has no row locks: there the IMMEDIATE write transaction is the lock."""
+    if engine.dialect.name == "postgresql":
+        return engine
+    return writer(engine)
+
+
 def reader(engine: Engine) -> Engine:
     """The engine for read transactions that must see one snapshot across statements.
 

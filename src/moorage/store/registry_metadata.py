@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
 from moorage.content.manifest import Descriptor, PushedManifest
+from moorage.store.blob_rows import BlobDeleting, BlobState, link
 from moorage.store.database import writer
 from moorage.store.fast_reads import FastReads
 from moorage.store.schema import (
@@ -65,6 +66,7 @@ _TAGS = (
     .where(repositories.c.name == _REPOSITORY, tags.c.name > bindparam("last"))
     .order_by(tags.c.name)
 )
+_BLOB_ROW = select(blobs.c.deleting_since).where(blobs.c.digest == bindparam("digest"))
 _REPOSITORY_ID = select(repositories.c.id).where(repositories.c.name == _REPOSITORY)
 
 
@@ -95,6 +97,7 @@ class RegistryMetadata:
         self._writer = writer(engine)
         self._reads = FastReads(engine)
         self._blob_size = self._reads.prepare(_BLOB_SIZE)
+        self._blob_row = self._reads.prepare(_BLOB_ROW)
         self._manifest = self._reads.prepare(_MANIFEST)
         self._tagged = self._reads.prepare(_TAGGED)
         self._repository = self._reads.prepare(_REPOSITORY_ID)
@@ -178,31 +181,36 @@ class RegistryMetadata:
 
     # Writes ----------------------------------------------------------------
 
-    def link_blob(self, repository: str, digest: str, size: int) -> None:
-        now = time.time()
-        with self._writer.begin() as conn:
-            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            repo_id = _existing(repository_id(conn, repository, create=True))
-            insert_ignore(
-                conn,
-                repository_blobs,
-                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
-            )
+    def blob_state(self, digest: str) -> BlobState:
+        """Whether the blob's bytes are stored, missing, or being deleted by the collector."""
+        row = self._reads.one(self._blob_row, digest=digest)
+        if row is None:
+            return BlobState.MISSING
+        return BlobState.STORED if row[0] is None else BlobState.DELETING
 
-    def put_manifest(self, repository: str, pushed: PushedManifest, tag: str | None) -> None:
-        """Record a manifest whose bytes are already stored; check what it references first."""
+    def link_blob(self, repository: str, digest: str, written_size: int | None = None) -> bool:
+        """Link a stored blob to a repository (or refresh the link); `written_size` when the
+        caller has just stored its bytes. False when the collector is deleting it or has."""
+        try:
+            with self._writer.begin() as conn:
+                repo_id = _existing(repository_id(conn, repository, create=True))
+                link(conn, repo_id, digest, time.time(), written_size)
+        except BlobDeleting:
+            return False
+        return True
+
+    def put_manifest(
+        self, repository: str, pushed: PushedManifest, tag: str | None, written: bool
+    ) -> None:
+        """Record a manifest whose bytes are stored (`written`: by the caller, just now); check
+        what it references first. BlobDeleting when the collector is deleting its bytes."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
             repo_id = _existing(repository_id(conn, repository, create=True))
             self._check_blobs(conn, repo_id, manifest.blobs)
             self._check_children(conn, repo_id, manifest.children)
-            insert_ignore(conn, blobs, [{"digest": digest, "size": size, "created_at": now}])
-            insert_ignore(
-                conn,
-                repository_blobs,
-                [{"repository_id": repo_id, "digest": digest, "created_at": now}],
-            )
+            link(conn, repo_id, digest, now, size if written else None)
             insert_ignore(
                 conn,
                 manifests,
@@ -278,6 +286,8 @@ class RegistryMetadata:
         wanted = list(wanted)
         if not wanted:
             return
+        # FOR SHARE: a collector deleting one of these links waits for this transaction, or
+        # this one for it, and then finds the link gone (MANIFEST_BLOB_UNKNOWN).
         query = (
             select(blobs.c.digest, blobs.c.size)
             .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
@@ -285,6 +295,7 @@ class RegistryMetadata:
                 repository_blobs.c.repository_id == repo_id,
                 blobs.c.digest.in_({d.digest for d in wanted}),
             )
+            .with_for_update(read=True, of=repository_blobs)
         )
         sizes = dict(conn.execute(query).all())
         for descriptor in wanted:

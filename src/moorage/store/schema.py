@@ -1,8 +1,10 @@
 """The metadata schema. Alembic migrations in `migrations/` create exactly this.
 
 repositories        one row per repository name
-blobs               content committed to the blob store (digest, size)
-repository_blobs    which blobs a repository may serve (pushed or mounted there)
+blobs               content committed to the blob store (digest, size), when it was last
+                    made usable (touched_at) and whether the collector is deleting it
+repository_blobs    which blobs a repository may serve (pushed or mounted there); created_at
+                    is when the link was made or last refreshed
 manifests           manifests linked in a repository, with what the referrers API needs
 manifest_references blobs and child manifests each manifest references (for GC and deletes)
 tags                tag -> manifest digest, per repository
@@ -51,6 +53,8 @@ blobs = Table(
     Column("digest", String(200), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("touched_at", Float, nullable=False, server_default="0"),
+    Column("deleting_since", Float),
 )
 
 repository_blobs = Table(
@@ -59,6 +63,7 @@ repository_blobs = Table(
     Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
     Column("digest", ForeignKey("blobs.digest"), primary_key=True),
     Column("created_at", Float, nullable=False),
+    Index("ix_repository_blobs_digest", "digest"),
 )
 
 manifests = Table(
