@@ -31,6 +31,7 @@ from moorage.api.image_backends import (
     ImageStreamMappingBackend,
     ImageStreamTagBackend,
 )
+from moorage.api.import_backends import ImageStreamImportBackend
 from moorage.api.status import ApiError, status_response
 from moorage.auth.identities import Identities
 from moorage.auth.policy import StoredPolicy
@@ -38,6 +39,7 @@ from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
+from moorage.imagestreams.imports import Imports
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
 from moorage.platform.pod_logs import PodLogs
@@ -158,8 +160,9 @@ def backends(
         decisions, caller = registry_access.current(), principals.current()
         return lambda repository: decisions.allows(caller, PULL, repository)
 
+    imports = Imports(store, streams)
     out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(
-        kind(IMAGES, "imagestreams"), store, streams, may_pull
+        kind(IMAGES, "imagestreams"), store, streams, may_pull, imports
     )
     out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
         kind(IMAGES, "imagestreamtags"), store, streams, may_pull
@@ -169,6 +172,9 @@ def backends(
     )
     out[f"imagestreammappings.{IMAGES}"] = ImageStreamMappingBackend(
         kind(IMAGES, "imagestreammappings"), store, streams, may_pull
+    )
+    out[f"imagestreamimports.{IMAGES}"] = ImageStreamImportBackend(
+        kind(IMAGES, "imagestreamimports"), store, imports
     )
     return out
 

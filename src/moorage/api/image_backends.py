@@ -13,6 +13,7 @@ from moorage.api.backends import (
 )
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
+from moorage.imagestreams.imports import Imports, pending_imports
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -31,13 +32,21 @@ PullCheck = Callable[[], MayPull]
 
 
 class ImageStreamBackend(StoredBackend):
-    """Image streams as stored (metadata, spec) with status drawn from the registry's tags."""
+    """Image streams as stored (metadata, spec) with status drawn from the registry's tags.
+
+    Spec tags naming another registry's image are imported once the stream is written.
+    """
 
     def __init__(
-        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+        self,
+        kind: Kind,
+        store: ResourceStore,
+        streams: ImageStreams,
+        may_pull: PullCheck,
+        imports: Imports,
     ) -> None:
         super().__init__(kind, store)
-        self.streams, self._may_pull = streams, may_pull
+        self.streams, self._may_pull, self._imports = streams, may_pull, imports
 
     def get(self, namespace: str, name: str) -> Object:
         with self._store.reading() as tx:
@@ -54,13 +63,14 @@ class ImageStreamBackend(StoredBackend):
         place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         obj.pop("status", None)
+        name = obj["metadata"]["name"]
         may_pull = self._may_pull()  # read before the write transaction, not inside it
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            name = obj["metadata"]["name"]
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
-            return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
+            local = self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
+        self._imports.run(namespace, name, pending_imports(obj, {}, local))
+        return self.get(namespace, name)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
         place_in(self.kind, namespace, obj)
@@ -75,8 +85,9 @@ class ImageStreamBackend(StoredBackend):
             obj.pop("status", None)
             version = obj["metadata"].get("resourceVersion")
             tx.update(ref, obj, version, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, current, may_pull)
-            return self.streams.render(tx.connection, tx.require(ref))
+            local = self._follow_spec_tags(tx, namespace, name, obj, current, may_pull)
+        self._imports.run(namespace, name, pending_imports(obj, current, local))
+        return self.get(namespace, name)
 
     def delete(self, namespace: str, name: str) -> Object:
         """The stream goes, and with it its tags in the registry (blobs stay until pruned)."""
@@ -94,18 +105,24 @@ class ImageStreamBackend(StoredBackend):
         obj: Object,
         before: Object,
         may_pull: MayPull,
-    ) -> None:
+    ) -> set[str]:
         """Tags whose `from` is new or changed and names an image of this registry are served
-        at once; a tag left as it was keeps what it serves."""
+        at once; a tag left as it was keeps what it serves. Returns the tags taken from
+        this registry (the others are for import)."""
         previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
+        local = set()
         for tag in _spec_tags(obj):
             origin = tag.get("from")
-            if not origin or previous.get(tag["name"]) == origin:
+            if not origin:
                 continue
             ref = parse_source(origin, namespace, self.streams.registry_host)
-            if ref is not None:
+            if ref is None:
+                continue
+            local.add(tag["name"])
+            if previous.get(tag["name"]) != origin:
                 source = resolve_source(tx, ref, may_pull)
                 self.streams.set_tag(tx, namespace, name, tag["name"], source)
+        return local
 
 
 def _spec_tags(stream: Object) -> list[Object]:
