@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from moorage.imagestreams.importing import server_platform
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import image
+from tests.support.images import OCI_INDEX, digest_of, image, index
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
+from tests.support.oci import put_manifest
 from tests.support.third_party import ThirdParty, third_party
 from tests.support.token_front import token_front
 
@@ -222,3 +224,24 @@ def test_a_stream_whose_spec_tags_name_another_registry_imports_them(
     stream = {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
     made = create(api, f"{IMAGES}/namespaces/{namespace}/imagestreams", stream)
     assert _tag(made, "v1")["items"][0]["image"] == img.digest
+
+
+def test_legacy_takes_the_index_manifest_for_this_platform_and_preserve_original_the_index(
+    api: httpx.Client, namespace: str, plain: ThirdParty
+) -> None:
+    amd, arm = image(arch="amd64"), image(arch="arm64")
+    plain.push("team/multi", amd, "amd")
+    plain.push("team/multi", arm, "arm")
+    listing = index([amd, arm])
+    with plain.client() as client:
+        assert put_manifest(client, "team/multi", "v1", listing, OCI_INDEX).status_code == 201
+    source = f"{plain.address}/team/multi:v1"
+    legacy = _import(api, namespace, "legacy", source, insecure=True)["status"]["images"][0]
+    os_name, architecture = server_platform()
+    wanted = {"amd64": amd, "arm64": arm}[architecture]
+    assert legacy["image"]["metadata"]["name"] == wanted.digest
+    assert legacy["image"]["dockerImageMetadata"]["Os"] == os_name
+    kept = _import(api, namespace, "kept", source, insecure=True, importMode="PreserveOriginal")
+    whole = kept["status"]["images"][0]["image"]
+    assert whole["metadata"]["name"] == digest_of(listing)
+    assert [m["architecture"] for m in whole["dockerImageManifests"]] == ["amd64", "arm64"]

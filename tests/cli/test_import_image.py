@@ -145,3 +145,15 @@ def test_a_docker_registry_secret_gives_the_projects_imports_its_credentials(
             "import-image", "app", f"--from={source}", "--confirm", "--insecure", "-n", bobs
         )
         assert f'you may not have access to the container image "{source}"' in error
+
+
+def test_a_dry_run_fetches_and_changes_nothing(
+    cli: Cli, project: str, upstream: ThirdParty
+) -> None:
+    img = image()
+    upstream.push("team/app", img, "v1")
+    source = f"{upstream.address}/team/app:v1"
+    out = cli("import-image", "app", f"--from={source}", "--confirm", "--insecure", "--dry-run")
+    assert out.splitlines()[0] == "imagestream.image.openshift.io/app imported (dry run)"
+    assert f"latest: {upstream.address}/team/app@{img.digest}" in out.splitlines()
+    assert "not found" in cli.fails("get", "is", "app")
