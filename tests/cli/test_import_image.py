@@ -1,22 +1,15 @@
 """`moorage import-image`, `create secret docker-registry` and `describe is`, as with oc,
 against Debian's docker-registry as the other registry."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cli.conftest import Cli
 from tests.support.images import image
 from tests.support.oci import put_manifest
 from tests.support.third_party import ThirdParty, third_party
-
-
-@pytest.fixture
-def upstream(tmp_path: Path) -> Iterator[ThirdParty]:
-    with third_party(tmp_path / "upstream") as registry:
-        yield registry
 
 
 def _post_import(user: Cli, namespace: str, source: str) -> httpx.Response:

@@ -165,7 +165,7 @@ def backends(
         kind(IMAGES, "imagestreams"), store, streams, may_pull, imports
     )
     out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
-        kind(IMAGES, "imagestreamtags"), store, streams, may_pull
+        kind(IMAGES, "imagestreamtags"), store, streams, may_pull, imports
     )
     out[f"imagestreamimages.{IMAGES}"] = ImageStreamImageBackend(
         kind(IMAGES, "imagestreamimages"), store

@@ -13,7 +13,7 @@ from moorage.api.backends import (
 )
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
-from moorage.imagestreams.imports import Imports, pending_imports
+from moorage.imagestreams.imports import Imports, TagImport, pending_imports
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -130,12 +130,19 @@ def _spec_tags(stream: Object) -> list[Object]:
 
 
 class ImageStreamTagBackend:
-    """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API."""
+    """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API
+    (from another registry's image: its spec tag is written and the image imported)."""
 
     def __init__(
-        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+        self,
+        kind: Kind,
+        store: ResourceStore,
+        streams: ImageStreams,
+        may_pull: PullCheck,
+        imports: Imports,
     ) -> None:
         self.kind, self._store, self.streams, self._may_pull = kind, store, streams, may_pull
+        self._imports = imports
 
     def get(self, namespace: str, name: str) -> Object:
         stream, tag = _split(name, ":")
@@ -172,11 +179,7 @@ class ImageStreamTagBackend:
             )
         ref = parse_source(source, namespace, self.streams.registry_host)
         if ref is None:
-            raise ApiError(
-                "Invalid",
-                f"{source.get('name')}: importing from other registries is not available yet",
-                {"causes": [{"field": "tag.from", "reason": "FieldValueNotSupported"}]},
-            )
+            return self._import(namespace, stream, {**obj["tag"], "name": tag})
         may_pull = self._may_pull()
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
@@ -198,15 +201,30 @@ class ImageStreamTagBackend:
     def events_after(self, version: int) -> builtins.list[Event]:
         return []
 
+    def _import(self, namespace: str, stream: str, spec_tag: Object) -> Object:
+        wanted = TagImport.of(spec_tag)
+        with self._store.transaction() as tx:
+            require_namespace(tx, namespace)
+            self._imports.write_spec_tags(tx, namespace, stream, [wanted])
+        self._imports.run(namespace, stream, [wanted])
+        with self._store.reading() as tx:
+            return self._view(tx, namespace, stream, wanted.tag)
+
     def _view(self, tx: Transaction, namespace: str, stream: str, tag: str) -> Object:
+        """The tag's image; or, for a tag whose import failed, its spec and conditions."""
         current = tx.get(stream_ref(namespace, stream))
         found = locate(tx, SourceRef("ImageStreamTag", namespace, stream, tag))
-        if current is None or found is None:
-            raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
-        image = tx.get(image_ref(found.digest)) or {"metadata": {"name": found.digest}}
         spec_tag = next(
-            (t for t in (current.get("spec") or {}).get("tags") or [] if t.get("name") == tag), None
+            (t for t in ((current or {}).get("spec") or {}).get("tags") or [] if t["name"] == tag),
+            None,
         )
+        if current is None or (found is None and spec_tag is None):
+            raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
+        image = None
+        if found is not None:
+            image = tx.get(image_ref(found.digest)) or {"metadata": {"name": found.digest}}
+        shown = self.streams.render(tx.connection, current)["status"]["tags"]
+        conditions = next((t.get("conditions") for t in shown if t["tag"] == tag), None)
         return {
             "apiVersion": "image.openshift.io/v1",
             "kind": "ImageStreamTag",
@@ -220,7 +238,8 @@ class ImageStreamTagBackend:
             "tag": spec_tag,
             "generation": current["metadata"].get("generation", 1),
             "lookupPolicy": (current.get("spec") or {}).get("lookupPolicy", {"local": False}),
-            "image": image,
+            **({"image": image} if image else {}),
+            **({"conditions": conditions} if conditions else {}),
         }
 
 

@@ -93,9 +93,9 @@ def _requested(entry: Object) -> TagImport:
 
 
 def _image_status(wanted: TagImport, imported: Imported) -> Object:
-    if imported.error is not None:
-        return {"status": _failure(imported.error), **({"tag": wanted.tag} if wanted.tag else {})}
-    shown: Object = {"status": _success(), "image": imported.image}
+    shown: Object = {"status": _failure(imported.error) if imported.error else _success()}
+    if imported.image is not None:
+        shown["image"] = imported.image
     if wanted.tag:
         shown["tag"] = wanted.tag
     return shown

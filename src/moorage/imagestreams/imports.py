@@ -23,6 +23,18 @@ class TagImport:
     mode: str = "Legacy"
     reference_policy: str = "Source"
 
+    @classmethod
+    def of(cls, spec_tag: Object) -> "TagImport":
+        """What a spec tag whose `from` is a DockerImage asks to import."""
+        policy = spec_tag.get("importPolicy") or {}
+        return cls(
+            spec_tag["name"],
+            spec_tag["from"]["name"],
+            bool(policy.get("insecure")),
+            policy.get("importMode") or "Legacy",
+            (spec_tag.get("referencePolicy") or {}).get("type") or "Source",
+        )
+
     def spec_tag(self) -> Object:
         spec: Object = {
             "name": self.tag,
@@ -39,24 +51,13 @@ def pending_imports(stream: Object, before: Object, local: set[str]) -> list[Tag
     """The spec tags of `stream` that name another registry's image and are new or changed
     since `before` (`local`: tags whose source is this registry)."""
     previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
-    wanted = []
-    for tag in _spec_tags(stream):
-        origin = tag.get("from") or {}
-        if origin.get("kind") != "DockerImage" or tag["name"] in local:
-            continue
-        if previous.get(tag["name"]) == origin:
-            continue
-        policy = tag.get("importPolicy") or {}
-        wanted.append(
-            TagImport(
-                tag["name"],
-                origin["name"],
-                bool(policy.get("insecure")),
-                policy.get("importMode") or "Legacy",
-                (tag.get("referencePolicy") or {}).get("type") or "Source",
-            )
-        )
-    return wanted
+    return [
+        TagImport.of(tag)
+        for tag in _spec_tags(stream)
+        if (tag.get("from") or {}).get("kind") == "DockerImage"
+        and tag["name"] not in local
+        and previous.get(tag["name"]) != tag["from"]
+    ]
 
 
 def _spec_tags(stream: Object) -> list[Object]:

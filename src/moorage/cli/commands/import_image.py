@@ -137,27 +137,26 @@ def _entry(args: argparse.Namespace, source: str, insecure: bool) -> Object:
 
 
 def _report(args: argparse.Namespace, name: str, answer: Object) -> int:
+    """oc's output: the stream as describe shows it, then one error line if a tag failed."""
     status = answer.get("status") or {}
-    suffix = " (dry run)" if args.dry_run else ""
-    print(f"imagestream.image.openshift.io/{name} imported{suffix}\n")
+    repository = status.get("repository") or {}
+    results = (status.get("images") or []) + (repository.get("images") or [])
+    print(f"imagestream.image.openshift.io/{name} imported{' (dry run)' if args.dry_run else ''}\n")
     if status.get("import"):
         print("\n".join(describe_stream(status["import"])))
-    results = status.get("images") or []
-    repository = status.get("repository") or {}
-    results = results + (repository.get("images") or [])
-    failures = [_failure(r) for r in results if (r.get("status") or {}).get("status") != "Success"]
-    if (repository.get("status") or {}).get("status") == "Failure":
-        failures.append(repository["status"].get("message", ""))
-    if repository.get("additionalTags"):
-        count = len(repository["additionalTags"])
+    left = repository.get("additionalTags") or []
+    if left:
         print(
-            f"\ninfo: The remote repository contained {count} additional tags which were not "
-            "imported: " + ", ".join(repository["additionalTags"])
+            f"\ninfo: The remote repository contained {len(left)} additional tags which were "
+            "not imported: " + ", ".join(left)
         )
     if args.dry_run:
         for result in results:
-            if (result.get("status") or {}).get("status") == "Success":
+            if "image" in result:
                 print(f"{result.get('tag', '')}: {result['image']['dockerImageReference']}")
+    failures = [_failure(r) for r in results if "image" not in r]
+    if (repository.get("status") or {}).get("status") == "Failure":
+        failures.append(repository["status"].get("message", ""))
     if failures:
         print(f"error: {failures[0]}", file=sys.stderr)
         return 1
