@@ -117,6 +117,7 @@ def backends(
     identities: Identities,
     policy: StoredPolicy,
     registry_access: RegistryAccess,
+    imports: Imports,
 ) -> dict[str, Backend]:
     def kind(group: str, plural: str) -> Kind:
         found = catalogue.find(group, "v1", plural)
@@ -160,7 +161,6 @@ def backends(
         decisions, caller = registry_access.current(), principals.current()
         return lambda repository: decisions.allows(caller, PULL, repository)
 
-    imports = Imports(store, streams)
     out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(
         kind(IMAGES, "imagestreams"), store, streams, may_pull, imports
     )
@@ -197,11 +197,14 @@ def build_api_app(
     policy: StoredPolicy,
     registry_access: RegistryAccess,
     pod_logs: PodLogs,
+    imports: Imports,
 ) -> web.Application:
     app = web.Application(middlewares=[statuses, access.authenticate])
     app[POD_LOGS] = pod_logs
     app[CATALOGUE] = catalogue
-    app[BACKENDS] = backends(catalogue, store, streams, identities, policy, registry_access)
+    app[BACKENDS] = backends(
+        catalogue, store, streams, identities, policy, registry_access, imports
+    )
     app[IDENTITIES] = identities
     app[POLICY] = policy
     app[LOGIN_LIMITER] = LoginLimits()

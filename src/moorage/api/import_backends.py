@@ -4,6 +4,8 @@ as it is afterwards (status.import). Never stored."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from moorage.api.backends import place_in, require_namespace
 from moorage.api.image_backends import OneVerbBackend
 from moorage.imagestreams.import_settings import ImportSettings
@@ -56,8 +58,7 @@ class ImageStreamImportBackend(OneVerbBackend):
             return [], []
         repository = _untagged(base.source)
         wanted = [
-            TagImport(tag, f"{repository}:{tag}", base.insecure, base.mode, base.reference_policy)
-            for tag, _ in done
+            dataclasses.replace(base, tag=tag, source=f"{repository}:{tag}") for tag, _ in done
         ]
         images = [_image_status(w, imported) for w, (_, imported) in zip(wanted, done, strict=True)]
         status["repository"] = {"status": _success(), "images": images}
@@ -82,14 +83,8 @@ def _untagged(source: str) -> str:
 
 
 def _requested(entry: Object) -> TagImport:
-    policy = entry.get("importPolicy") or {}
-    return TagImport(
-        ((entry.get("to") or {}).get("name")) or "",
-        entry["from"]["name"],
-        bool(policy.get("insecure")),
-        policy.get("importMode") or "Legacy",
-        (entry.get("referencePolicy") or {}).get("type") or "Source",
-    )
+    to = (entry.get("to") or {}).get("name") or ""
+    return TagImport.of({**entry, "name": to})
 
 
 def _image_status(wanted: TagImport, imported: Imported) -> Object:

@@ -4,6 +4,7 @@ database, then write the stream's spec tags and what each import found in one tr
 Used by ImageStreamImport and by image streams whose spec.tags name DockerImage sources.
 """
 
+import time
 from dataclasses import dataclass
 
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
@@ -11,6 +12,9 @@ from moorage.imagestreams.importing import Imported, import_image
 from moorage.imagestreams.streams import ImageStreams, new_stream, stream_ref
 from moorage.resources.objects import Object
 from moorage.store.resources import ResourceStore, Transaction
+
+# When the stream's images were last looked for in other registries, as OpenShift notes it.
+CHECKED = "openshift.io/image.dockerRepositoryCheck"
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class TagImport:
     insecure: bool = False
     mode: str = "Legacy"
     reference_policy: str = "Source"
+    scheduled: bool = False
 
     @classmethod
     def of(cls, spec_tag: Object) -> "TagImport":
@@ -33,6 +38,7 @@ class TagImport:
             bool(policy.get("insecure")),
             policy.get("importMode") or "Legacy",
             (spec_tag.get("referencePolicy") or {}).get("type") or "Source",
+            bool(policy.get("scheduled")),
         )
 
     def spec_tag(self) -> Object:
@@ -42,8 +48,9 @@ class TagImport:
             "importPolicy": {"importMode": self.mode},
             "referencePolicy": {"type": self.reference_policy},
         }
-        if self.insecure:
-            spec["importPolicy"]["insecure"] = True
+        for flag in ("insecure", "scheduled"):
+            if getattr(self, flag):
+                spec["importPolicy"][flag] = True
         return spec
 
 
@@ -94,6 +101,17 @@ class Imports:
     ) -> None:
         for request, imported in zip(wanted, found, strict=True):
             self.streams.record_import(tx, namespace, name, request.tag, imported)
+        ref = stream_ref(namespace, name)
+        stream = tx.require(ref)
+        meta = stream["metadata"]
+        checked = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        annotations = {**(meta.get("annotations") or {}), CHECKED: checked}
+        marked = {**stream, "metadata": {**meta, "annotations": annotations}}
+        tx.update(ref, marked, shown=self.streams.renderer(tx.connection))
+
+    def all_streams(self) -> list[Object]:
+        with self._store.reading() as tx:
+            return tx.list("image.openshift.io", "imagestreams", None).items
 
     def write_spec_tags(
         self, tx: Transaction, namespace: str, name: str, wanted: list[TagImport]
