@@ -2,6 +2,11 @@
 Basic auth, the Bearer token flow, TLS trusted through the additional CAs alone, the proxy,
 and every read bounded."""
 
+import contextlib
+import socket
+import socketserver
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +157,39 @@ def test_reads_are_bounded(plain: ThirdParty) -> None:
     ):
         upstream.blob(ref, digest_of(img.layers[0]), 1024)
     assert "larger than 1024 bytes" in refused.value.message
+
+
+class _Trickling(socketserver.StreamRequestHandler):
+    """A registry that answers /v2/ at once and everything else a byte at a time."""
+
+    def handle(self) -> None:
+        if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+            return  # a TLS handshake: this registry speaks plain HTTP
+        request = self.rfile.readline().split()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        if request[1] == b"/v2/":
+            self.wfile.write(f"{head}Content-Length: 0\r\n\r\n".encode())
+            return
+        self.wfile.write(f"{head}Content-Length: 40\r\n\r\n".encode())
+        with contextlib.suppress(OSError):
+            for _ in range(40):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+
+def test_an_answer_trickled_slower_than_the_deadline_is_given_up() -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickling) as slow:
+        slow.daemon_threads = True
+        threading.Thread(target=slow.serve_forever, daemon=True).start()
+        host = f"127.0.0.1:{slow.server_address[1]}"
+        ref = parse_reference(f"{host}/team/app:v1")
+        with (
+            RegistryClient(host, Reach(), None, insecure=True, response_seconds=0.5) as upstream,
+            pytest.raises(UpstreamUnavailable) as given_up,
+        ):
+            upstream.manifest(ref, "v1")
+        slow.shutdown()
+    assert "took more than 0.5 s to arrive" in given_up.value.message

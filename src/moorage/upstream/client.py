@@ -8,6 +8,7 @@ Basic auth there, or anonymously) or with Basic credentials.
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -29,6 +30,8 @@ ACCEPT = ", ".join([mt.OCI_MANIFEST, mt.OCI_INDEX, mt.DOCKER_MANIFEST, mt.DOCKER
 MAX_TAGS_BYTES = 4 * 1024 * 1024
 MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
+# However slowly a registry trickles an answer, an import waits no longer than this for it.
+RESPONSE_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,15 @@ class RegistryClient:
     """One registry, for one import: `with RegistryClient(...) as upstream: ...`."""
 
     def __init__(
-        self, host: str, reach: Reach, credentials: Credentials | None, insecure: bool
+        self,
+        host: str,
+        reach: Reach,
+        credentials: Credentials | None,
+        insecure: bool,
+        response_seconds: float = RESPONSE_SECONDS,
     ) -> None:
         self.host, self._credentials, self._insecure = host, credentials, insecure
+        self._response_seconds = response_seconds
         self._http = reach.client(verify=not insecure)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
@@ -113,7 +122,7 @@ class RegistryClient:
         try:
             with self._http.stream("GET", url, headers=headers, auth=auth) as response:
                 cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
-                return response, _bounded(response, cap, url)
+                return response, _bounded(response, cap, url, self._response_seconds)
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
 
@@ -181,15 +190,19 @@ def _basic(credentials: Credentials) -> str:
     return "Basic " + base64.b64encode(pair).decode()
 
 
-def _bounded(response: httpx.Response, limit: int, url: str) -> bytes:
+def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> bytes:
+    """The body, refused when larger than `limit` or slower in coming than `seconds`."""
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise UpstreamUnavailable(f"{url} is larger than {limit} bytes")
+    deadline = time.monotonic() + seconds
     body = bytearray()
     for chunk in response.iter_bytes():
         body += chunk
         if len(body) > limit:
             raise UpstreamUnavailable(f"{url} is larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise UpstreamUnavailable(f"{url} took more than {seconds:g} s to arrive")
     return bytes(body)
 
 
