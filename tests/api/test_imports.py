@@ -245,3 +245,6 @@ def test_legacy_takes_the_index_manifest_for_this_platform_and_preserve_original
     whole = kept["status"]["images"][0]["image"]
     assert whole["metadata"]["name"] == digest_of(listing)
     assert [m["architecture"] for m in whole["dockerImageManifests"]] == ["amd64", "arm64"]
+    for child in (amd, arm):  # each manifest of the index is an Image too
+        shown = api.get(f"{IMAGES}/images/{child.digest}").json()
+        assert shown["dockerImageReference"] == f"{plain.address}/team/multi@{child.digest}"

@@ -20,13 +20,14 @@ from moorage.content.mediatypes import IMAGE_CONFIGS
 from moorage.imagestreams.images import image_object
 from moorage.imagestreams.import_settings import ImportSettings
 from moorage.resources.objects import Object
-from moorage.upstream.client import RegistryClient
+from moorage.upstream.client import Fetched, RegistryClient
 from moorage.upstream.credentials import credentials_for
 from moorage.upstream.errors import UpstreamError, UpstreamNotFound, UpstreamUnavailable
 from moorage.upstream.references import BadReference, DockerReference, parse_reference
 
 MAX_TAGS = 50
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
+MAX_CHILDREN = 100  # manifests of an index imported whole
 _ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le"}
 
 
@@ -41,6 +42,7 @@ class Imported:
     source: DockerReference | None
     image: Object | None = None
     error: UpstreamError | None = None
+    children: tuple[Object, ...] = ()  # PreserveOriginal: an Image for each of an index's
 
     @property
     def digest(self) -> str:
@@ -65,7 +67,8 @@ def import_image(settings: ImportSettings, name: str, insecure: bool, mode: str)
         return Imported(None, error=exc)
     try:
         with _connected(settings, ref, insecure) as upstream:
-            return Imported(ref, _fetch(upstream, ref, mode))
+            image, children = _fetch(upstream, ref, mode)
+        return Imported(ref, image, children=children)
     except UpstreamError as exc:
         return Imported(ref, error=exc)
 
@@ -82,7 +85,8 @@ def import_repository(
         for tag in ordered[:MAX_TAGS]:
             tagged = ref.with_tag(tag)
             try:
-                done.append((tag, Imported(tagged, _fetch(upstream, tagged, mode))))
+                image, children = _fetch(upstream, tagged, mode)
+                done.append((tag, Imported(tagged, image, children=children)))
             except UpstreamError as exc:
                 done.append((tag, Imported(tagged, error=exc)))
     return done, ordered[MAX_TAGS:]
@@ -112,17 +116,34 @@ def _connected(
         yield upstream
 
 
-def _fetch(upstream: RegistryClient, ref: DockerReference, mode: str) -> Object:
+def _fetch(
+    upstream: RegistryClient, ref: DockerReference, mode: str
+) -> tuple[Object, tuple[Object, ...]]:
+    """The Image `ref` names and, for an index kept whole, an Image for each of its manifests."""
     fetched = upstream.manifest(ref, ref.reference)
     manifest = _parsed(fetched.body, fetched.media_type, ref)
-    if manifest.children and mode != "PreserveOriginal":
-        child = _for_this_platform(manifest.children, ref)
-        fetched = upstream.manifest(ref, child.digest)
-        manifest = _parsed(fetched.body, fetched.media_type, ref)
+    if not manifest.children:
+        return _image(upstream, ref, fetched, manifest), ()
+    if mode != "PreserveOriginal":
+        return _child(upstream, ref, _for_this_platform(manifest.children, ref).digest), ()
+    children = tuple(_child(upstream, ref, c.digest) for c in manifest.children[:MAX_CHILDREN])
+    return _image(upstream, ref, fetched, manifest), children
+
+
+def _child(upstream: RegistryClient, ref: DockerReference, digest: str) -> Object:
+    fetched = upstream.manifest(ref, digest)
+    manifest = _parsed(fetched.body, fetched.media_type, ref)
+    if manifest.children:
+        raise UpstreamUnavailable(f"{ref}: an index within an index is not imported")
+    return _image(upstream, ref, fetched, manifest)
+
+
+def _image(
+    upstream: RegistryClient, ref: DockerReference, fetched: Fetched, manifest: Manifest
+) -> Object:
     config = None
     if manifest.config is not None and manifest.config.media_type in IMAGE_CONFIGS:
-        raw = upstream.blob(ref, manifest.config.digest, MAX_CONFIG_BYTES)
-        config = _json(raw, ref)
+        config = _json(upstream.blob(ref, manifest.config.digest, MAX_CONFIG_BYTES), ref)
     pushed = PushedManifest(fetched.digest, len(fetched.body), manifest, config)
     return image_object(pushed, ref.by_digest(fetched.digest))
 

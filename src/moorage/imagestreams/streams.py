@@ -130,8 +130,9 @@ class ImageStreams:
             error = imported.error
             tag_conditions.set_failed(conn, repo_id, tag, error.reason, error.message, generation)
         else:
-            if tx.get(image_ref(imported.digest)) is None:
-                tx.create(image_ref(imported.digest), imported.image)
+            for image in (imported.image, *imported.children):
+                if tx.get(image_ref(image["metadata"]["name"])) is None:
+                    tx.create(image_ref(image["metadata"]["name"]), image)
             reference = imported.image["dockerImageReference"]
             tags.set_tag(conn, repo_id, tag, imported.digest, generation, reference)
             tag_conditions.clear(conn, repo_id, tag)
