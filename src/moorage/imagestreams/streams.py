@@ -119,7 +119,8 @@ class ImageStreams:
     def record_import(
         self, tx: Transaction, namespace: str, name: str, tag: str, imported: Imported
     ) -> None:
-        """A tag imported: its new image in the history, or why it failed in its conditions."""
+        """A tag imported: its new image in the history, or why it failed in its conditions.
+        The caller writes the stream afterwards (a new resourceVersion and watch event)."""
         conn = tx.connection
         stream = tx.get(stream_ref(namespace, name)) or {"metadata": {}}
         generation = stream["metadata"].get("generation", 1)
@@ -136,7 +137,6 @@ class ImageStreams:
             reference = imported.image["dockerImageReference"]
             tags.set_tag(conn, repo_id, tag, imported.digest, generation, reference)
             tag_conditions.clear(conn, repo_id, tag)
-        self.touch(tx, namespace, name, create=True)
 
     def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
