@@ -18,6 +18,7 @@ import pytest
 from moorage.cli.contexts import switch_namespace
 from moorage.cli.kubeconfig import KubeConfig
 from tests.support.server import MOORAGE, RunningServer
+from tests.support.third_party import ThirdParty, third_party
 from tests.support.users import serving_users
 
 USERS = ("alice", "bob", "carol", "dave")
@@ -156,6 +157,13 @@ def login_as(api_server: RunningServer, tmp_path: Path) -> Callable[[str], Cli]:
         return user_cli
 
     return logged_in_as
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Iterator[ThirdParty]:
+    """Debian's docker-registry on plain HTTP: another registry to import from."""
+    with third_party(tmp_path / "upstream") as registry:
+        yield registry
 
 
 @pytest.fixture

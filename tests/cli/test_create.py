@@ -1,4 +1,5 @@
-"""create -f (files, stdin, Lists, JSON), create secret generic|tls, create configmap."""
+"""create -f (files, stdin, Lists, JSON), create secret generic|tls|docker-registry, create
+configmap."""
 
 import base64
 import json
@@ -71,6 +72,30 @@ def test_secret_tls_refuses_a_file_that_is_not_pem(cli: Cli, project: str) -> No
     (cli.cwd / "tls.key").write_text(KEY)
     line = cli.fails("create", "secret", "tls", "bad", "--cert=tls.crt", "--key=tls.key")
     assert "tls.crt does not hold a PEM certificate" in line
+
+
+def test_secret_docker_registry_from_flags_and_from_a_file(cli: Cli, project: str) -> None:
+    out = cli(
+        *("create", "secret", "docker-registry", "pull", "--docker-server=quay.io"),
+        *("--docker-username=robot", "--docker-password=pw", "--docker-email=r@example.com"),
+    )
+    assert out == "secret/pull created\n"
+    secret = yaml.safe_load(cli("get", "secret", "pull", "-o", "yaml"))
+    assert secret["type"] == "kubernetes.io/dockerconfigjson"
+    config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))
+    entry = config["auths"]["quay.io"]
+    assert (entry["username"], entry["password"], entry["email"]) == (
+        "robot",
+        "pw",
+        "r@example.com",
+    )
+    assert base64.b64decode(entry["auth"]) == b"robot:pw"
+    (cli.cwd / "config.json").write_text(json.dumps(config))
+    cli("create", "secret", "docker-registry", "again", "--from-file=.dockerconfigjson=config.json")
+    again = yaml.safe_load(cli("get", "secret", "again", "-o", "yaml"))
+    assert again["data"] == secret["data"]
+    line = cli.fails("create", "secret", "docker-registry", "half", "--docker-username=robot")
+    assert line == "error: --docker-username and --docker-password are required"
 
 
 def test_configmap_from_file_keyed_by_registry_host(cli: Cli, project: str) -> None:

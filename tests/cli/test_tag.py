@@ -1,5 +1,7 @@
-"""`moorage tag`: tags set and deleted through the CLI are what the registry serves."""
+"""`moorage tag`: tags set and deleted through the CLI are what the registry serves, or
+imported from another registry."""
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -9,6 +11,7 @@ from moorage.cli.commands.tag import StreamRef, parse_ref
 from moorage.cli.errors import CliError
 from tests.cli.conftest import Cli
 from tests.support.images import image, push_image
+from tests.support.third_party import ThirdParty
 
 ACCEPT = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
 
@@ -48,6 +51,22 @@ def test_tag_by_digest_and_delete(cli: Cli, project: str, registry: httpx.Client
 def test_tagging_from_a_missing_tag_is_one_line(cli: Cli, project: str) -> None:
     error = cli.fails("tag", "nothing:here", "app:stable")
     assert error.startswith("error:") and len(error.strip().splitlines()) == 1
+
+
+def test_tagging_another_registrys_image_imports_it(
+    cli: Cli, project: str, upstream: ThirdParty
+) -> None:
+    img = image()
+    upstream.push("team/app", img, "v1")
+    source = f"{upstream.address}/team/app:v1"
+    assert cli("tag", source, "app:v1", "--insecure") == f"Tag app:v1 set to {source}.\n"
+    tagged = json.loads(cli("get", "istag", "app:v1", "-o", "json"))
+    assert tagged["image"]["metadata"]["name"] == img.digest
+    assert tagged["tag"]["from"] == {"kind": "DockerImage", "name": source}
+    cli("tag", source, "app:plain")  # HTTP without --insecure: set, but not imported
+    refused = json.loads(cli("get", "istag", "app:plain", "-o", "json"))
+    assert "image" not in refused
+    assert "is HTTP only" in refused["conditions"][0]["message"]
 
 
 def test_references_parse_with_and_without_a_project() -> None:

@@ -53,6 +53,7 @@ PARTS: dict[str, Part] = {
     "podman": Part(_program("podman"), APT.format("podman")),
     "buildah": Part(_program("buildah"), APT.format("buildah")),
     "postgresql": Part(postgres_bin, APT.format("postgresql")),
+    "docker-registry": Part(_program("docker-registry"), APT.format("docker-registry")),
     "prometheus": Part(_program("prometheus"), APT.format("prometheus")),
     "promtool": Part(_program("promtool"), APT.format("prometheus (it brings promtool)")),
     "kubectl": Part(

@@ -31,6 +31,7 @@ from moorage.api.image_backends import (
     ImageStreamMappingBackend,
     ImageStreamTagBackend,
 )
+from moorage.api.import_backends import ImageStreamImportBackend
 from moorage.api.status import ApiError, status_response
 from moorage.auth.identities import Identities
 from moorage.auth.policy import StoredPolicy
@@ -38,6 +39,7 @@ from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
+from moorage.imagestreams.imports import Imports
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
 from moorage.platform.pod_logs import PodLogs
@@ -115,6 +117,7 @@ def backends(
     identities: Identities,
     policy: StoredPolicy,
     registry_access: RegistryAccess,
+    imports: Imports,
 ) -> dict[str, Backend]:
     def kind(group: str, plural: str) -> Kind:
         found = catalogue.find(group, "v1", plural)
@@ -159,16 +162,19 @@ def backends(
         return lambda repository: decisions.allows(caller, PULL, repository)
 
     out[f"imagestreams.{IMAGES}"] = ImageStreamBackend(
-        kind(IMAGES, "imagestreams"), store, streams, may_pull
+        kind(IMAGES, "imagestreams"), store, streams, may_pull, imports
     )
     out[f"imagestreamtags.{IMAGES}"] = ImageStreamTagBackend(
-        kind(IMAGES, "imagestreamtags"), store, streams, may_pull
+        kind(IMAGES, "imagestreamtags"), store, streams, may_pull, imports
     )
     out[f"imagestreamimages.{IMAGES}"] = ImageStreamImageBackend(
         kind(IMAGES, "imagestreamimages"), store
     )
     out[f"imagestreammappings.{IMAGES}"] = ImageStreamMappingBackend(
         kind(IMAGES, "imagestreammappings"), store, streams, may_pull
+    )
+    out[f"imagestreamimports.{IMAGES}"] = ImageStreamImportBackend(
+        kind(IMAGES, "imagestreamimports"), store, imports
     )
     return out
 
@@ -191,11 +197,14 @@ def build_api_app(
     policy: StoredPolicy,
     registry_access: RegistryAccess,
     pod_logs: PodLogs,
+    imports: Imports,
 ) -> web.Application:
     app = web.Application(middlewares=[statuses, access.authenticate])
     app[POD_LOGS] = pod_logs
     app[CATALOGUE] = catalogue
-    app[BACKENDS] = backends(catalogue, store, streams, identities, policy, registry_access)
+    app[BACKENDS] = backends(
+        catalogue, store, streams, identities, policy, registry_access, imports
+    )
     app[IDENTITIES] = identities
     app[POLICY] = policy
     app[LOGIN_LIMITER] = LoginLimits()

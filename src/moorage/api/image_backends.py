@@ -13,6 +13,7 @@ from moorage.api.backends import (
 )
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
+from moorage.imagestreams.imports import Imports, TagImport, pending_imports
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -31,13 +32,21 @@ PullCheck = Callable[[], MayPull]
 
 
 class ImageStreamBackend(StoredBackend):
-    """Image streams as stored (metadata, spec) with status drawn from the registry's tags."""
+    """Image streams as stored (metadata, spec) with status drawn from the registry's tags.
+
+    Spec tags naming another registry's image are imported once the stream is written.
+    """
 
     def __init__(
-        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+        self,
+        kind: Kind,
+        store: ResourceStore,
+        streams: ImageStreams,
+        may_pull: PullCheck,
+        imports: Imports,
     ) -> None:
         super().__init__(kind, store)
-        self.streams, self._may_pull = streams, may_pull
+        self.streams, self._may_pull, self._imports = streams, may_pull, imports
 
     def get(self, namespace: str, name: str) -> Object:
         with self._store.reading() as tx:
@@ -54,13 +63,14 @@ class ImageStreamBackend(StoredBackend):
         place_in(self.kind, namespace, obj)
         obj = self.kind.validate(obj)
         obj.pop("status", None)
+        name = obj["metadata"]["name"]
         may_pull = self._may_pull()  # read before the write transaction, not inside it
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
-            name = obj["metadata"]["name"]
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
-            return self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
+            local = self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
+        self._imports.run(namespace, name, pending_imports(obj, {}, local))
+        return self.get(namespace, name)
 
     def update(self, namespace: str, name: str, obj: Object, subresource: str | None) -> Object:
         place_in(self.kind, namespace, obj)
@@ -75,8 +85,9 @@ class ImageStreamBackend(StoredBackend):
             obj.pop("status", None)
             version = obj["metadata"].get("resourceVersion")
             tx.update(ref, obj, version, shown=self.streams.renderer(tx.connection))
-            self._follow_spec_tags(tx, namespace, name, obj, current, may_pull)
-            return self.streams.render(tx.connection, tx.require(ref))
+            local = self._follow_spec_tags(tx, namespace, name, obj, current, may_pull)
+        self._imports.run(namespace, name, pending_imports(obj, current, local))
+        return self.get(namespace, name)
 
     def delete(self, namespace: str, name: str) -> Object:
         """The stream goes, and with it its tags in the registry (blobs stay until pruned)."""
@@ -94,18 +105,24 @@ class ImageStreamBackend(StoredBackend):
         obj: Object,
         before: Object,
         may_pull: MayPull,
-    ) -> None:
+    ) -> set[str]:
         """Tags whose `from` is new or changed and names an image of this registry are served
-        at once; a tag left as it was keeps what it serves."""
+        at once; a tag left as it was keeps what it serves. Returns the tags taken from
+        this registry (the others are for import)."""
         previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
+        local = set()
         for tag in _spec_tags(obj):
             origin = tag.get("from")
-            if not origin or previous.get(tag["name"]) == origin:
+            if not origin:
                 continue
             ref = parse_source(origin, namespace, self.streams.registry_host)
-            if ref is not None:
+            if ref is None:
+                continue
+            local.add(tag["name"])
+            if previous.get(tag["name"]) != origin:
                 source = resolve_source(tx, ref, may_pull)
                 self.streams.set_tag(tx, namespace, name, tag["name"], source)
+        return local
 
 
 def _spec_tags(stream: Object) -> list[Object]:
@@ -113,12 +130,19 @@ def _spec_tags(stream: Object) -> list[Object]:
 
 
 class ImageStreamTagBackend:
-    """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API."""
+    """`<stream>:<tag>`: a view of one tag of a stream, and the way to tag through the API
+    (from another registry's image: its spec tag is written and the image imported)."""
 
     def __init__(
-        self, kind: Kind, store: ResourceStore, streams: ImageStreams, may_pull: PullCheck
+        self,
+        kind: Kind,
+        store: ResourceStore,
+        streams: ImageStreams,
+        may_pull: PullCheck,
+        imports: Imports,
     ) -> None:
         self.kind, self._store, self.streams, self._may_pull = kind, store, streams, may_pull
+        self._imports = imports
 
     def get(self, namespace: str, name: str) -> Object:
         stream, tag = _split(name, ":")
@@ -155,11 +179,7 @@ class ImageStreamTagBackend:
             )
         ref = parse_source(source, namespace, self.streams.registry_host)
         if ref is None:
-            raise ApiError(
-                "Invalid",
-                f"{source.get('name')}: importing from other registries is not available yet",
-                {"causes": [{"field": "tag.from", "reason": "FieldValueNotSupported"}]},
-            )
+            return self._import(namespace, stream, {**obj["tag"], "name": tag})
         may_pull = self._may_pull()
         with self._store.transaction() as tx:
             require_namespace(tx, namespace)
@@ -181,15 +201,30 @@ class ImageStreamTagBackend:
     def events_after(self, version: int) -> builtins.list[Event]:
         return []
 
+    def _import(self, namespace: str, stream: str, spec_tag: Object) -> Object:
+        wanted = TagImport.of(spec_tag)
+        with self._store.transaction() as tx:
+            require_namespace(tx, namespace)
+            self._imports.write_spec_tags(tx, namespace, stream, [wanted])
+        self._imports.run(namespace, stream, [wanted])
+        with self._store.reading() as tx:
+            return self._view(tx, namespace, stream, wanted.tag)
+
     def _view(self, tx: Transaction, namespace: str, stream: str, tag: str) -> Object:
+        """The tag's image; or, for a tag whose import failed, its spec and conditions."""
         current = tx.get(stream_ref(namespace, stream))
         found = locate(tx, SourceRef("ImageStreamTag", namespace, stream, tag))
-        if current is None or found is None:
-            raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
-        image = tx.get(image_ref(found.digest)) or {"metadata": {"name": found.digest}}
         spec_tag = next(
-            (t for t in (current.get("spec") or {}).get("tags") or [] if t.get("name") == tag), None
+            (t for t in ((current or {}).get("spec") or {}).get("tags") or [] if t["name"] == tag),
+            None,
         )
+        if current is None or (found is None and spec_tag is None):
+            raise NotFound(f'imagestreamtags.image.openshift.io "{stream}:{tag}" not found')
+        image = None
+        if found is not None:
+            image = tx.get(image_ref(found.digest)) or {"metadata": {"name": found.digest}}
+        shown = self.streams.render(tx.connection, current)["status"]["tags"]
+        conditions = next((t.get("conditions") for t in shown if t["tag"] == tag), None)
         return {
             "apiVersion": "image.openshift.io/v1",
             "kind": "ImageStreamTag",
@@ -203,7 +238,8 @@ class ImageStreamTagBackend:
             "tag": spec_tag,
             "generation": current["metadata"].get("generation", 1),
             "lookupPolicy": (current.get("spec") or {}).get("lookupPolicy", {"local": False}),
-            "image": image,
+            **({"image": image} if image else {}),
+            **({"conditions": conditions} if conditions else {}),
         }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moorage.cli.ages import age
+from moorage.cli.describe_streams import describe_stream
 from moorage.cli.printers import format_table
 from moorage.resources.objects import Object
 
@@ -99,7 +100,16 @@ def _generic(obj: Object) -> list[str]:
 BODIES: dict[str, Callable[[Object], list[str]]] = {"secrets": _secret, "configmaps": _configmap}
 
 
+# Kinds whose whole page is their own, as oc prints it.
+PAGES: dict[str, Callable[[Object], list[str]]] = {
+    "imagestreams.image.openshift.io": describe_stream
+}
+
+
 def describe(obj: Object, plural: str, group: str, events: list[Object]) -> str:
+    page = PAGES.get(f"{plural}.{group}")
+    if page is not None:
+        return "\n".join([*page(obj), "", *_events(events)]) + "\n"
     body = BODIES.get(plural if not group else "", _generic)(obj)
     return "\n".join([*header(obj, plural), "", *body, "", *_events(events)]) + "\n"
 

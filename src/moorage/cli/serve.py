@@ -129,6 +129,13 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         help="how long a blob nothing references is kept after its last use, so a layer "
         "pushed before its manifest stays (default %(default)s)",
     )
+    serve.add_argument(
+        "--scheduled-import-interval",
+        type=float,
+        default=defaults.scheduled_import_interval,
+        metavar="SECONDS",
+        help="how often scheduled image stream tags are imported again (default %(default)s)",
+    )
     serve.set_defaults(func=run_serve)
 
 
@@ -163,5 +170,6 @@ def run_serve(args: argparse.Namespace) -> int:
         ingress_port=ingress_port,
         gc_interval=args.gc_interval,
         gc_grace=args.gc_grace,
+        scheduled_import_interval=args.scheduled_import_interval,
     )
     return serve(config)

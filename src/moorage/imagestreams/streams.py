@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 from moorage.content.manifest import PushedManifest
 from moorage.content.names import split_repository
 from moorage.imagestreams.images import image_object
+from moorage.imagestreams.importing import Imported
 from moorage.imagestreams.sources import Source
 from moorage.resources.objects import Object
-from moorage.store import tags
+from moorage.store import tag_conditions, tags
 from moorage.store.errors import NotFound
 from moorage.store.resources import Ref, Transaction
 
@@ -51,31 +52,27 @@ class ImageStreams:
         """Streams with their status, drawing the tag history of them all in one query."""
         names = [f"{s['metadata']['namespace']}/{s['metadata']['name']}" for s in streams]
         histories = tags.histories(conn, names)
-        pairs = zip(streams, names, strict=True)
-        return [self._rendered(s, histories.get(n, {})) for s, n in pairs]
+        failed = tag_conditions.failures(conn, names)
+        return [
+            self._rendered(s, histories.get(n, {}), failed.get(n, {}))
+            for s, n in zip(streams, names, strict=True)
+        ]
 
-    def _rendered(self, stream: Object, history: dict[str, list[tags.TagEvent]]) -> Object:
+    def _rendered(
+        self,
+        stream: Object,
+        history: dict[str, list[tags.TagEvent]],
+        failed: dict[str, tag_conditions.TagCondition],
+    ) -> Object:
         meta = stream["metadata"]
         url = self.repository_url(meta["namespace"], meta["name"])
-        status = {
-            "dockerImageRepository": url,
-            "tags": [
-                {
-                    "tag": tag,
-                    "items": [
-                        {
-                            "created": _timestamp(e.created_at),
-                            "dockerImageReference": f"{url}@{e.digest}",
-                            "image": e.digest,
-                            "generation": e.generation,
-                        }
-                        for e in events
-                    ],
-                }
-                for tag, events in sorted(history.items())
-            ],
-        }
-        return {**stream, "status": status}
+        listed = []
+        for tag in sorted({*history, *failed}):
+            entry: Object = {"tag": tag, "items": [_event(url, e) for e in history.get(tag, [])]}
+            if tag in failed:
+                entry["conditions"] = [_condition(failed[tag])]
+            listed.append(entry)
+        return {**stream, "status": {"dockerImageRepository": url, "tags": listed}}
 
     def renderer(self, conn: Connection) -> Any:
         return lambda obj: self.render(conn, obj)
@@ -119,6 +116,28 @@ class ImageStreams:
         tags.set_tag(conn, target_id, tag, source.digest)
         self.touch(tx, namespace, name, create=True)
 
+    def record_import(
+        self, tx: Transaction, namespace: str, name: str, tag: str, imported: Imported
+    ) -> None:
+        """A tag imported: its new image in the history, or why it failed in its conditions.
+        The caller writes the stream afterwards (a new resourceVersion and watch event)."""
+        conn = tx.connection
+        stream = tx.get(stream_ref(namespace, name)) or {"metadata": {}}
+        generation = stream["metadata"].get("generation", 1)
+        repo_id = tags.repository_id(conn, f"{namespace}/{name}", create=True)
+        assert repo_id is not None
+        if imported.image is None:
+            assert imported.error is not None
+            error = imported.error
+            tag_conditions.set_failed(conn, repo_id, tag, error.reason, error.message, generation)
+        else:
+            for image in (imported.image, *imported.children):
+                if tx.get(image_ref(image["metadata"]["name"])) is None:
+                    tx.create(image_ref(image["metadata"]["name"]), image)
+            reference = imported.image["dockerImageReference"]
+            tags.set_tag(conn, repo_id, tag, imported.digest, generation, reference)
+            tag_conditions.clear(conn, repo_id, tag)
+
     def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
         if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag]):
@@ -134,6 +153,26 @@ class ImageStreams:
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
         if repo_id is not None:
             tags.remove_tags(tx.connection, repo_id)
+
+
+def _event(url: str, event: tags.TagEvent) -> Object:
+    return {
+        "created": _timestamp(event.created_at),
+        "dockerImageReference": event.reference or f"{url}@{event.digest}",
+        "image": event.digest,
+        "generation": event.generation,
+    }
+
+
+def _condition(failed: tag_conditions.TagCondition) -> Object:
+    return {
+        "type": "ImportSuccess",
+        "status": "False",
+        "lastTransitionTime": _timestamp(failed.changed_at),
+        "reason": failed.reason,
+        "message": failed.message,
+        "generation": failed.generation,
+    }
 
 
 def new_stream(namespace: str, name: str) -> Object:

@@ -1,7 +1,9 @@
-"""What a new cluster starts with: its system namespaces and the registry's Config."""
+"""What a new cluster starts with: its system namespaces, the registry's Config and the
+cluster's image configuration."""
 
 from moorage.auth.bootstrap import RBAC_GROUP
 from moorage.auth.project_defaults import project_defaults, role_binding
+from moorage.operator.image_config import IMAGE_CONFIG_REF, blank_image_config
 from moorage.resources.catalogue import catalogue
 from moorage.resources.kinds import Catalogue
 from moorage.resources.objects import Object
@@ -42,6 +44,8 @@ def seed(store: ResourceStore, spec: Object, claim: Object | None = None) -> lis
                 name = claim["metadata"]["name"]
                 if _create(tx, kinds, Ref("", "persistentvolumeclaims", NAMESPACE, name), claim):
                     created.append(f"persistentvolumeclaim {NAMESPACE}/{name}")
+        if _create(tx, kinds, IMAGE_CONFIG_REF, blank_image_config()):
+            created.append("images.config.openshift.io/cluster")
     return created
 
 

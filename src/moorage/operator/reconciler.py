@@ -19,6 +19,7 @@ from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, pro
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
+from moorage.operator.image_config import report_hostnames
 from moorage.operator.pods import PodViews
 from moorage.operator.routes import Routes
 from moorage.operator.status import Observed, conditions, render
@@ -42,6 +43,7 @@ class Operator:
     data_root: Path  # where the volumes' directories are
     claim_capacity: str  # of the claim the operator makes for a blank spec.storage.pvc.claim
     routes: Routes
+    internal_hostname: str = ""  # the service's host:port, for image.config status
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     _observed_generation: int = 0
@@ -191,6 +193,8 @@ class Operator:
                 version = config["metadata"]["resourceVersion"]
                 tx.update(CONFIG, {**config, "status": wanted_status}, version)
             self._report_cluster_operator(tx, rendered)
+            hosts = [] if removed else self.routes.hosts(config["spec"])
+            report_hostnames(tx, self.internal_hostname, hosts)
         self.pods.show(running.replicas)
         self.deployment.show(running)
 

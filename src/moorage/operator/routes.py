@@ -65,6 +65,10 @@ class Routes:
         )
         return [c.problem for c in checked if c.problem is not None]
 
+    def hosts(self, spec: Object) -> list[str]:
+        """The hosts the routes `spec` asks for, the default route's first."""
+        return [wanted.host for wanted in self._wanted(spec)]
+
     def _wanted(self, spec: Object) -> list[Wanted]:
         domain = self._exposure.apps_domain
         routes = []

@@ -103,6 +103,38 @@ class ImageStreamMapping(TopLevel):
     tag: TagName
 
 
+class LocalObjectReference(Strict):
+    name: TagName
+
+
+class ImageImportSpec(Strict):
+    from_: ObjectReference = Field(alias="from")
+    to: LocalObjectReference | None = None
+    import_policy: TagImportPolicy | None = None
+    reference_policy: TagReferencePolicy | None = None
+    include_manifest: bool | None = None
+
+
+class RepositoryImportSpec(Strict):
+    from_: ObjectReference = Field(alias="from")
+    import_policy: TagImportPolicy | None = None
+    reference_policy: TagReferencePolicy | None = None
+    include_manifest: bool | None = None
+
+
+class ImageStreamImportSpec(Strict):
+    import_: bool = Field(default=False, alias="import")
+    repository: RepositoryImportSpec | None = None
+    images: list[ImageImportSpec] | None = None
+
+
+class ImageStreamImport(TopLevel):
+    """Asks the server to import images from other registries; answered, never stored."""
+
+    spec: ImageStreamImportSpec
+    status: Open | None = None
+
+
 KINDS = [
     Kind(
         GROUP,
@@ -158,6 +190,16 @@ KINDS = [
         "imagestreammapping",
         True,
         ImageStreamMapping,
+        verbs=("create",),
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "ImageStreamImport",
+        "imagestreamimports",
+        "imagestreamimport",
+        True,
+        ImageStreamImport,
         verbs=("create",),
     ),
 ]

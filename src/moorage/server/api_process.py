@@ -12,6 +12,8 @@ from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.registry_access import RegistryAccess
+from moorage.imagestreams.imports import Imports
+from moorage.imagestreams.scheduled import run_scheduled
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.observability.space import measure
@@ -39,16 +41,20 @@ async def _api(plan: WorkerPlan) -> None:
     policy = StoredPolicy(store)
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
-    app = build_api_app(catalogue(), store, streams, identities, policy, access, plan.pod_logs)
+    imports = Imports(store, streams)
+    app = build_api_app(
+        catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports
+    )
     app.on_response_prepare.append(low_space_warning(plan.data_root))
     trimming = asyncio.create_task(_trim_events(store, identities))
     watching = asyncio.create_task(_warn_while_space_low(plan.data_root))
+    scheduling = asyncio.create_task(run_scheduled(imports, config.scheduled_import_interval))
     tls = plan.api_tls.server_context() if plan.api_tls else None
     await serve_until_stopped(
         app, config.api_host, config.api_port, config.shutdown_timeout, "API", tls
     )
-    trimming.cancel()
-    watching.cancel()
+    for task in (trimming, watching, scheduling):
+        task.cancel()
     store.close()
     engine.dispose()
 

@@ -42,6 +42,8 @@ class ServerConfig:
     # and how long a blob or link nothing references is kept after it was last used.
     gc_interval: float = 3600.0
     gc_grace: float = 3600.0
+    # How often tags with importPolicy.scheduled are imported again (OpenShift: 900 s).
+    scheduled_import_interval: float = 900.0
 
     @property
     def registry_host(self) -> str:
@@ -63,6 +65,8 @@ class ServerConfig:
             raise ConfigError("--gc-interval must be 0 or more and --gc-grace more than 0")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
+        if self.scheduled_import_interval <= 0:
+            raise ConfigError("--scheduled-import-interval must be a positive number of seconds")
         for port in (self.port, self.api_port, self.ingress_port or 1):
             if not 0 < port < 65536:
                 raise ConfigError("listen ports must be between 1 and 65535")

@@ -15,6 +15,7 @@ from multiprocessing.synchronize import Event
 from sqlalchemy import Engine
 
 from moorage.observability import logs
+from moorage.operator.image_config import SERVICE_HOST
 from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
 from moorage.operator.routes import Routes
@@ -66,7 +67,13 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
     assert plan.exposure is not None
     routes = Routes(store, plan.exposure, IngressCertificates(plan.data_root))
     operator = Operator(
-        store, replicas, first_spec, plan.data_root, claim_capacity(plan.data_root), routes
+        store,
+        replicas,
+        first_spec,
+        plan.data_root,
+        claim_capacity(plan.data_root),
+        routes,
+        internal_hostname=f"{SERVICE_HOST}:{plan.config.port}",
     )
     collector = _collector(plan, engine, operator)
     api, started = _start_api(context, plan), time.monotonic()

@@ -8,6 +8,9 @@ repository_blobs    which blobs a repository may serve (pushed or mounted there)
 manifests           manifests linked in a repository, with what the referrers API needs
 manifest_references blobs and child manifests each manifest references (for GC and deletes)
 tags                tag -> manifest digest, per repository
+tag_history         every digest each tag has pointed at (with the other registry's reference
+                    for an imported image)
+tag_conditions      why a tag's last import failed (ImportSuccess False), until one succeeds
 
 Names that are listed in order (repositories, tags, API objects) compare
 bytewise on PostgreSQL too (collation "C"), as on SQLite, whatever the
@@ -139,5 +142,17 @@ tag_history = Table(
     Column("digest", String(200), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("generation", BigInteger, nullable=False),
+    Column("reference", String(1024)),  # where another registry serves it; None: here
     Index("ix_tag_history_tag", "repository_id", "tag", "id"),
+)
+
+tag_conditions = Table(
+    "tag_conditions",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(128), primary_key=True),
+    Column("reason", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("generation", BigInteger, nullable=False),
+    Column("changed_at", Float, nullable=False),
 )

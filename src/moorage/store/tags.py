@@ -16,6 +16,7 @@ from moorage.store.schema import (
     manifests,
     repositories,
     repository_blobs,
+    tag_conditions,
     tag_history,
     tags,
 )
@@ -29,6 +30,7 @@ class TagEvent:
     digest: str
     created_at: float
     generation: int
+    reference: str | None = None  # where another registry serves it; None: this registry
 
 
 def repository_id(conn: Connection, repository: str, create: bool = False) -> int | None:
@@ -47,8 +49,16 @@ def has_manifest(conn: Connection, repo_id: int, digest: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-def set_tag(conn: Connection, repo_id: int, tag: str, digest: str, generation: int = 1) -> None:
-    """Point `tag` at `digest`, adding a history entry when that changes where it points."""
+def set_tag(
+    conn: Connection,
+    repo_id: int,
+    tag: str,
+    digest: str,
+    generation: int = 1,
+    reference: str | None = None,
+) -> None:
+    """Point `tag` at `digest`, adding a history entry when that changes where it points
+    (`reference`: where another registry serves the image, for an import)."""
     now = time.time()
     current = conn.execute(
         select(tags.c.digest).where(tags.c.repository_id == repo_id, tags.c.name == tag)
@@ -65,7 +75,12 @@ def set_tag(conn: Connection, repo_id: int, tag: str, digest: str, generation: i
     )
     conn.execute(
         tag_history.insert().values(
-            repository_id=repo_id, tag=tag, digest=digest, created_at=now, generation=generation
+            repository_id=repo_id,
+            tag=tag,
+            digest=digest,
+            created_at=now,
+            generation=generation,
+            reference=reference,
         )
     )
 
@@ -74,10 +89,13 @@ def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) 
     """Remove some (or all) tags and their history; returns how many tags went."""
     tag_rows = delete(tags).where(tags.c.repository_id == repo_id)
     history = delete(tag_history).where(tag_history.c.repository_id == repo_id)
+    failures = delete(tag_conditions).where(tag_conditions.c.repository_id == repo_id)
     if names is not None:
         tag_rows = tag_rows.where(tags.c.name.in_(names))
         history = history.where(tag_history.c.tag.in_(names))
+        failures = failures.where(tag_conditions.c.tag.in_(names))
     conn.execute(history)
+    conn.execute(failures)
     return conn.execute(tag_rows).rowcount
 
 
@@ -103,9 +121,9 @@ def histories(conn: Connection, names: list[str]) -> dict[str, dict[str, list[Ta
     out: dict[str, dict[str, list[TagEvent]]] = {}
     for start in range(0, len(names), HISTORY_BATCH):
         query = _history_query(names[start : start + HISTORY_BATCH])
-        for repository, tag, digest, created, generation in conn.execute(query):
+        for repository, tag, digest, created, generation, reference in conn.execute(query):
             events = out.setdefault(repository, {}).setdefault(tag, [])
-            events.append(TagEvent(digest, created, generation))
+            events.append(TagEvent(digest, created, generation, reference))
     return out
 
 
@@ -118,6 +136,7 @@ def _history_query(names: list[str]) -> Select[Any]:
             history.c.digest,
             history.c.created_at,
             history.c.generation,
+            history.c.reference,
         )
         .select_from(history)
         .join(repos, repos.c.id == history.c.repository_id)

@@ -2,6 +2,7 @@
 
 import argparse
 import base64
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ EXAMPLES = """examples:
   moorage create secret generic image-registry-private-configuration-user \\
       --from-literal=KEY1=value1 --from-file=KEY2=key.json -n openshift-image-registry
   moorage create secret tls public-route-tls --cert=tls.crt --key=tls.key
+  moorage create secret docker-registry pull --docker-server=quay.io \\
+      --docker-username=robot --docker-password=secret
   moorage create configmap registry-config \\
       --from-file=registry.example.com=ca.crt -n openshift-config
   moorage create serviceaccount pusher
@@ -47,12 +50,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     secret = kinds.add_parser(
         "secret",
         help="create a secret",
-        description="Create a secret: generic or tls.",
+        description="Create a secret: generic, tls or docker-registry.",
         parents=[common],
     )
-    variants = secret.add_subparsers(dest="variant", metavar="generic|tls", required=True)
+    variants = secret.add_subparsers(
+        dest="variant", metavar="generic|tls|docker-registry", required=True
+    )
     _generic_secret(variants, common)
     _tls_secret(variants, common)
+    _docker_registry_secret(variants, common)
     configmap = kinds.add_parser(
         "configmap",
         aliases=["cm"],
@@ -142,6 +148,26 @@ def _tls_secret(variants: Any, common: argparse.ArgumentParser) -> None:
     tls.set_defaults(func=run_tls_secret)
 
 
+def _docker_registry_secret(variants: Any, common: argparse.ArgumentParser) -> None:
+    docker = variants.add_parser(
+        "docker-registry",
+        parents=[common],
+        help="a kubernetes.io/dockerconfigjson secret: credentials for a registry",
+        description="Create a kubernetes.io/dockerconfigjson secret with credentials for\n"
+        "--docker-server, or from an existing --from-file=.dockerconfigjson=PATH. Imports\n"
+        "into the project use it for that registry.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    docker.add_argument("name", metavar="NAME")
+    docker.add_argument("--docker-server", default="https://index.docker.io/v1/")
+    docker.add_argument("--docker-username")
+    docker.add_argument("--docker-password")
+    docker.add_argument("--docker-email")
+    docker.add_argument("--from-file", action="append", default=[], metavar="[KEY=]PATH")
+    _write_options(docker)
+    docker.set_defaults(func=run_docker_registry_secret)
+
+
 def run_files(args: argparse.Namespace) -> int:
     if not args.filename:
         raise CliError(
@@ -192,6 +218,31 @@ def run_tls_secret(args: argparse.Namespace) -> int:
     cert, key = _pem(args.cert, "CERTIFICATE"), _pem(args.key, "PRIVATE KEY")
     data = {"tls.crt": cert, "tls.key": key}
     return _send(args, _new("Secret", args.name, type="kubernetes.io/tls", data=_encoded(data)))
+
+
+def run_docker_registry_secret(args: argparse.Namespace) -> int:
+    if args.from_file:
+        data = collect([], args.from_file, [])
+    else:
+        if not args.docker_username or args.docker_password is None:
+            raise CliError("--docker-username and --docker-password are required")
+        data = {".dockerconfigjson": _docker_config(args)}
+    if set(data) != {".dockerconfigjson"}:
+        raise CliError("a docker-registry secret holds one key, .dockerconfigjson")
+    secret = _new("Secret", args.name, type="kubernetes.io/dockerconfigjson", data=_encoded(data))
+    return _send(args, secret)
+
+
+def _docker_config(args: argparse.Namespace) -> bytes:
+    pair = f"{args.docker_username}:{args.docker_password}".encode()
+    entry = {
+        "username": args.docker_username,
+        "password": args.docker_password,
+        "auth": base64.b64encode(pair).decode(),
+    }
+    if args.docker_email:
+        entry["email"] = args.docker_email
+    return json.dumps({"auths": {args.docker_server: entry}}).encode()
 
 
 def _pem(path: str, label: str) -> bytes:

@@ -31,26 +31,37 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "tag an image into image streams",
         "Point each DEST tag ([PROJECT/]STREAM:TAG) at the image SOURCE names now\n"
         "([PROJECT/]STREAM:TAG or [PROJECT/]STREAM@DIGEST). The registry serves the\n"
-        "new tags at once; a DEST stream that does not exist is created. With -d,\n"
+        "new tags at once; a DEST stream that does not exist is created. A SOURCE in\n"
+        "another registry (REGISTRY/REPO:TAG, or --source=docker) is imported. With -d,\n"
         "delete the tags named instead.",
         common,
         "examples:\n  moorage tag myproject/app:v1 myproject/app:stable\n"
-        "  moorage tag app@sha256:4f1c... release:1.0\n  moorage tag -d app:stable",
+        "  moorage tag app@sha256:4f1c... release:1.0\n  moorage tag -d app:stable\n"
+        "  moorage tag quay.io/team/app:v1 app:v1",
     )
     parser.add_argument("refs", nargs="+", metavar="SOURCE DEST...")
     parser.add_argument("-d", "--delete", action="store_true", help="delete the tags named")
+    parser.add_argument(
+        "--source",
+        choices=["imagestreamtag", "imagestreamimage", "docker"],
+        help="what SOURCE is (default: guessed from its shape)",
+    )
+    parser.add_argument("--insecure", action="store_true", help="import over HTTP if need be")
+    parser.add_argument("--scheduled", action="store_true", help="mark the tags scheduled")
+    parser.add_argument(
+        "--reference-policy", choices=["source", "local"], default="source", type=str.lower
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     session = Session(args)
-    refs = [parse_ref(text, session.namespace) for text in args.refs]
     if args.delete:
-        return _delete(session, refs)
-    if len(refs) < 2:
+        return _delete(session, [parse_ref(text, session.namespace) for text in args.refs])
+    if len(args.refs) < 2:
         raise CliError("give a SOURCE and at least one DEST (or -d to delete tags)")
-    source, destinations = refs[0], refs[1:]
-    origin = _origin(source)
+    origin, described = _source(args, args.refs[0], session.namespace)
+    destinations = [parse_ref(text, session.namespace) for text in args.refs[1:]]
     failed = False
     for dest in destinations:
         if dest.tag is None:
@@ -59,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             "apiVersion": "image.openshift.io/v1",
             "kind": "ImageStreamTag",
             "metadata": {"name": dest.istag, "namespace": dest.namespace},
-            "tag": {"name": dest.tag, "from": origin},
+            "tag": {"name": dest.tag, "from": origin, **_policies(args, origin)},
         }
         try:
             session.client.create(ISTAGS.format(namespace=dest.namespace), body)
@@ -67,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             report(exc)
             failed = True
             continue
-        print(f"Tag {dest.istag} set to {_describe(source)}.")
+        print(f"Tag {dest.istag} set to {described}.")
     return 1 if failed else 0
 
 
@@ -97,6 +108,35 @@ def parse_ref(text: str, default_namespace: str) -> StreamRef:
     if not stream or (found and not tag):
         raise CliError(f"{text!r}: expected [PROJECT/]STREAM:TAG or [PROJECT/]STREAM@DIGEST")
     return StreamRef(namespace, stream, tag=tag or None)
+
+
+def _source(args: argparse.Namespace, text: str, namespace: str) -> tuple[dict[str, str], str]:
+    """The `from` of the new tags, and how the confirmation names it."""
+    if args.source == "docker" or (args.source is None and is_docker_reference(text)):
+        return {"kind": "DockerImage", "name": text}, text
+    source = parse_ref(text, namespace)
+    return _origin(source), _describe(source)
+
+
+def is_docker_reference(text: str) -> bool:
+    """Whether SOURCE names another registry's image: its first part is a host (a dot or a
+    port in it, or localhost), which project names never are."""
+    first, slash, _ = text.partition("/")
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
+
+
+def _policies(args: argparse.Namespace, origin: dict[str, str]) -> dict[str, Any]:
+    if origin["kind"] != "DockerImage":
+        return {}
+    policy: dict[str, Any] = {}
+    if args.insecure:
+        policy["insecure"] = True
+    if args.scheduled:
+        policy["scheduled"] = True
+    return {
+        "importPolicy": policy,
+        "referencePolicy": {"type": args.reference_policy.capitalize()},
+    }
 
 
 def _origin(source: StreamRef) -> dict[str, str]:

@@ -1,0 +1,59 @@
+"""Scheduled imports: every tag whose importPolicy.scheduled is set, and whose source is
+another registry's image, is imported again once per interval (`moorage serve
+--scheduled-import-interval`, 900 s by default as on OpenShift). A pass imports all the
+scheduled tags of a stream together, at most PER_MINUTE streams a minute on this server.
+When a stream was last imported is its `openshift.io/image.dockerRepositoryCheck`.
+"""
+
+import asyncio
+import calendar
+import logging
+import time
+
+from moorage.imagestreams.imports import CHECKED, Imports, TagImport
+from moorage.resources.objects import Object
+from moorage.store.errors import StoreError
+
+log = logging.getLogger("moorage.imagestreams")
+PER_MINUTE = 60
+LONGEST_NAP = 60.0  # between looks for what is due, however long the interval
+
+
+def due(streams: list[Object], now: float, interval: float) -> list[tuple[Object, list[TagImport]]]:
+    """The streams whose scheduled tags were last imported `interval` ago or more."""
+    found = []
+    for stream in streams:
+        scheduled = [
+            TagImport.of(tag)
+            for tag in (stream.get("spec") or {}).get("tags") or []
+            if (tag.get("from") or {}).get("kind") == "DockerImage"
+            and (tag.get("importPolicy") or {}).get("scheduled")
+        ]
+        if scheduled and _checked(stream) + interval <= now:
+            found.append((stream, scheduled))
+    return found
+
+
+def _checked(stream: Object) -> float:
+    stamp = (stream["metadata"].get("annotations") or {}).get(CHECKED)
+    try:
+        return float(calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ")))
+    except ValueError:
+        return 0.0
+
+
+async def run_scheduled(imports: Imports, interval: float) -> None:
+    """Forever: import what is due, then look again."""
+    while True:
+        try:
+            streams = await asyncio.to_thread(imports.all_streams)
+        except StoreError:
+            streams = []  # the database is away: look again later
+        for stream, tags in due(streams, time.time(), interval):
+            meta = stream["metadata"]
+            try:
+                await asyncio.to_thread(imports.run, meta["namespace"], meta["name"], tags)
+            except StoreError as exc:
+                log.warning(f"scheduled import of {meta['namespace']}/{meta['name']}: {exc}")
+            await asyncio.sleep(60 / PER_MINUTE)
+        await asyncio.sleep(min(interval, LONGEST_NAP))

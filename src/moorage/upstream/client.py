@@ -1,0 +1,210 @@
+"""Registry v2 reads from another registry: manifests, tags, blobs, each bounded.
+
+HTTPS first; a registry that answers only plain HTTP is used that way when the import is
+insecure (which also skips certificate checks), and refused with OpenShift's words when
+not. A 401 is answered once: with a token from the challenge's realm (the credentials as
+Basic auth there, or anonymously) or with Basic credentials.
+"""
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from moorage.content import mediatypes as mt
+from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.upstream.challenges import Challenge, parse_challenge
+from moorage.upstream.credentials import Credentials
+from moorage.upstream.errors import (
+    HttpOnly,
+    UpstreamNotFound,
+    UpstreamUnauthorized,
+    UpstreamUnavailable,
+)
+from moorage.upstream.reach import Reach
+from moorage.upstream.references import DockerReference
+
+ACCEPT = ", ".join([mt.OCI_MANIFEST, mt.OCI_INDEX, mt.DOCKER_MANIFEST, mt.DOCKER_MANIFEST_LIST])
+MAX_TAGS_BYTES = 4 * 1024 * 1024
+MAX_TOKEN_BYTES = 1024 * 1024
+MAX_ERROR_BYTES = 64 * 1024
+# However slowly a registry trickles an answer, an import waits no longer than this for it.
+RESPONSE_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Fetched:
+    body: bytes
+    media_type: str
+    digest: str
+
+
+class RegistryClient:
+    """One registry, for one import: `with RegistryClient(...) as upstream: ...`."""
+
+    def __init__(
+        self,
+        host: str,
+        reach: Reach,
+        credentials: Credentials | None,
+        insecure: bool,
+        response_seconds: float = RESPONSE_SECONDS,
+    ) -> None:
+        self.host, self._credentials, self._insecure = host, credentials, insecure
+        self._response_seconds = response_seconds
+        self._http = reach.client(verify=not insecure)
+        self._base: str | None = None
+        self._authorization: dict[str, str] = {}  # scope -> Authorization header
+
+    def __enter__(self) -> "RegistryClient":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._http.close()
+
+    def manifest(self, image: DockerReference, reference: str) -> Fetched:
+        url = f"/v2/{image.path}/manifests/{reference}"
+        response, body = self._get(image, url, {"Accept": ACCEPT}, MAX_MANIFEST_BYTES)
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        if reference.startswith("sha256:") and reference != digest:
+            raise UpstreamUnavailable(f"{image.host} sent a manifest for {reference} of {digest}")
+        return Fetched(body, media_type, digest)
+
+    def tags(self, image: DockerReference) -> list[str]:
+        _, body = self._get(image, f"/v2/{image.path}/tags/list", {}, MAX_TAGS_BYTES)
+        try:
+            tags = httpx.Response(200, content=body).json().get("tags") or []
+        except (ValueError, AttributeError):
+            raise UpstreamUnavailable(f"{image.host} sent a tag list that is not JSON") from None
+        return [t for t in tags if isinstance(t, str)]
+
+    def blob(self, image: DockerReference, digest: str, limit: int) -> bytes:
+        _, body = self._get(image, f"/v2/{image.path}/blobs/{digest}", {}, limit)
+        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise UpstreamUnavailable(f"{image.host} sent a blob that is not {digest}")
+        return body
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _get(
+        self, image: DockerReference, path: str, headers: dict[str, str], limit: int
+    ) -> tuple[httpx.Response, bytes]:
+        scope = f"repository:{image.path}:pull"
+        response, body = self._send(path, headers, scope, limit)
+        if response.status_code == 401:
+            self._answer(response.headers.get("www-authenticate", ""), scope)
+            response, body = self._send(path, headers, scope, limit)
+        if response.status_code in (401, 403):
+            raise UpstreamUnauthorized(f'you may not have access to the container image "{image}"')
+        if response.status_code == 404:
+            raise UpstreamNotFound(f'dockerimage.image.openshift.io "{image}" not found')
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"{self.host} answered {response.status_code} to GET {path}")
+        return response, body
+
+    def _send(
+        self, path: str, headers: dict[str, str], scope: str, limit: int
+    ) -> tuple[httpx.Response, bytes]:
+        base = self._base or self._choose_base()
+        sent = {**headers, **self._auth_header(scope)}
+        return self._read(f"{base}{path}", sent, limit)
+
+    def _auth_header(self, scope: str) -> dict[str, str]:
+        found = self._authorization.get(scope) or self._authorization.get("")
+        return {"Authorization": found} if found else {}
+
+    def _read(
+        self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
+    ) -> tuple[httpx.Response, bytes]:
+        try:
+            with self._http.stream("GET", url, headers=headers, auth=auth) as response:
+                cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
+                return response, _bounded(response, cap, url, self._response_seconds)
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
+
+    def _choose_base(self) -> str:
+        """https, unless the registry speaks only http and the import may use it."""
+        try:
+            self._http.get(f"https://{self.host}/v2/")
+            self._base = f"https://{self.host}"
+        except httpx.HTTPError as exc:
+            if not self._speaks_http():
+                raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
+            if not self._insecure:
+                raise HttpOnly(
+                    f"the repository {self.host} is HTTP only and requires the insecure "
+                    "flag to import"
+                ) from None
+            self._base = f"http://{self.host}"
+        return self._base
+
+    def _speaks_http(self) -> bool:
+        """Whether a registry answers on plain HTTP (a TLS server's 400 to it is no answer)."""
+        try:
+            return self._http.get(f"http://{self.host}/v2/").status_code in (200, 401)
+        except httpx.HTTPError:
+            return False
+
+    # -- authentication ----------------------------------------------------------------
+
+    def _answer(self, header: str, scope: str) -> None:
+        challenge = parse_challenge(header)
+        if challenge is None:
+            return
+        if challenge.scheme == "basic":
+            if self._credentials is not None:
+                self._authorization[""] = _basic(self._credentials)
+            return
+        self._authorization[scope] = "Bearer " + self._token(challenge, scope)
+
+    def _token(self, challenge: Challenge, scope: str) -> str:
+        realm = challenge.params.get("realm")
+        if not realm:
+            raise UpstreamUnavailable(f"{self.host} asked for a token without saying where")
+        params = {"scope": challenge.params.get("scope") or scope}
+        if challenge.params.get("service"):
+            params["service"] = challenge.params["service"]
+        auth = None
+        if self._credentials is not None:
+            auth = httpx.BasicAuth(self._credentials.username, self._credentials.password)
+        url = str(httpx.URL(realm).copy_merge_params(params))
+        response, body = self._read(url, {}, MAX_TOKEN_BYTES, auth)
+        if response.status_code in (401, 403):
+            raise UpstreamUnauthorized(f"{self.host} refused the credentials for a token")
+        try:
+            answer = httpx.Response(200, content=body).json()
+            token = answer.get("token") or answer.get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            raise UpstreamUnavailable(f"{realm} gave no token ({response.status_code})")
+        return token
+
+
+def _basic(credentials: Credentials) -> str:
+    pair = f"{credentials.username}:{credentials.password}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
+
+
+def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> bytes:
+    """The body, refused when larger than `limit` or slower in coming than `seconds`."""
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise UpstreamUnavailable(f"{url} is larger than {limit} bytes")
+    deadline = time.monotonic() + seconds
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise UpstreamUnavailable(f"{url} is larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise UpstreamUnavailable(f"{url} took more than {seconds:g} s to arrive")
+    return bytes(body)
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    return str(exc) or type(exc).__name__

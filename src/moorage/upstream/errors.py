@@ -1,0 +1,29 @@
+"""What can go wrong talking to another registry, each with OpenShift's reason and words."""
+
+
+class UpstreamError(Exception):
+    """reason: a Kubernetes Status reason (NotFound, Unauthorized, Forbidden, InternalError)."""
+
+    reason = "InternalError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UpstreamNotFound(UpstreamError):
+    reason = "NotFound"
+
+
+class UpstreamUnauthorized(UpstreamError):
+    reason = "Unauthorized"
+
+
+class HttpOnly(UpstreamError):
+    """The registry speaks plain HTTP and the import did not say insecure."""
+
+    reason = "InternalError"
+
+
+class UpstreamUnavailable(UpstreamError):
+    """Unreachable, failing, or answering what is not a registry's answer."""

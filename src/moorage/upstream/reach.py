@@ -1,0 +1,65 @@
+"""How calls reach other registries: through the Config's proxy (but not to noProxy hosts),
+trusting the system's CAs plus the additionalTrustedCA bundles, as OpenShift's registry
+trusts the `image-registry-certificates` it gathers them into."""
+
+import ssl
+from dataclasses import dataclass, field
+
+import httpx
+
+CONNECT_SECONDS = 10.0
+READ_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Proxy:
+    http: str | None = None
+    https: str | None = None
+    no_proxy: str | None = None
+
+    def direct_patterns(self) -> list[str] | None:
+        """httpx mount patterns that go direct; None: everything does (`*`)."""
+        patterns = []
+        for entry in (self.no_proxy or "").split(","):
+            entry = entry.strip().lower()
+            if entry == "*":
+                return None
+            if not entry or "/" in entry:  # CIDR ranges: not matched here
+                continue
+            bare = entry.lstrip(".")
+            patterns.append(f"all://*.{bare}")
+            if not entry.startswith("."):
+                patterns.append(f"all://{bare}")
+        return patterns
+
+
+@dataclass(frozen=True)
+class Reach:
+    proxy: Proxy = field(default_factory=Proxy)
+    trusted_cas: tuple[str, ...] = ()  # PEM bundles, each the value of a host..port key
+
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        for bundle in self.trusted_cas:
+            try:
+                context.load_verify_locations(cadata=bundle)
+            except (ssl.SSLError, ValueError):
+                continue  # one bad bundle in the ConfigMap must not stop every other import
+        return context
+
+    def client(self, verify: bool) -> httpx.Client:
+        tls: ssl.SSLContext | bool = self.ssl_context() if verify else False
+        mounts: dict[str, httpx.BaseTransport | None] = {}
+        direct = self.proxy.direct_patterns()
+        for scheme, proxy in (("http://", self.proxy.http), ("https://", self.proxy.https)):
+            if proxy and direct is not None:
+                mounts[scheme] = httpx.HTTPTransport(verify=tls, proxy=proxy, trust_env=False)
+        for pattern in direct or []:
+            mounts[pattern] = httpx.HTTPTransport(verify=tls, trust_env=False)
+        return httpx.Client(
+            verify=tls,
+            mounts=mounts,
+            trust_env=False,  # the Config says which proxy, not the server's environment
+            follow_redirects=True,
+            timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
+        )

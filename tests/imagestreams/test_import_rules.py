@@ -1,0 +1,45 @@
+"""Which registries may be imported from, by image.config.openshift.io/cluster's rules."""
+
+import pytest
+
+from moorage.imagestreams.import_rules import ImportForbidden, ImportRules
+from moorage.upstream.references import parse_reference
+
+
+def _refusal(rules: ImportRules, image: str) -> str | None:
+    try:
+        rules.check(parse_reference(image))
+    except ImportForbidden as exc:
+        return exc.message
+    return None
+
+
+def test_a_blocked_host_subdomain_or_repository_is_refused_naming_the_rule() -> None:
+    rules = ImportRules.from_spec(
+        {"registrySources": {"blockedRegistries": ["bad.io", "*.evil.com", "quay.io/team"]}}
+    )
+    for image in ("bad.io/app", "reg.evil.com/app", "quay.io/team/app:v1"):
+        refusal = _refusal(rules, image)
+        assert refusal is not None and "spec.registrySources.blockedRegistries" in refusal
+    for image in ("evil.com/app", "quay.io/teams/app", "bad.io:5000/app"):
+        assert _refusal(rules, image) is None
+
+
+def test_allowed_lists_admit_only_what_they_name() -> None:
+    rules = ImportRules.from_spec(
+        {
+            "registrySources": {"allowedRegistries": ["quay.io", "reg.example.com:5000"]},
+            "allowedRegistriesForImport": [{"domainName": "quay.io"}],
+        }
+    )
+    assert _refusal(rules, "quay.io/team/app") is None
+    assert "is not in spec.allowedRegistriesForImport" in str(
+        _refusal(rules, "reg.example.com:5000/app")
+    )
+    assert "is not in spec.registrySources.allowedRegistries" in str(_refusal(rules, "busybox"))
+
+
+@pytest.mark.parametrize(("image", "plain"), [("plain.io/app", True), ("other.io/app", False)])
+def test_insecure_registries_may_be_reached_over_http(image: str, plain: bool) -> None:
+    rules = ImportRules.from_spec({"registrySources": {"insecureRegistries": ["plain.io"]}})
+    assert rules.allows_http(parse_reference(image)) is plain

@@ -1,0 +1,74 @@
+"""Scheduled imports: tags marked scheduled are imported again each interval, by the server
+on its own (`moorage serve --scheduled-import-interval`)."""
+
+import calendar
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moorage.imagestreams.scheduled import due
+from moorage.server.config import ConfigError, ServerConfig
+from tests.operator.conftest import wait_for
+from tests.support.images import image
+from tests.support.k8s import create, create_namespace
+from tests.support.server import RunningServer
+from tests.support.third_party import third_party
+
+IMAGES = "/apis/image.openshift.io/v1"
+
+
+def _stream(checked: str | None, scheduled: bool, kind: str = "DockerImage") -> dict[str, Any]:
+    tag = {"name": "v1", "from": {"kind": kind, "name": "quay.io/a/b:v1"}}
+    tag["importPolicy"] = {"scheduled": scheduled}
+    annotations = {"openshift.io/image.dockerRepositoryCheck": checked} if checked else {}
+    meta = {"name": "s", "namespace": "n", "annotations": annotations}
+    return {"metadata": meta, "spec": {"tags": [tag]}}
+
+
+def test_only_scheduled_external_tags_last_imported_an_interval_ago_are_due() -> None:
+    now = calendar.timegm((2026, 1, 1, 0, 15, 0))
+    never, lately = _stream(None, True), _stream("2026-01-01T00:10:00Z", True)
+    long_ago = _stream("2026-01-01T00:00:00Z", True)
+    unscheduled, local = _stream(None, False), _stream(None, True, kind="ImageStreamTag")
+    found = due([never, lately, long_ago, unscheduled, local], now, 900)
+    assert [stream for stream, _ in found] == [never, long_ago]
+    assert [tag.tag for tag in found[0][1]] == ["v1"]
+
+
+@pytest.fixture
+def every_second(tmp_path: Path) -> Iterator[RunningServer]:
+    args = ["--workers", "1", "--scheduled-import-interval", "1"]
+    server = RunningServer(tmp_path / "data", tmp_path / "server.log", args, projects=())
+    yield server.start()
+    server.stop()
+
+
+def test_a_scheduled_tag_follows_the_upstream_tag_on_its_own(
+    every_second: RunningServer, tmp_path: Path
+) -> None:
+    first, second = image(), image()
+    with third_party(tmp_path / "upstream") as upstream, every_second.api_client() as api:
+        namespace = create_namespace(api)
+        upstream.push("team/app", first, "v1")
+        tag = {
+            "name": "v1",
+            "from": {"kind": "DockerImage", "name": f"{upstream.address}/team/app:v1"},
+            "importPolicy": {"insecure": True, "scheduled": True},
+        }
+        body = {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
+        create(api, f"{IMAGES}/namespaces/{namespace}/imagestreams", body)
+        upstream.push("team/app", second, "v1")
+
+        def images() -> list[str]:
+            stream = api.get(f"{IMAGES}/namespaces/{namespace}/imagestreams/app").json()
+            return [i["image"] for t in stream["status"]["tags"] for i in t["items"]]
+
+        wait_for(lambda: images() == [second.digest, first.digest], "the scheduled re-import")
+
+
+@pytest.mark.parametrize("seconds", [0, -5])
+def test_the_interval_must_be_positive(seconds: float) -> None:
+    with pytest.raises(ConfigError, match="--scheduled-import-interval must be a positive"):
+        ServerConfig(scheduled_import_interval=seconds)

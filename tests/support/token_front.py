@@ -1,0 +1,84 @@
+"""A registry behind token auth, as Docker Hub and quay.io put theirs: every /v2/ request
+without a valid Bearer token is answered 401 with a challenge naming the token endpoint,
+which hands tokens out for Basic credentials. Requests with a token are passed on to the
+registry behind. Counts the tokens it gave, so a test can see the flow was used."""
+
+import asyncio
+import base64
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from aiohttp import web
+
+SERVICE = "token-front"
+
+
+@dataclass
+class TokenFront:
+    backend: str  # the registry's base URL
+    user: str
+    password: str
+    port: int = 0
+    tokens: set[str] = field(default_factory=set)
+    scopes: list[str] = field(default_factory=list)  # what each token was asked for
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/token", self._token)
+        app.router.add_route("*", "/v2/{tail:.*}", self._registry)
+        return app
+
+    async def _token(self, request: web.Request) -> web.Response:
+        expected = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {expected}":
+            return web.json_response({"details": "bad credentials"}, status=401)
+        token = secrets.token_hex(16)
+        self.tokens.add(token)
+        self.scopes.append(request.query.get("scope", ""))
+        return web.json_response({"token": token, "expires_in": 300})
+
+    async def _registry(self, request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if given not in self.tokens:
+            realm = f"http://{self.address}/token"
+            challenge = f'Bearer realm="{realm}",service="{SERVICE}"'
+            return web.json_response(
+                {"errors": [{"code": "UNAUTHORIZED"}]},
+                status=401,
+                headers={"WWW-Authenticate": challenge},
+            )
+        accept = {"Accept": request.headers.get("Accept", "*/*")}
+        async with httpx.AsyncClient(base_url=self.backend) as client:
+            answer = await client.get(request.path_qs, headers=accept)
+        kept = ("Content-Type", "Docker-Content-Digest")
+        headers = {k: answer.headers[k] for k in kept if k in answer.headers}
+        return web.Response(status=answer.status_code, body=answer.content, headers=headers)
+
+
+@contextmanager
+def token_front(backend: str, user: str, password: str) -> Iterator[TokenFront]:
+    """A running front for `backend` on a free loopback port, stopped at the end."""
+    front = TokenFront(backend, user, password)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(front.app())
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    front.port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield front
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

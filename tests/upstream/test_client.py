@@ -1,0 +1,195 @@
+"""Registry v2 reads from Debian's docker-registry: plain HTTP only when insecure, htpasswd
+Basic auth, the Bearer token flow, TLS trusted through the additional CAs alone, the proxy,
+and every read bounded."""
+
+import contextlib
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from moorage.upstream.client import RegistryClient
+from moorage.upstream.credentials import Credentials
+from moorage.upstream.errors import (
+    HttpOnly,
+    UpstreamNotFound,
+    UpstreamUnauthorized,
+    UpstreamUnavailable,
+)
+from moorage.upstream.reach import Proxy, Reach
+from moorage.upstream.references import parse_reference
+from tests.support.connect_proxy import loopback_proxy
+from tests.support.images import digest_of, image
+from tests.support.third_party import ThirdParty, third_party
+from tests.support.token_front import token_front
+
+UNRESOLVABLE = "registry.example.test"  # reached only through the proxy, which maps it home
+
+
+@pytest.fixture
+def plain(tmp_path: Path) -> Iterator[ThirdParty]:
+    with third_party(tmp_path / "plain") as registry:
+        yield registry
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> Iterator[ThirdParty]:
+    with third_party(tmp_path / "tls", tls_hosts=("127.0.0.1", UNRESOLVABLE)) as registry:
+        yield registry
+
+
+def test_an_insecure_import_reads_manifest_tags_and_config_over_plain_http(
+    plain: ThirdParty,
+) -> None:
+    img = image()
+    plain.push("team/app", img, "v1")
+    ref = parse_reference(f"{plain.address}/team/app:v1")
+    with RegistryClient(plain.address, Reach(), None, insecure=True) as upstream:
+        fetched = upstream.manifest(ref, "v1")
+        assert (fetched.body, fetched.digest) == (img.manifest, img.digest)
+        assert fetched.media_type == img.media_type
+        assert upstream.tags(ref) == ["v1"]
+        assert upstream.blob(ref, digest_of(img.config), 1 << 20) == img.config
+
+
+def test_plain_http_without_insecure_is_refused_with_openshifts_words(plain: ThirdParty) -> None:
+    ref = parse_reference(f"{plain.address}/team/app:v1")
+    with (
+        RegistryClient(plain.address, Reach(), None, insecure=False) as upstream,
+        pytest.raises(HttpOnly) as refused,
+    ):
+        upstream.manifest(ref, "v1")
+    wanted = f"the repository {plain.address} is HTTP only and requires the insecure flag"
+    assert wanted in refused.value.message
+
+
+def test_an_unknown_tag_is_not_found(plain: ThirdParty) -> None:
+    plain.push("team/app", image(), "v1")
+    ref = parse_reference(f"{plain.address}/team/app:v9")
+    with (
+        RegistryClient(plain.address, Reach(), None, insecure=True) as upstream,
+        pytest.raises(UpstreamNotFound) as missing,
+    ):
+        upstream.manifest(ref, "v9")
+    assert missing.value.message == f'dockerimage.image.openshift.io "{ref}" not found'
+
+
+def test_basic_auth_needs_the_credentials(tmp_path: Path) -> None:
+    with third_party(tmp_path / "auth", users={"puller": "pw"}) as registry:
+        img = image()
+        registry.push("team/app", img, "v1")
+        ref = parse_reference(f"{registry.address}/team/app:v1")
+        good = Credentials("puller", "pw")
+        with RegistryClient(registry.address, Reach(), good, insecure=True) as upstream:
+            assert upstream.manifest(ref, "v1").digest == img.digest
+        with (
+            RegistryClient(registry.address, Reach(), None, insecure=True) as upstream,
+            pytest.raises(UpstreamUnauthorized) as refused,
+        ):
+            upstream.manifest(ref, "v1")
+    assert refused.value.message == f'you may not have access to the container image "{ref}"'
+
+
+def test_the_bearer_challenge_is_answered_with_a_token_from_its_realm(plain: ThirdParty) -> None:
+    img = image()
+    plain.push("team/app", img, "v1")
+    with token_front(plain.url, "robot", "robot-pw") as front:
+        ref = parse_reference(f"{front.address}/team/app:v1")
+        robot = Credentials("robot", "robot-pw")
+        with RegistryClient(front.address, Reach(), robot, insecure=True) as upstream:
+            assert upstream.manifest(ref, "v1").digest == img.digest
+            assert upstream.tags(ref) == ["v1"]
+        assert front.scopes == ["repository:team/app:pull"]  # one token, used twice
+        wrong = Credentials("robot", "nope")
+        with (
+            RegistryClient(front.address, Reach(), wrong, insecure=True) as upstream,
+            pytest.raises(UpstreamUnauthorized),
+        ):
+            upstream.manifest(ref, "v1")
+
+
+def test_tls_is_trusted_through_the_additional_cas_alone(tls: ThirdParty) -> None:
+    img = image()
+    tls.push("team/app", img, "v1")
+    ref = parse_reference(f"{tls.address}/team/app:v1")
+    trusting = Reach(trusted_cas=(tls.ca_path.read_text(),))
+    with RegistryClient(tls.address, trusting, None, insecure=False) as upstream:
+        assert upstream.manifest(ref, "v1").digest == img.digest
+    with (
+        RegistryClient(tls.address, Reach(), None, insecure=False) as upstream,
+        pytest.raises(UpstreamUnavailable) as untrusted,
+    ):
+        upstream.manifest(ref, "v1")
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.value.message
+
+
+def test_every_call_goes_through_the_proxy_unless_no_proxy_names_the_host(
+    tls: ThirdParty,
+) -> None:
+    img = image()
+    tls.push("team/app", img, "v1")
+    host = f"{UNRESOLVABLE}:{tls.port}"
+    ref = parse_reference(f"{host}/team/app:v1")
+    cas = (tls.ca_path.read_text(),)
+    with loopback_proxy() as proxy:
+        through = Reach(Proxy(https=proxy), cas)
+        with RegistryClient(host, through, None, insecure=False) as upstream:
+            assert upstream.manifest(ref, "v1").digest == img.digest
+        bypassed = Reach(Proxy(https=proxy, no_proxy=f".example.test,{UNRESOLVABLE}"), cas)
+        with (
+            RegistryClient(host, bypassed, None, insecure=False) as upstream,
+            pytest.raises(UpstreamUnavailable),
+        ):
+            upstream.manifest(ref, "v1")
+
+
+def test_reads_are_bounded(plain: ThirdParty) -> None:
+    img = image(layers=1, layer_size=64 * 1024)
+    plain.push("team/app", img, "v1")
+    ref = parse_reference(f"{plain.address}/team/app:v1")
+    with (
+        RegistryClient(plain.address, Reach(), None, insecure=True) as upstream,
+        pytest.raises(UpstreamUnavailable) as refused,
+    ):
+        upstream.blob(ref, digest_of(img.layers[0]), 1024)
+    assert "larger than 1024 bytes" in refused.value.message
+
+
+class _Trickling(socketserver.StreamRequestHandler):
+    """A registry that answers /v2/ at once and everything else a byte at a time."""
+
+    def handle(self) -> None:
+        if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+            return  # a TLS handshake: this registry speaks plain HTTP
+        request = self.rfile.readline().split()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        if request[1] == b"/v2/":
+            self.wfile.write(f"{head}Content-Length: 0\r\n\r\n".encode())
+            return
+        self.wfile.write(f"{head}Content-Length: 40\r\n\r\n".encode())
+        with contextlib.suppress(OSError):
+            for _ in range(40):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+
+def test_an_answer_trickled_slower_than_the_deadline_is_given_up() -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickling) as slow:
+        slow.daemon_threads = True
+        threading.Thread(target=slow.serve_forever, daemon=True).start()
+        host = f"127.0.0.1:{slow.server_address[1]}"
+        ref = parse_reference(f"{host}/team/app:v1")
+        with (
+            RegistryClient(host, Reach(), None, insecure=True, response_seconds=0.5) as upstream,
+            pytest.raises(UpstreamUnavailable) as given_up,
+        ):
+            upstream.manifest(ref, "v1")
+        slow.shutdown()
+    assert "took more than 0.5 s to arrive" in given_up.value.message
