@@ -1,5 +1,6 @@
 """The contract every BlobStore driver fulfils: one suite, run against each driver.
 
+s3 runs against a real S3 endpoint (moto's server), a bucket of its own per test.
 Coroutines run under asyncio.run inside the tests; no async test plugin needed.
 """
 
@@ -7,7 +8,7 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ from moorage.storage.base import Swept
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.storage.memory import MemoryBlobStore
 from moorage.storage.metered import MeteredBlobStore
+from moorage.storage.s3 import S3BlobStore
+from tests.support.moto import MotoServer
 
 T = TypeVar("T")
 DRIVERS: dict[str, Callable[[Path], BlobStore]] = {
@@ -41,9 +44,15 @@ async def collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in stream])
 
 
-@pytest.fixture(params=sorted(DRIVERS))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    return DRIVERS[request.param](tmp_path / "blobs")
+@pytest.fixture(params=[*sorted(DRIVERS), "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+    if request.param != "s3":
+        yield DRIVERS[request.param](tmp_path / "blobs")
+        return
+    moto: MotoServer = request.getfixturevalue("moto")
+    s3 = S3BlobStore(moto.location(moto.new_bucket()))
+    yield s3
+    s3.close()
 
 
 def test_drivers_are_chosen_by_name(tmp_path: Path) -> None:

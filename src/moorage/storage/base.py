@@ -20,6 +20,17 @@ class Swept:
     bytes: int
 
 
+class StorageUnavailable(Exception):
+    """The blob storage cannot answer now (unreachable, refusing credentials, no bucket):
+    the message says what to check. The registry answers 503 UNAVAILABLE."""
+
+    retry_after_seconds = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class BlobStore(Protocol):
     async def exists(self, digest: str) -> bool: ...
 
@@ -48,7 +59,10 @@ class BlobStore(Protocol):
 
     def upload_writer(self, upload_id: str) -> "UploadWriter": ...
 
-    def read_upload(self, upload_id: str) -> AsyncIterator[bytes]: ...
+    def read_upload(self, upload_id: str) -> AsyncIterator[bytes]:
+        """The upload's bytes, to verify them before it is committed or aborted: a driver
+        may seal the upload to read it (S3), so nothing more is appended after this."""
+        ...
 
     async def commit_upload(self, upload_id: str, digest: str) -> None: ...
 
@@ -64,8 +78,14 @@ class BlobStore(Protocol):
 
 
 class UploadWriter(Protocol):
-    """Appends to an upload; `close` makes the appended bytes durable."""
+    """Appends to an upload; `close` makes the appended bytes durable.
+
+    `append` may run on a thread and only buffers or writes locally; `drain`, awaited between
+    appends, lets a driver send what has accumulated (S3 parts), so it holds a bounded amount.
+    """
 
     def append(self, chunk: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -114,6 +114,9 @@ class FileUploadWriter:
             start_writeback(self._file.fileno(), self._queued, self._written - self._queued)
             self._queued = self._written
 
+    async def drain(self) -> None:
+        return None
+
     async def close(self) -> None:
         self._file.close()
 

@@ -72,5 +72,8 @@ class MemoryUpload:
         self.data += chunk
         self.touched = time.time()
 
+    async def drain(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None

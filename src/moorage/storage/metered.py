@@ -90,7 +90,7 @@ class MeteredBlobStore:
 
 
 class _MeteredWriter:
-    """Appends are buffered writes; `close`, which makes them durable, is what is timed."""
+    """Appends are buffered writes; `drain` and `close`, which send and keep them, are timed."""
 
     def __init__(self, writer: UploadWriter, store: MeteredBlobStore) -> None:
         self._writer = writer
@@ -98,6 +98,9 @@ class _MeteredWriter:
 
     def append(self, chunk: bytes) -> None:
         self._writer.append(chunk)
+
+    async def drain(self) -> None:
+        await self._store._timed("drain_upload", self._writer.drain())
 
     async def close(self) -> None:
         await self._store._timed("close_upload", self._writer.close())

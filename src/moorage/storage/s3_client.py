@@ -1,0 +1,130 @@
+"""Where an S3 bucket is and how to call it: boto3's blocking client on a pool of threads.
+
+boto3 is loop-agnostic (ADR 0009): a call runs on one of the store's threads and is
+awaited from whichever event loop asks. botocore retries transient failures (throttling,
+5xx, dropped connections) with exponential backoff and jitter before an error reaches us;
+what still fails is turned into what the registry's callers understand: a missing object
+is FileNotFoundError, anything else StorageUnavailable saying what to check.
+"""
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from moorage.storage.base import StorageUnavailable
+
+T = TypeVar("T")
+THREADS = 16
+ATTEMPTS = 5
+MISSING = frozenset({"NoSuchKey", "404", "NotFound", "NoSuchUpload"})
+
+
+class PreconditionFailed(Exception):
+    """A conditional write lost: the object it must not overwrite exists."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """spec.storage.s3 with its credentials: everything a replica needs to reach the bucket."""
+
+    bucket: str
+    region: str = "us-east-1"
+    endpoint: str = ""  # regionEndpoint; empty: AWS's endpoint for the region
+    virtual_hosted_style: bool = False
+    access_key: str = ""
+    secret_key: str = ""
+    root_directory: str = ""
+    chunk_size: int = 10 << 20  # multipart part size, bytes
+    trusted_ca: str = ""  # a CA bundle file to verify the endpoint with; empty: the system's
+
+    def describe(self) -> str:
+        return f"bucket {self.bucket!r} at {self.endpoint or 'AWS ' + self.region}"
+
+
+def make_client(location: S3Location) -> Any:
+    style = "virtual" if location.virtual_hosted_style else "path" if location.endpoint else "auto"
+    config = botocore.config.Config(
+        s3={"addressing_style": style},
+        retries={"mode": "standard", "max_attempts": ATTEMPTS},
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=THREADS,
+    )
+    return boto3.session.Session().client(
+        "s3",
+        region_name=location.region,
+        endpoint_url=location.endpoint or None,
+        aws_access_key_id=location.access_key or None,
+        aws_secret_access_key=location.secret_key or None,
+        verify=location.trusted_ca or True,
+        config=config,
+    )
+
+
+def error_code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def missing(exc: BaseException) -> bool:
+    return isinstance(exc, botocore.exceptions.ClientError) and error_code(exc) in MISSING
+
+
+class S3Calls:
+    """The bucket's client, each call run on the store's threads with its errors translated."""
+
+    def __init__(self, location: S3Location) -> None:
+        self.location = location
+        self.client = make_client(location)
+        self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3")
+
+    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, partial(function, *args, **kwargs))
+        except botocore.exceptions.ClientError as exc:
+            if missing(exc):
+                raise FileNotFoundError(str(exc)) from exc
+            if error_code(exc) == "PreconditionFailed":
+                raise PreconditionFailed(str(exc)) from exc
+            raise StorageUnavailable(self._explain(error_code(exc), exc)) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageUnavailable(self._explain("", exc)) from exc
+
+    async def call(self, operation: str, **arguments: Any) -> Any:
+        """The client's `operation` on this bucket."""
+        method = getattr(self.client, operation)
+        return await self.run(method, Bucket=self.location.bucket, **arguments)
+
+    async def listing(self, prefix: str) -> list[dict[str, Any]]:
+        """Every object under `prefix` (Key, Size, LastModified, ...), all pages."""
+
+        def every_page() -> list[dict[str, Any]]:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.location.bucket, Prefix=prefix
+            )
+            return [item for page in pages for item in page.get("Contents", [])]
+
+        return await self.run(every_page)
+
+    def _explain(self, code: str, exc: BaseException) -> str:
+        where = self.location.describe()
+        if code == "NoSuchBucket":
+            return f"the S3 {where} does not exist: create it or set spec.storage.s3.bucket"
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"):
+            return (
+                f"the S3 {where} refused the registry's credentials ({code}): check "
+                "REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY in Secret "
+                "openshift-image-registry/image-registry-private-configuration-user"
+            )
+        return f"the S3 {where} cannot be used now: {exc}"
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.client.close()

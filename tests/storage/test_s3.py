@@ -1,0 +1,139 @@
+"""What the s3 driver adds to the contract, against a real S3 endpoint (moto's server, which
+refuses multipart parts under 5 MiB but the last, as S3 does): uploads in whole parts
+however small the client's PATCHes, every acknowledged byte kept and found by another
+replica, the documented key layout, and storage failures said in words."""
+
+import asyncio
+import dataclasses
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from moorage.observability.metrics import STORAGE_ERRORS, Metrics
+from moorage.storage.base import StorageUnavailable
+from moorage.storage.metered import MeteredBlobStore
+from moorage.storage.s3 import S3BlobStore
+from moorage.storage.s3_client import S3Location
+from tests.storage.test_blob_store_contract import append, collect, digest_of
+from tests.support.moto import MotoServer
+from tests.support.server import free_port
+
+PART = 5 << 20
+
+
+@pytest.fixture
+def location(moto: MotoServer) -> S3Location:
+    return moto.location(moto.new_bucket(), chunk_size=PART)
+
+
+@pytest.fixture
+def bucket(moto: MotoServer, location: S3Location) -> Iterator[Any]:
+    """A plain boto3 client's view of the test's bucket: what is really in S3."""
+    client = moto.client()
+    yield lambda operation, **arguments: getattr(client, operation)(
+        Bucket=location.bucket, **arguments
+    )
+    client.close()  # type: ignore[attr-defined]
+
+
+def stores(location: S3Location, count: int) -> list[S3BlobStore]:
+    """`count` stores on one bucket, as `count` replicas have."""
+    return [S3BlobStore(location) for _ in range(count)]
+
+
+def keys(bucket: Any, prefix: str = "") -> list[str]:
+    return [item["Key"] for item in bucket("list_objects_v2", Prefix=prefix).get("Contents", [])]
+
+
+def test_small_patches_add_up_to_whole_parts_and_a_valid_blob(
+    location: S3Location, bucket: Any
+) -> None:
+    (store,) = stores(location, 1)
+    data = os.urandom(2 * PART + 12345)
+    step = 256 << 10
+    patches = [data[start : start + step] for start in range(0, len(data), step)]
+
+    async def upload() -> None:
+        await store.start_upload("u1")
+        for patch in patches:  # each its own PATCH: a writer, closed
+            await append(store, "u1", patch)
+        assert await store.upload_size("u1") == len(data)
+        await store.commit_upload("u1", digest_of(data))
+
+    asyncio.run(upload())
+    assert asyncio.run(collect(store.stream(digest_of(data), 0, len(data)))) == data
+    assert keys(bucket, "docker/registry/v2/uploads/") == []
+    assert bucket("list_multipart_uploads").get("Uploads", []) == []
+    store.close()
+
+
+def test_a_long_patch_sends_whole_parts_while_it_arrives(location: S3Location, bucket: Any) -> None:
+    (store,) = stores(location, 1)
+
+    async def three_parts_without_closing() -> None:
+        await store.start_upload("u1")
+        writer = store.upload_writer("u1")
+        for _ in range(3 * PART // (1 << 20)):
+            writer.append(os.urandom(1 << 20))
+            await writer.drain()
+
+    asyncio.run(three_parts_without_closing())
+    (multipart,) = bucket("list_multipart_uploads")["Uploads"]
+    parts = bucket("list_parts", Key=multipart["Key"], UploadId=multipart["UploadId"])["Parts"]
+    assert [part["Size"] for part in parts] == [PART, PART, PART]
+    store.close()
+
+
+def test_another_replica_continues_an_upload_and_unacknowledged_bytes_are_not_counted(
+    location: S3Location,
+) -> None:
+    first, second = stores(location, 2)
+    data = os.urandom(3 * PART + 999)
+    acknowledged = PART + 4321
+
+    async def upload() -> None:
+        await first.start_upload("u1")
+        await append(first, "u1", data[:acknowledged])
+        crashed = first.upload_writer("u1")  # a replica killed mid-PATCH: never closed
+        crashed.append(os.urandom(PART + 10))
+        await crashed.drain()
+        assert await second.upload_size("u1") == acknowledged
+        await append(second, "u1", data[acknowledged:])
+        assert await collect(second.read_upload("u1")) == data
+        await second.commit_upload("u1", digest_of(data))
+
+    asyncio.run(upload())
+    assert asyncio.run(first.read(digest_of(data))) == data
+    first.close()
+    second.close()
+
+
+def test_blobs_are_kept_under_the_root_directory_at_distributions_paths(
+    location: S3Location, bucket: Any
+) -> None:
+    store = S3BlobStore(dataclasses.replace(location, root_directory="/registry/"))
+    data = b"layer bytes"
+    hex_ = digest_of(data).removeprefix("sha256:")
+    asyncio.run(store.write(digest_of(data), data))
+    assert keys(bucket) == [f"registry/docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data"]
+    store.close()
+
+
+def test_a_missing_bucket_is_named_and_counted_as_a_storage_error(moto: MotoServer) -> None:
+    metrics = Metrics()
+    s3 = S3BlobStore(moto.location("no-such-bucket"))
+    store = MeteredBlobStore(s3, metrics)
+    with pytest.raises(StorageUnavailable, match=r"bucket 'no-such-bucket' .* does not exist"):
+        asyncio.run(store.write(digest_of(b"x"), b"x"))
+    assert metrics.samples[STORAGE_ERRORS.name] == {("write", "StorageUnavailable"): [1.0]}
+    s3.close()
+
+
+def test_an_endpoint_nobody_answers_is_unavailable_not_missing(location: S3Location) -> None:
+    nowhere = dataclasses.replace(location, endpoint=f"http://127.0.0.1:{free_port()}")
+    store = S3BlobStore(nowhere)
+    with pytest.raises(StorageUnavailable, match="cannot be used now"):
+        asyncio.run(store.exists(digest_of(b"x")))
+    store.close()
