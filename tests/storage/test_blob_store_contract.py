@@ -21,6 +21,7 @@ from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.storage.memory import MemoryBlobStore
 from moorage.storage.metered import MeteredBlobStore
 from moorage.storage.s3 import S3BlobStore
+from moorage.storage.s3_client import S3Location
 from tests.support.moto import MotoServer
 
 T = TypeVar("T")
@@ -58,8 +59,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]
 def test_drivers_are_chosen_by_name(tmp_path: Path) -> None:
     assert isinstance(open_blob_store("filesystem", tmp_path), FilesystemBlobStore)
     assert isinstance(open_blob_store("memory", tmp_path), MemoryBlobStore)
-    with pytest.raises(ValueError, match="s3"):
-        open_blob_store("s3", tmp_path)
+    s3 = open_blob_store("s3", tmp_path, S3Location("bucket"))
+    assert isinstance(s3, S3BlobStore)
+    s3.close()
+    with pytest.raises(ValueError, match="gcs"):
+        open_blob_store("gcs", tmp_path)
 
 
 # Content -------------------------------------------------------------------------

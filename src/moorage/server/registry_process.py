@@ -65,7 +65,9 @@ async def _registry(
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
     metrics = Metrics()
-    store: BlobStore = open_blob_store(settings.storage, plan.data_root / settings.volume)
+    store: BlobStore = open_blob_store(
+        settings.storage, plan.data_root / settings.volume, settings.s3
+    )
     if plan.metrics_dir is not None:
         store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))

@@ -8,6 +8,7 @@ is FileNotFoundError, anything else StorageUnavailable saying what to check.
 """
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,23 +39,28 @@ class S3Location:
     region: str = "us-east-1"
     endpoint: str = ""  # regionEndpoint; empty: AWS's endpoint for the region
     virtual_hosted_style: bool = False
-    access_key: str = ""
+    access_key: str = ""  # never in the repr (logs), only a digest that changes with them
     secret_key: str = ""
     root_directory: str = ""
     chunk_size: int = 10 << 20  # multipart part size, bytes
     trusted_ca: str = ""  # a CA bundle file to verify the endpoint with; empty: the system's
 
+    def __repr__(self) -> str:
+        credentials = hashlib.sha256(f"{self.access_key}\0{self.secret_key}".encode())
+        shown = {k: v for k, v in vars(self).items() if k not in ("access_key", "secret_key")}
+        return f"S3Location({shown}, credentials sha256 {credentials.hexdigest()})"
+
     def describe(self) -> str:
         return f"bucket {self.bucket!r} at {self.endpoint or 'AWS ' + self.region}"
 
 
-def make_client(location: S3Location) -> Any:
+def make_client(location: S3Location, attempts: int = ATTEMPTS, timeout: float = 60) -> Any:
     style = "virtual" if location.virtual_hosted_style else "path" if location.endpoint else "auto"
     config = botocore.config.Config(
         s3={"addressing_style": style},
-        retries={"mode": "standard", "max_attempts": ATTEMPTS},
-        connect_timeout=5,
-        read_timeout=60,
+        retries={"mode": "standard", "max_attempts": attempts},
+        connect_timeout=min(5, timeout),
+        read_timeout=timeout,
         max_pool_connections=THREADS,
     )
     return boto3.session.Session().client(
@@ -66,6 +72,26 @@ def make_client(location: S3Location) -> Any:
         verify=location.trusted_ca or True,
         config=config,
     )
+
+
+def explain(location: S3Location, code: str, exc: BaseException) -> str:
+    """What went wrong reaching `location`, and what to check (`code`: S3's error code)."""
+    where = location.describe()
+    if code in ("NoSuchBucket", "404"):
+        return f"the S3 {where} does not exist: create it or set spec.storage.s3.bucket"
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return (
+            f"no credentials for the S3 {where}: create Secret "
+            "openshift-image-registry/image-registry-private-configuration-user with "
+            "REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY"
+        )
+    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
+        return (
+            f"the S3 {where} refused the registry's credentials ({code or exc}): check "
+            "REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY in Secret "
+            "openshift-image-registry/image-registry-private-configuration-user"
+        )
+    return f"the S3 {where} cannot be used now: {exc}"
 
 
 def error_code(exc: botocore.exceptions.ClientError) -> str:
@@ -114,16 +140,7 @@ class S3Calls:
         return await self.run(every_page)
 
     def _explain(self, code: str, exc: BaseException) -> str:
-        where = self.location.describe()
-        if code == "NoSuchBucket":
-            return f"the S3 {where} does not exist: create it or set spec.storage.s3.bucket"
-        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"):
-            return (
-                f"the S3 {where} refused the registry's credentials ({code}): check "
-                "REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY in Secret "
-                "openshift-image-registry/image-registry-private-configuration-user"
-            )
-        return f"the S3 {where} cannot be used now: {exc}"
+        return explain(self.location, code, exc)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

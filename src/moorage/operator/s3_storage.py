@@ -1,0 +1,127 @@
+"""spec.storage.s3 as the replicas will use it: the bucket, its credentials, and whether the
+bucket can be used.
+
+The credentials are the keys REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY
+of Secret openshift-image-registry/image-registry-private-configuration-user; without that
+Secret, boto3's own chain (the environment of `moorage serve`, ~/.aws) applies. Checking
+the bucket is a network call in the operator's pass, so it is made once for each location,
+with short timeouts and no retries, and again every RECHECK seconds while it fails. With
+storage.managementState Managed a missing bucket is created.
+"""
+
+import base64
+import binascii
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import botocore.exceptions
+
+from moorage.observability import logs
+from moorage.operator.first_start import NAMESPACE
+from moorage.resources.objects import Object
+from moorage.storage.s3_client import S3Location, error_code, explain, make_client
+from moorage.store.resources import Ref
+
+CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
+ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_CHUNK_MIB = 10
+RECHECK = 10.0
+PROBE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class S3Storage:
+    location: S3Location
+    problem: str | None  # what to fix before the bucket can be used
+
+
+def with_defaults(storage: Object) -> Object | None:
+    """spec.storage as the operator completes it, or None when it needs nothing: a Managed
+    (or unset, without a bucket) s3 storage gets a generated bucket name; one naming its
+    bucket with no managementState is Unmanaged, as the specification says."""
+    s3 = storage["s3"]
+    state = storage.get("managementState")
+    if s3.get("bucket"):
+        return None if state else {**storage, "managementState": "Unmanaged"}
+    if state == "Unmanaged":
+        return None
+    region = s3.get("region") or DEFAULT_REGION
+    bucket = f"moorage-image-registry-{region}-{secrets.token_hex(8)}"
+    return {**storage, "s3": {**s3, "bucket": bucket}, "managementState": "Managed"}
+
+
+def location(s3: Object, secret: Object | None) -> tuple[S3Location, str | None]:
+    """The bucket spec.storage.s3 names with the Secret's credentials, and what is wrong with
+    that Secret, if anything."""
+    keys, problem = _credentials(secret)
+    return S3Location(
+        bucket=s3.get("bucket") or "",
+        region=s3.get("region") or DEFAULT_REGION,
+        endpoint=s3.get("regionEndpoint") or "",
+        virtual_hosted_style=bool(s3.get("virtualHostedStyle")),
+        access_key=keys.get(ACCESS_KEY, ""),
+        secret_key=keys.get(SECRET_KEY, ""),
+        root_directory=s3.get("rootDirectory") or "",
+        chunk_size=(s3.get("chunkSizeMiB") or DEFAULT_CHUNK_MIB) << 20,
+    ), problem
+
+
+def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
+    if secret is None:
+        return {}, None
+    try:
+        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+    except (ValueError, binascii.Error):
+        return {}, f"secret {CREDENTIALS.name} holds data that is not base64 text"
+    if (ACCESS_KEY in data) != (SECRET_KEY in data):
+        return data, f"secret {CREDENTIALS.name} must hold both {ACCESS_KEY} and {SECRET_KEY}"
+    return data, None
+
+
+class BucketChecks:
+    """Whether the bucket can be used, remembered: a good answer until the location
+    changes, a bad one for RECHECK seconds."""
+
+    def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
+        self._log = log
+        self._clock = clock
+        self._last: tuple[S3Location, bool, str | None, float] | None = None
+
+    def check(self, location: S3Location, managed: bool) -> str | None:
+        last = self._last
+        fresh = last is not None and (last[2] is None or self._clock() - last[3] < RECHECK)
+        if last is not None and fresh and last[:2] == (location, managed):
+            return last[2]
+        problem = self._probe(location, managed)
+        self._last = (location, managed, problem, self._clock())
+        return problem
+
+    def _probe(self, location: S3Location, managed: bool) -> str | None:
+        client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
+        try:
+            client.head_bucket(Bucket=location.bucket)
+        except botocore.exceptions.ClientError as exc:
+            if error_code(exc) not in ("404", "NoSuchBucket") or not managed:
+                return explain(location, error_code(exc), exc)
+            return self._create(client, location)
+        except botocore.exceptions.BotoCoreError as exc:
+            return explain(location, "", exc)
+        finally:
+            client.close()
+        return None
+
+    def _create(self, client: object, location: S3Location) -> str | None:
+        arguments: Object = {"Bucket": location.bucket}
+        if location.region != DEFAULT_REGION:
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": location.region}
+        try:
+            client.create_bucket(**arguments)  # type: ignore[attr-defined]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            code = error_code(exc) if isinstance(exc, botocore.exceptions.ClientError) else ""
+            return f"could not create it: {explain(location, code, exc)}"
+        logs.event(self._log, f"created the S3 {location.describe()}")
+        return None
