@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from moorage.operator.s3_storage import location, with_defaults
+from moorage.server.certificates import Signing, ensure_certificate
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
     CONFIG,
@@ -19,7 +20,7 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.support.clients import Sandbox
-from tests.support.images import image, write_oci_layout
+from tests.support.images import image, push_blob, write_oci_layout
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
@@ -139,6 +140,31 @@ def test_new_credentials_roll_out_and_never_reach_the_logs(
     wait_for(lambda: replaced() and settled(oc), "new replicas", timeout=120)
     assert "rotated-secret-key" not in cluster.log()
     assert SECRET_KEY not in cluster.log()
+
+
+def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
+    cluster: RunningServer, oc: Cli, tmp_path: Path
+) -> None:
+    signing = Signing("ca", "s3", "test-s3-signer", "moto")
+    tls, _ = ensure_certificate(tmp_path / "s3", signing, ["127.0.0.1"])
+    moto = MotoServer(require("moto"), tls).start()
+    try:
+        s3 = {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint}
+        _create_credentials(oc)
+        _use_s3(oc, s3)
+        wait_for(lambda: _degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
+        _use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
+        wait_for(lambda: _degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
+        ca = f"--from-file=ca-bundle.crt={tls.ca}"
+        oc("create", "configmap", "s3-ca", ca, "-n", "openshift-config")
+        wait_for(lambda: _serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)
+        with cluster.registry_client() as http:
+            assert push_blob(http, "openshift/app", b"over tls").status_code == 201
+        client: Any = moto.client()
+        assert client.list_objects_v2(Bucket=s3["bucket"])["KeyCount"] == 1
+        client.close()
+    finally:
+        moto.stop()
 
 
 # What the operator fills in, and where it reads the credentials ----------------------------

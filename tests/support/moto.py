@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import httpx
 
+from moorage.server.tls import ServingTls
 from moorage.storage.s3_client import S3Location
 from tests.support.server import free_port
 
@@ -20,15 +21,23 @@ SECRET_KEY = "moorage-test-secret"
 
 
 class MotoServer:
-    def __init__(self, program: Path) -> None:
+    """`tls`, when given, is the certificate it serves HTTPS with (and the CA that signed it)."""
+
+    def __init__(self, program: Path, tls: ServingTls | None = None) -> None:
         self.program = program
         self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.endpoint = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def _verify(self) -> str | bool:
+        return str(self.tls.ca) if self.tls and self.tls.ca else True
+
     def start(self) -> "MotoServer":
+        serving = ["-c", str(self.tls.cert), "-k", str(self.tls.key)] if self.tls else []
         self._process = subprocess.Popen(
-            [str(self.program), "-H", "127.0.0.1", "-p", str(self.port)],
+            [str(self.program), "-H", "127.0.0.1", "-p", str(self.port), *serving],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -41,7 +50,8 @@ class MotoServer:
 
     def _answers(self) -> bool:
         try:
-            return httpx.get(self.endpoint + "/moto-api/", timeout=1).status_code < 500
+            answer = httpx.get(self.endpoint + "/moto-api/", timeout=1, verify=self._verify)
+            return answer.status_code < 500
         except httpx.TransportError:
             return False
 
@@ -52,6 +62,7 @@ class MotoServer:
             region_name="us-east-1",
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,
+            verify=self._verify,
         )
 
     def new_bucket(self) -> str:

@@ -26,6 +26,8 @@ from moorage.operator.s3_storage import (
     BucketChecks,
     S3Storage,
     location,
+    trusted_ca_file,
+    trusted_ca_ref,
     with_defaults,
 )
 from moorage.operator.status import Observed, conditions, render
@@ -146,9 +148,15 @@ class Operator:
         storage = spec.get("storage") or {}
         if storage_type(storage) != "s3":
             return None
+        ca_ref = trusted_ca_ref(storage["s3"])
         with self.store.reading() as tx:
             secret = tx.get(CREDENTIALS)
-        bucket, problem = location(storage["s3"], secret)
+            config_map = tx.get(ca_ref) if ca_ref is not None else None
+        trusted, problem = (None, None)
+        if ca_ref is not None:
+            trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
+        bucket, secret_problem = location(storage["s3"], secret, trusted)
+        problem = problem or secret_problem
         if problem is None:
             managed = storage.get("managementState") == "Managed"
             problem = self.buckets.check(bucket, managed)

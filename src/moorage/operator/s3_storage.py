@@ -11,11 +11,13 @@ storage.managementState Managed a missing bucket is created.
 
 import base64
 import binascii
+import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import botocore.exceptions
 
@@ -25,6 +27,8 @@ from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
 from moorage.store.resources import Ref
 
+CONFIG_NAMESPACE = "openshift-config"
+CA_BUNDLE = "ca-bundle.crt"
 CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
 ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
 DEFAULT_REGION = "us-east-1"
@@ -54,9 +58,11 @@ def with_defaults(storage: Object) -> Object | None:
     return {**storage, "s3": {**s3, "bucket": bucket}, "managementState": "Managed"}
 
 
-def location(s3: Object, secret: Object | None) -> tuple[S3Location, str | None]:
-    """The bucket spec.storage.s3 names with the Secret's credentials, and what is wrong with
-    that Secret, if anything."""
+def location(
+    s3: Object, secret: Object | None, trusted_ca: Path | None = None
+) -> tuple[S3Location, str | None]:
+    """The bucket spec.storage.s3 names with the Secret's credentials (and the CA bundle its
+    trustedCA names, in a file), and what is wrong with that Secret, if anything."""
     keys, problem = _credentials(secret)
     return S3Location(
         bucket=s3.get("bucket") or "",
@@ -67,7 +73,35 @@ def location(s3: Object, secret: Object | None) -> tuple[S3Location, str | None]
         secret_key=keys.get(SECRET_KEY, ""),
         root_directory=s3.get("rootDirectory") or "",
         chunk_size=(s3.get("chunkSizeMiB") or DEFAULT_CHUNK_MIB) << 20,
+        trusted_ca=str(trusted_ca or ""),
     ), problem
+
+
+def trusted_ca_ref(s3: Object) -> Ref | None:
+    """The ConfigMap spec.storage.s3.trustedCA names, in openshift-config."""
+    name = (s3.get("trustedCA") or {}).get("name")
+    return Ref("", "configmaps", CONFIG_NAMESPACE, name) if name else None
+
+
+def trusted_ca_file(
+    ref: Ref, config_map: Object | None, directory: Path
+) -> tuple[Path | None, str | None]:
+    """The ConfigMap's ca-bundle.crt as a file under `directory` (named by its digest, so a
+    new bundle is a new location and rolls out), or what is wrong with the ConfigMap."""
+    fix = f"moorage create configmap {ref.name} --from-file={CA_BUNDLE}=FILE -n {CONFIG_NAMESPACE}"
+    if config_map is None:
+        return None, f'trustedCA: configmap "{ref.name}" not found; create it: {fix}'
+    bundle = (config_map.get("data") or {}).get(CA_BUNDLE)
+    if not bundle:
+        return None, f'trustedCA: configmap "{ref.name}" has no {CA_BUNDLE}: {fix}'
+    data = bundle.encode()
+    path = directory / f"s3-trusted-ca-{hashlib.sha256(data).hexdigest()[:16]}.crt"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path, None
 
 
 def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
