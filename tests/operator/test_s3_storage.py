@@ -4,6 +4,7 @@ the bucket; a bucket that cannot be used is Degraded in words that say what to f
 running registry keeps serving; Managed storage creates its bucket; new credentials roll out."""
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.support.clients import Sandbox
-from tests.support.images import image, push_blob, write_oci_layout
+from tests.support.images import digest_of, image, push_blob, write_oci_layout
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
@@ -165,6 +166,29 @@ def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
         client.close()
     finally:
         moto.stop()
+
+
+def test_storage_that_goes_away_is_an_oci_error_naming_the_bucket(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    moto = MotoServer(require("moto")).start()
+    try:
+        bucket = moto.new_bucket()
+        _create_credentials(oc)
+        _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+        data = os.urandom(3000)
+        with cluster.registry_client() as http:
+            assert push_blob(http, "openshift/app", data).status_code == 201
+    finally:
+        moto.stop()
+    with cluster.registry_client(timeout=120) as http:
+        answer = http.get(f"/v2/openshift/app/blobs/{digest_of(data)}")
+        assert answer.status_code == 503
+        (error,) = answer.json()["errors"]
+        assert error["code"] == "UNAVAILABLE"
+        assert f"the S3 bucket '{bucket}' at {moto.endpoint} cannot be used now" in error["message"]
+        assert http.get("/v2/").status_code == 200
 
 
 # What the operator fills in, and where it reads the credentials ----------------------------

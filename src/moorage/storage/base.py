@@ -6,7 +6,7 @@ under a digest atomically (the caller has verified the digest already), so a
 reader never sees a partial blob under a valid name.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -46,7 +46,7 @@ class BlobStore(Protocol):
         """A file the HTTP layer may sendfile from, or None when the driver has none."""
         ...
 
-    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]: ...
+    def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]: ...
 
     async def delete(self, digest: str) -> None: ...
 

@@ -3,7 +3,7 @@
 
 import errno
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,7 +37,7 @@ class MeteredBlobStore:
 
     async def _timed_stream(
         self, operation: str, chunks: AsyncIterator[bytes]
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         started = time.perf_counter()
         try:
             async for chunk in chunks:
@@ -60,7 +60,7 @@ class MeteredBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return self._store.local_path(digest)
 
-    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         return self._timed_stream("stream", self._store.stream(digest, offset, length))
 
     async def delete(self, digest: str) -> None:

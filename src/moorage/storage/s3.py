@@ -13,7 +13,7 @@ copy of a sealed upload to its blob key (multipart copy past 5 GiB); a reader ne
 a partial blob under a valid name.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
@@ -59,7 +59,7 @@ class S3BlobStore:
     def local_path(self, digest: str) -> Path | None:
         return None
 
-    async def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         if length <= 0:
             return
         span = f"bytes={offset}-{offset + length - 1}"
