@@ -211,5 +211,7 @@ def test_the_credentials_come_from_the_secret_and_a_half_secret_is_a_problem() -
     bucket, problem = location({"bucket": "b", "chunkSizeMiB": 8}, {"data": encoded})
     assert (bucket.access_key, bucket.secret_key, bucket.chunk_size) == ("ak", "sk", 8 << 20)
     assert problem is None
+    encrypted = location({"bucket": "b", "encrypt": True, "keyID": "alias/k"}, None)[0]
+    assert (encrypted.encrypt, encrypted.key_id) == (True, "alias/k")
     half = {"data": {"REGISTRY_STORAGE_S3_ACCESSKEY": "YWs="}}
     assert "must hold both" in str(location({"bucket": "b"}, half)[1])

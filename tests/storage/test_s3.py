@@ -121,6 +121,30 @@ def test_blobs_are_kept_under_the_root_directory_at_distributions_paths(
     store.close()
 
 
+@pytest.mark.parametrize(
+    ("encrypt", "key_id", "expected"),
+    [(True, "", "AES256"), (True, "alias/registry", "aws:kms"), (False, "alias/registry", None)],
+)
+def test_encrypt_and_key_id_encrypt_every_blob_however_it_was_written(
+    location: S3Location, bucket: Any, encrypt: bool, key_id: str, expected: str | None
+) -> None:
+    store = S3BlobStore(dataclasses.replace(location, encrypt=encrypt, key_id=key_id))
+    small, large = b"small", os.urandom(PART + 1)
+
+    async def write_both() -> None:
+        await store.write(digest_of(small), small)
+        await store.start_upload("u1")
+        await append(store, "u1", large)
+        await store.commit_upload("u1", digest_of(large))
+
+    asyncio.run(write_both())
+    for key in keys(bucket):
+        head = bucket("head_object", Key=key)
+        assert head.get("ServerSideEncryption") == expected
+        assert head.get("SSEKMSKeyId", "") == (key_id if encrypt else "")
+    store.close()
+
+
 def test_a_missing_bucket_is_named_and_counted_as_a_storage_error(moto: MotoServer) -> None:
     metrics = Metrics()
     s3 = S3BlobStore(moto.location("no-such-bucket"))

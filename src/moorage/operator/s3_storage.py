@@ -74,6 +74,8 @@ def location(
         root_directory=s3.get("rootDirectory") or "",
         chunk_size=(s3.get("chunkSizeMiB") or DEFAULT_CHUNK_MIB) << 20,
         trusted_ca=str(trusted_ca or ""),
+        encrypt=bool(s3.get("encrypt")),
+        key_id=s3.get("keyID") or "",
     ), problem
 
 

@@ -115,6 +115,7 @@ class S3BlobStore:
             {"Bucket": bucket, "Key": source},
             bucket,
             target,
+            ExtraArgs=self._calls.encryption,
             Config=self._copying,
         )
 

@@ -24,6 +24,7 @@ from moorage.storage.base import StorageUnavailable
 T = TypeVar("T")
 THREADS = 16
 ATTEMPTS = 5
+CREATING = frozenset({"put_object", "create_multipart_upload"})
 MISSING = frozenset({"NoSuchKey", "404", "NotFound", "NoSuchUpload"})
 
 
@@ -44,6 +45,8 @@ class S3Location:
     root_directory: str = ""
     chunk_size: int = 10 << 20  # multipart part size, bytes
     trusted_ca: str = ""  # a CA bundle file to verify the endpoint with; empty: the system's
+    encrypt: bool = False  # server-side encryption of every object written: SSE-S3, or
+    key_id: str = ""  # with encrypt, SSE-KMS with this KMS key
 
     def __repr__(self) -> str:
         credentials = hashlib.sha256(f"{self.access_key}\0{self.secret_key}".encode())
@@ -124,9 +127,20 @@ class S3Calls:
             raise StorageUnavailable(self._explain("", exc)) from exc
 
     async def call(self, operation: str, **arguments: Any) -> Any:
-        """The client's `operation` on this bucket."""
+        """The client's `operation` on this bucket; what it creates is encrypted as asked."""
+        if operation in CREATING:
+            arguments.update(self.encryption)
         method = getattr(self.client, operation)
         return await self.run(method, Bucket=self.location.bucket, **arguments)
+
+    @property
+    def encryption(self) -> dict[str, str]:
+        """The arguments of a call that creates an object, for spec.storage.s3.encrypt."""
+        if not self.location.encrypt:
+            return {}  # keyID alone is ignored, as in OpenShift
+        if self.location.key_id:
+            return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.location.key_id}
+        return {"ServerSideEncryption": "AES256"}
 
     async def listing(self, prefix: str) -> list[dict[str, Any]]:
         """Every object under `prefix` (Key, Size, LastModified, ...), all pages."""
