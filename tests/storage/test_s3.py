@@ -110,6 +110,25 @@ def test_another_replica_continues_an_upload_and_unacknowledged_bytes_are_not_co
     second.close()
 
 
+def test_an_upload_continued_after_chunk_size_shrank_loses_nothing(location: S3Location) -> None:
+    before = S3BlobStore(dataclasses.replace(location, chunk_size=2 * PART))
+    after = S3BlobStore(location)
+    data = os.urandom(3 * PART)
+    kept = PART + PART // 2  # a whole part under the new size, still segments under the old
+
+    async def upload() -> None:
+        await before.start_upload("u1")
+        await append(before, "u1", data[:kept])
+        await append(after, "u1", data[kept:])
+        assert await after.upload_size("u1") == len(data)
+        await after.commit_upload("u1", digest_of(data))
+
+    asyncio.run(upload())
+    assert asyncio.run(after.read(digest_of(data))) == data
+    before.close()
+    after.close()
+
+
 def test_blobs_are_kept_under_the_root_directory_at_distributions_paths(
     location: S3Location, bucket: Any
 ) -> None:

@@ -165,7 +165,8 @@ class S3UploadWriter:
     async def drain(self) -> None:
         state = await self._loaded()
         while state.in_segments + len(self._pending) >= self._chunk_size:
-            take = self._chunk_size - state.in_segments
+            # Segments may already hold a part's worth when chunkSizeMiB shrank meanwhile.
+            take = max(0, self._chunk_size - state.in_segments)
             body = await self._upload.segment_bytes(state) + bytes(self._pending[:take])
             await self._upload.send_part(state, body)
             del self._pending[:take]
