@@ -20,9 +20,10 @@ from tests.operator.conftest import (
     settled,
     wait_for,
 )
-from tests.support.clients import Sandbox
+from tests.support.clients import Sandbox, logged_requests
 from tests.support.images import digest_of, image, push_blob, write_oci_layout
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
+from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
 
@@ -90,6 +91,37 @@ def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
         assert stored.get(key) == blob["size"]
         assert (pulled / hex_).stat().st_size == blob["size"]
     assert not [key for key in stored if "/uploads/" in key]
+
+
+def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    bucket = moto.new_bucket()
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    data, step = os.urandom(12 << 20), 300 << 10
+    with cluster.registry_client() as http:
+        location = start_upload(http, "openshift/chunked")
+    for start in range(0, len(data), step):
+        # A connection each: the kernel spreads them over both replicas.
+        with cluster.registry_client() as http:
+            chunk = data[start : start + step]
+            assert patch_chunk(http, location, chunk, start).status_code == 202
+    with cluster.registry_client(timeout=120) as http:
+        assert close_upload(http, location, digest_of(data)).status_code == 201
+        assert http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}").content == data
+    patched_by = [
+        pod.name
+        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
+        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
+    ]
+    assert len(patched_by) == 2, "both replicas took PATCHes"
+    client: Any = moto.client()
+    uploads = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/uploads/")
+    assert uploads["KeyCount"] == 0
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    client.close()
 
 
 def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_serves_on(
