@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from moorage.operator.s3_storage import location, with_defaults
 from moorage.server.certificates import Signing, ensure_certificate
 from tests.cli.conftest import Cli
@@ -110,7 +112,8 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
             assert patch_chunk(http, location, chunk, start).status_code == 202
     with cluster.registry_client(timeout=120) as http:
         assert close_upload(http, location, digest_of(data)).status_code == 201
-        assert http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}").content == data
+        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
+        assert blob.content == data
     patched_by = [
         pod.name
         for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
@@ -122,6 +125,28 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
     assert uploads["KeyCount"] == 0
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     client.close()
+
+
+def test_blob_gets_go_to_signed_urls_unless_redirects_are_disabled(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    data = os.urandom(5000)
+    path = f"/v2/openshift/app/blobs/{digest_of(data)}"
+    with cluster.registry_client() as http:
+        assert push_blob(http, "openshift/app", data).status_code == 201
+        redirected = http.get(path)
+        assert redirected.status_code == 307
+        signed = redirected.headers["Location"]
+        assert signed.startswith(moto.endpoint) and "X-Amz-Signature=" in signed
+        assert httpx.get(signed, headers={"Range": "bytes=10-19"}).content == data[10:20]
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
+    wait_for(lambda: settled(oc), "the registry to run without redirects", timeout=120)
+    with cluster.registry_client() as http:
+        streamed = http.get(path)
+        assert (streamed.status_code, streamed.content) == (200, data)
 
 
 def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_serves_on(
@@ -208,6 +233,7 @@ def test_storage_that_goes_away_is_an_oci_error_naming_the_bucket(
         bucket = moto.new_bucket()
         _create_credentials(oc)
         _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
         wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
         data = os.urandom(3000)
         with cluster.registry_client() as http:

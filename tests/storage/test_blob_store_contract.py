@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from moorage.observability.metrics import Metrics
@@ -97,6 +98,13 @@ def test_a_local_path_when_there_is_one_holds_the_content(store: BlobStore) -> N
     run(store.write(digest_of(data), data))
     path = store.local_path(digest_of(data))
     assert path is None or path.read_bytes() == data
+
+
+def test_a_redirect_url_when_there_is_one_serves_the_content(store: BlobStore) -> None:
+    data = os.urandom(100)
+    run(store.write(digest_of(data), data))
+    url = store.redirect_url(digest_of(data))
+    assert url is None or httpx.get(url).content == data
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from moorage.observability.metrics import STORAGE_ERRORS, Metrics
@@ -161,6 +162,17 @@ def test_encrypt_and_key_id_encrypt_every_blob_however_it_was_written(
         head = bucket("head_object", Key=key)
         assert head.get("ServerSideEncryption") == expected
         assert head.get("SSEKMSKeyId", "") == (key_id if encrypt else "")
+    store.close()
+
+
+def test_a_redirect_url_is_signed_and_the_plain_url_is_refused(location: S3Location) -> None:
+    (store,) = stores(location, 1)
+    data = b"signed"
+    asyncio.run(store.write(digest_of(data), data))
+    url = store.redirect_url(digest_of(data))
+    assert url is not None and "X-Amz-Signature=" in url
+    assert httpx.get(url).content == data
+    assert httpx.get(url.partition("?")[0]).status_code == 403
     store.close()
 
 

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from moorage.content.errors import BlobUnknown
 from moorage.distribution import ranges
-from moorage.distribution.context import REGISTRY, SENDERS
+from moorage.distribution.context import REDIRECT, REGISTRY, SENDERS
 from moorage.distribution.requests import repository
 from moorage.registry.blobs import BlobContent
 
@@ -33,6 +33,9 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
     registry = request.app[REGISTRY]
     blob = registry.blobs.content(repository(request), request.match_info["digest"])
     headers = _blob_headers(blob.digest)
+    url = registry.blobs.redirect_url(blob.digest) if request.app[REDIRECT] else None
+    if url is not None:
+        return web.Response(status=307, headers={**headers, "Location": url})
     if blob.path is None:
         return await _streamed(request, blob, headers)
     try:

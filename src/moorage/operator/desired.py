@@ -41,6 +41,7 @@ def desired(spec: Object, claim: Object | None = None, s3: S3Storage | None = No
         volume=volume,
         s3=s3.location if storage == "s3" and s3 is not None else None,
         read_only=spec["readOnly"],
+        disable_redirect=spec["disableRedirect"],
         log_level=spec["logLevel"],
         http_secret=secret_bytes(spec["httpSecret"]),
         read_limits=_limits((spec.get("requests") or {}).get("read")),

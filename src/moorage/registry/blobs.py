@@ -57,6 +57,9 @@ class BlobService:
         size = self.size(repository, digest)
         return BlobContent(digest, size, self._store.local_path(digest))
 
+    def redirect_url(self, digest: str) -> str | None:
+        return self._store.redirect_url(digest)
+
     def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         return self._store.stream(digest, offset, length)
 

@@ -82,6 +82,7 @@ async def _registry(
         read_only=settings.read_only,
         read_limits=settings.read_limits,
         write_limits=settings.write_limits,
+        redirect=not settings.disable_redirect,
     )
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))

@@ -48,6 +48,11 @@ class BlobStore(Protocol):
 
     def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]: ...
 
+    def redirect_url(self, digest: str) -> str | None:
+        """A short-lived URL a client may fetch the content from itself (a signed URL), or
+        None when the driver has none. Made locally: no storage call."""
+        ...
+
     async def delete(self, digest: str) -> None: ...
 
     # Uploads in progress.

@@ -55,6 +55,9 @@ class FilesystemBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return self._path(digest)
 
+    def redirect_url(self, digest: str) -> str | None:
+        return None
+
     async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         with self._path(digest).open("rb") as f:
             f.seek(offset)

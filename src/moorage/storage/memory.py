@@ -27,6 +27,9 @@ class MemoryBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return None
 
+    def redirect_url(self, digest: str) -> str | None:
+        return None
+
     async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         data = self._blobs[digest]
         step = 1 << 20

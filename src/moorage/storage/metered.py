@@ -60,6 +60,9 @@ class MeteredBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return self._store.local_path(digest)
 
+    def redirect_url(self, digest: str) -> str | None:
+        return self._store.redirect_url(digest)
+
     def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         return self._timed_stream("stream", self._store.stream(digest, offset, length))
 

@@ -25,6 +25,7 @@ from moorage.storage.s3_uploads import S3UploadWriter, Upload, UploadKeys, Uploa
 
 READ_CHUNK = 1 << 20
 COPY_IN_ONE = 5 << 30  # CopyObject's limit; larger blobs are copied in parts
+REDIRECT_LIFETIME = 20 * 60  # seconds a signed blob URL works, as distribution's
 
 
 class S3BlobStore:
@@ -58,6 +59,14 @@ class S3BlobStore:
 
     def local_path(self, digest: str) -> Path | None:
         return None
+
+    def redirect_url(self, digest: str) -> str | None:
+        url: str = self._calls.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self._calls.location.bucket, "Key": self._blob(digest)},
+            ExpiresIn=REDIRECT_LIFETIME,
+        )
+        return url
 
     async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         if length <= 0:

@@ -61,6 +61,7 @@ def make_client(location: S3Location, attempts: int = ATTEMPTS, timeout: float =
     style = "virtual" if location.virtual_hosted_style else "path" if location.endpoint else "auto"
     config = botocore.config.Config(
         s3={"addressing_style": style},
+        signature_version="s3v4",  # signed URLs too: every region takes v4, newer ones only v4
         retries={"mode": "standard", "max_attempts": attempts},
         connect_timeout=min(5, timeout),
         read_timeout=timeout,
