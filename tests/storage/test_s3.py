@@ -5,7 +5,10 @@ replica, the documented key layout, and storage failures said in words."""
 
 import asyncio
 import dataclasses
+import http.client
+import http.server
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -174,6 +177,64 @@ def test_a_redirect_url_is_signed_and_the_plain_url_is_refused(location: S3Locat
     assert httpx.get(url).content == data
     assert httpx.get(url.partition("?")[0]).status_code == 403
     store.close()
+
+
+class Flaky(http.server.ThreadingHTTPServer):
+    """Answers the first `failures` requests 503 SlowDown, as a busy S3 does, and passes the
+    rest to moto unchanged (the Host header too: the signature covers it)."""
+
+    def __init__(self, upstream: int, failures: int) -> None:
+        super().__init__(("127.0.0.1", 0), FlakyHandler)
+        self.upstream, self.failures, self.seen = upstream, failures, 0
+
+
+class FlakyHandler(http.server.BaseHTTPRequestHandler):
+    server: Flaky
+
+    def _relay(self) -> None:
+        self.server.seen += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.server.seen <= self.server.failures:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
+        upstream.request(self.command, self.path, body, dict(self.headers))
+        answer = upstream.getresponse()
+        payload = answer.read()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        upstream.close()
+
+    do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _relay
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+def test_transient_failures_are_retried_and_not_counted_as_errors(
+    moto: MotoServer, location: S3Location
+) -> None:
+    flaky = Flaky(moto.port, failures=2)
+    threading.Thread(target=flaky.serve_forever, daemon=True).start()
+    metrics = Metrics()
+    s3 = S3BlobStore(
+        dataclasses.replace(location, endpoint=f"http://127.0.0.1:{flaky.server_port}")
+    )
+    store = MeteredBlobStore(s3, metrics)
+    asyncio.run(store.write(digest_of(b"x"), b"x"))
+    assert flaky.seen == 3
+    assert asyncio.run(store.read(digest_of(b"x"))) == b"x"
+    assert metrics.samples[STORAGE_ERRORS.name] == {}
+    flaky.shutdown()
+    flaky.server_close()
+    s3.close()
 
 
 def test_a_missing_bucket_is_named_and_counted_as_a_storage_error(moto: MotoServer) -> None:
