@@ -180,8 +180,8 @@ def test_a_redirect_url_is_signed_and_the_plain_url_is_refused(location: S3Locat
 
 
 class Flaky(http.server.ThreadingHTTPServer):
-    """Answers the first `failures` requests 503 SlowDown, as a busy S3 does, and passes the
-    rest to moto unchanged (the Host header too: the signature covers it)."""
+    """Answers the first `failures` requests 503, as a busy S3 may, and passes the rest to
+    moto unchanged (the Host header too: the signature covers it)."""
 
     def __init__(self, upstream: int, failures: int) -> None:
         super().__init__(("127.0.0.1", 0), FlakyHandler)

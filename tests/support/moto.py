@@ -5,6 +5,7 @@ own, so tests sharing one server (per test session and xdist worker) never meet.
 """
 
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from moorage.server.tls import ServingTls
 from moorage.storage.s3_client import S3Location
 from tests.support.server import free_port
 
+MOTO_SERVER = Path(sys.executable).parent / "moto_server"  # the test extras install it
 ACCESS_KEY = "moorage-test"
 SECRET_KEY = "moorage-test-secret"
 

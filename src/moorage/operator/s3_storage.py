@@ -34,7 +34,7 @@ ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_S
 DEFAULT_REGION = "us-east-1"
 DEFAULT_CHUNK_MIB = 10
 RECHECK = 10.0
-PROBE_TIMEOUT = 5.0
+PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
 
 
 @dataclass(frozen=True)
