@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.moto import MotoServer
 from tests.support.postgres import PostgresCluster
 from tests.support.requirements import require
 from tests.support.server import RunningServer, running_registry
@@ -24,6 +25,14 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster(require("postgresql")).start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """An S3 endpoint (moto's server) on a free loopback port; tests make buckets of their own."""
+    server = MotoServer(require("moto")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=BACKENDS)

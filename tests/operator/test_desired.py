@@ -2,10 +2,12 @@
 
 from moorage.operator.claims import DEFAULT_CLAIM, default_claim
 from moorage.operator.desired import desired
+from moorage.operator.s3_storage import S3Storage
 from moorage.registry.settings import RequestLimits, secret_bytes
 from moorage.resources.catalogue import catalogue
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP
+from moorage.storage.s3_client import S3Location
 
 
 def _spec(**fields: object) -> Object:
@@ -54,13 +56,40 @@ def test_empty_dir_is_memory_and_allows_one_replica_only() -> None:
 
 
 def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> None:
-    problems = desired(_spec(storage={"s3": {"bucket": "b"}})).problems
+    problems = desired(_spec(storage={"gcs": {"bucket": "b"}})).problems
     assert problems == [
-        "spec.storage.s3: this registry cannot use s3 storage yet; use pvc or emptyDir"
+        "spec.storage.gcs: this registry cannot use gcs storage yet; use pvc, emptyDir or s3"
     ]
     assert "no storage type is set" in desired(_spec()).problems[0]
     missing = desired(_spec(storage={"pvc": {"claim": "mine"}})).problems[0]
     assert 'persistentvolumeclaims "mine" not found' in missing
+
+
+S3_SPEC = {"s3": {"bucket": "b", "regionEndpoint": "http://127.0.0.1:9000"}}
+
+
+def _s3(secret_key: str = "secret", problem: str | None = None) -> S3Storage:
+    return S3Storage(S3Location("b", access_key="key", secret_key=secret_key), problem)
+
+
+def test_s3_storage_runs_the_replicas_on_the_checked_bucket() -> None:
+    wanted = desired(_spec(storage=S3_SPEC), s3=_s3())
+    assert wanted.settings.storage == "s3"
+    assert wanted.settings.s3 == _s3().location
+    assert wanted.storage == S3_SPEC
+    assert wanted.problems == []
+
+
+def test_a_bucket_that_cannot_be_used_is_a_problem_in_its_own_words() -> None:
+    wanted = desired(_spec(storage=S3_SPEC), s3=_s3(problem="the S3 bucket 'b' does not exist"))
+    assert wanted.problems == ["spec.storage.s3: the S3 bucket 'b' does not exist"]
+
+
+def test_new_s3_credentials_are_a_new_revision_without_showing_them() -> None:
+    before = desired(_spec(storage=S3_SPEC), s3=_s3()).settings
+    after = desired(_spec(storage=S3_SPEC), s3=_s3(secret_key="rotated")).settings
+    assert after.revision != before.revision
+    assert "rotated" not in repr(after)
 
 
 def test_every_setting_a_replica_runs_with_changes_its_revision() -> None:

@@ -1,5 +1,6 @@
 """The contract every BlobStore driver fulfils: one suite, run against each driver.
 
+s3 runs against a real S3 endpoint (moto's server), a bucket of its own per test.
 Coroutines run under asyncio.run inside the tests; no async test plugin needed.
 """
 
@@ -7,10 +8,11 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from moorage.observability.metrics import Metrics
@@ -19,6 +21,9 @@ from moorage.storage.base import Swept
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.storage.memory import MemoryBlobStore
 from moorage.storage.metered import MeteredBlobStore
+from moorage.storage.s3 import S3BlobStore
+from moorage.storage.s3_client import S3Location
+from tests.support.moto import MotoServer
 
 T = TypeVar("T")
 DRIVERS: dict[str, Callable[[Path], BlobStore]] = {
@@ -41,16 +46,25 @@ async def collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in stream])
 
 
-@pytest.fixture(params=sorted(DRIVERS))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    return DRIVERS[request.param](tmp_path / "blobs")
+@pytest.fixture(params=[*sorted(DRIVERS), "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+    if request.param != "s3":
+        yield DRIVERS[request.param](tmp_path / "blobs")
+        return
+    moto: MotoServer = request.getfixturevalue("moto")
+    s3 = S3BlobStore(moto.location(moto.new_bucket()))
+    yield s3
+    s3.close()
 
 
 def test_drivers_are_chosen_by_name(tmp_path: Path) -> None:
     assert isinstance(open_blob_store("filesystem", tmp_path), FilesystemBlobStore)
     assert isinstance(open_blob_store("memory", tmp_path), MemoryBlobStore)
-    with pytest.raises(ValueError, match="s3"):
-        open_blob_store("s3", tmp_path)
+    s3 = open_blob_store("s3", tmp_path, S3Location("bucket"))
+    assert isinstance(s3, S3BlobStore)
+    s3.close()
+    with pytest.raises(ValueError, match="gcs"):
+        open_blob_store("gcs", tmp_path)
 
 
 # Content -------------------------------------------------------------------------
@@ -84,6 +98,13 @@ def test_a_local_path_when_there_is_one_holds_the_content(store: BlobStore) -> N
     run(store.write(digest_of(data), data))
     path = store.local_path(digest_of(data))
     assert path is None or path.read_bytes() == data
+
+
+def test_a_redirect_url_when_there_is_one_serves_the_content(store: BlobStore) -> None:
+    data = os.urandom(100)
+    run(store.write(digest_of(data), data))
+    url = store.redirect_url(digest_of(data))
+    assert url is None or httpx.get(url).content == data
 
 
 @pytest.mark.parametrize(

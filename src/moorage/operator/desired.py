@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from moorage.operator.claims import DEFAULT_CLAIM, single_writer, volume_of
 from moorage.operator.durations import seconds
+from moorage.operator.s3_storage import S3Storage
 from moorage.platform.local import Strategy
 from moorage.registry.settings import RegistrySettings, RequestLimits, Storage, secret_bytes
 from moorage.resources.objects import Object
@@ -21,12 +22,15 @@ class Desired:
     operator_log_level: str = "Normal"
 
 
-def desired(spec: Object, claim: Object | None = None) -> Desired:
+def desired(spec: Object, claim: Object | None = None, s3: S3Storage | None = None) -> Desired:
     """`spec` is a validated Config spec with its httpSecret set; `claim`, the
-    PersistentVolumeClaim its spec.storage.pvc names, if that exists."""
+    PersistentVolumeClaim its spec.storage.pvc names, if that exists; `s3`, the bucket its
+    spec.storage.s3 names, as checked."""
     problems: list[str] = []
     replicas = spec["replicas"]
     storage, volume, in_use = _storage(spec.get("storage") or {}, claim, replicas, problems)
+    if storage == "s3":
+        _check_s3(s3, problems)
     if storage == "memory" and replicas > 1:
         problems.append(
             f"spec.storage.emptyDir lives in one replica's memory: set spec.replicas to 1 "
@@ -35,7 +39,9 @@ def desired(spec: Object, claim: Object | None = None) -> Desired:
     settings = RegistrySettings(
         storage=storage,
         volume=volume,
+        s3=s3.location if storage == "s3" and s3 is not None else None,
         read_only=spec["readOnly"],
+        disable_redirect=spec["disableRedirect"],
         log_level=spec["logLevel"],
         http_secret=secret_bytes(spec["httpSecret"]),
         read_limits=_limits((spec.get("requests") or {}).get("read")),
@@ -59,6 +65,13 @@ def _limits(limits: Object | None) -> RequestLimits | None:
         return None
     wait = seconds(limits.get("maxWaitInQueue") or "0s")
     return RequestLimits(limits["maxRunning"], limits.get("maxInQueue") or 0, wait or None)
+
+
+def _check_s3(s3: S3Storage | None, problems: list[str]) -> None:
+    if s3 is None:
+        problems.append("spec.storage.s3: the bucket has not been checked yet")
+    elif s3.problem is not None:
+        problems.append(f"spec.storage.s3: {s3.problem}")
 
 
 def claim_name(spec: Object) -> str | None:
@@ -90,11 +103,13 @@ def _storage(
                 "and spec.rolloutStrategy to Recreate"
             )
         return "filesystem", volume_of(name), {"pvc": {"claim": name}}
+    if chosen == "s3":
+        return "s3", "", {"s3": storage["s3"]}
     if chosen is None:
-        problems.append("spec.storage: no storage type is set; set pvc or emptyDir")
+        problems.append("spec.storage: no storage type is set; set pvc, emptyDir or s3")
     else:
         problems.append(
             f"spec.storage.{chosen}: this registry cannot use {chosen} storage yet; "
-            "use pvc or emptyDir"
+            "use pvc, emptyDir or s3"
         )
     return "filesystem", "", {}

@@ -22,11 +22,20 @@ from moorage.operator.first_start import CONFIG, NAMESPACE, seed
 from moorage.operator.image_config import report_hostnames
 from moorage.operator.pods import PodViews
 from moorage.operator.routes import Routes
+from moorage.operator.s3_storage import (
+    CREDENTIALS,
+    BucketChecks,
+    S3Storage,
+    location,
+    trusted_ca_file,
+    trusted_ca_ref,
+    with_defaults,
+)
 from moorage.operator.status import Observed, conditions, render
 from moorage.platform.local import LocalReplicas, Wanted
 from moorage.resources.catalogue import catalogue as kinds
 from moorage.resources.objects import Object
-from moorage.resources.operator import GROUP
+from moorage.resources.operator import GROUP, storage_type
 from moorage.store.errors import Unavailable
 from moorage.store.resources import Conflict, Ref, ResourceStore, Transaction
 
@@ -46,6 +55,7 @@ class Operator:
     internal_hostname: str = ""  # the service's host:port, for image.config status
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
+    buckets: BucketChecks = field(init=False)
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
@@ -53,6 +63,7 @@ class Operator:
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
         self.deployment = DeploymentView(self.store)
+        self.buckets = BucketChecks(log)
 
     def tick(self) -> None:
         try:
@@ -76,8 +87,10 @@ class Operator:
         if not spec.get("httpSecret"):
             self._generate_secret(config)
             return
+        if self._complete_storage(config):
+            return
         claim = self._claim(spec)
-        wanted = desired(spec, claim)
+        wanted = desired(spec, claim, self._s3(spec))
         self._apply(wanted, config["metadata"]["generation"])
         self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
@@ -113,6 +126,43 @@ class Operator:
                 claim = tx.create(claim_ref(name), body)
             logs.event(log, f"created persistentvolumeclaim {NAMESPACE}/{name}")
         return claim
+
+    def _complete_storage(self, config: Object) -> bool:
+        """Fill in what s3 storage leaves to the operator (a bucket name, managementState);
+        True when the Config was changed (the next pass reads it again)."""
+        storage = config["spec"].get("storage") or {}
+        completed = with_defaults(storage) if storage_type(storage) == "s3" else None
+        if completed is None:
+            return False
+        config["spec"]["storage"] = completed
+        with self.store.transaction() as tx:
+            tx.update(CONFIG, config, config["metadata"]["resourceVersion"])
+        logs.event(
+            log,
+            f"spec.storage.s3: bucket {completed['s3']['bucket']}, "
+            f"managementState {completed['managementState']}",
+        )
+        return True
+
+    def _s3(self, spec: Object) -> S3Storage | None:
+        """The bucket spec.storage.s3 names, with the Secret's credentials, checked (with
+        Managed storage, created when missing)."""
+        storage = spec.get("storage") or {}
+        if storage_type(storage) != "s3":
+            return None
+        ca_ref = trusted_ca_ref(storage["s3"])
+        with self.store.reading() as tx:
+            secret = tx.get(CREDENTIALS)
+            config_map = tx.get(ca_ref) if ca_ref is not None else None
+        trusted, problem = (None, None)
+        if ca_ref is not None:
+            trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
+        bucket, secret_problem = location(storage["s3"], secret, trusted)
+        problem = problem or secret_problem
+        if problem is None:
+            managed = storage.get("managementState") == "Managed"
+            problem = self.buckets.check(bucket, managed)
+        return S3Storage(bucket, problem)
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
         """Removed, with Managed storage: the storage the operator provisioned goes, once no

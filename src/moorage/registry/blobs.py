@@ -6,7 +6,7 @@ against the digest the client named and committed to the blob store.
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +58,10 @@ class BlobService:
         size = self.size(repository, digest)
         return BlobContent(digest, size, self._store.local_path(digest))
 
-    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def redirect_url(self, digest: str) -> str | None:
+        return self._store.redirect_url(digest)
+
+    def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         return self._store.stream(digest, offset, length)
 
     async def unlink(self, repository: str, digest: str) -> None:

@@ -4,8 +4,9 @@ Writing to the page cache and sha256 both release the GIL, so handing each
 batch of received chunks to a thread lets a second core work on the bytes
 while the event loop reads the next batch off the socket. Batches are
 consumed one at a time and in order; a finished batch is the only thing
-waited for, so at most two batches (2 MiB) of an upload are in memory. Only a
-last batch of a few KiB is written and hashed on the loop itself.
+waited for, so at most two batches (2 MiB) of an upload are in memory, beside
+what the writer buffers until it drains (a driver's part). Only a last batch of
+a few KiB is written and hashed on the loop itself.
 """
 
 import asyncio
@@ -41,6 +42,7 @@ async def ingest(
             if batched >= BATCH_BYTES:
                 if running is not None:
                     await running
+                    await writer.drain()  # between appends, never beside one
                 running = loop.run_in_executor(None, consume, batch)
                 batch, batched = [], 0
         if running is not None:

@@ -4,7 +4,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-Storage = Literal["filesystem", "memory"]
+from moorage.storage.s3_client import S3Location
+
+Storage = Literal["filesystem", "memory", "s3"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,9 @@ class RequestLimits:
 class RegistrySettings:
     storage: Storage = "filesystem"
     volume: str = "storage"  # the filesystem's directory, relative to the data directory
+    s3: S3Location | None = None  # the bucket, when storage is s3
     read_only: bool = False  # pushes and deletes refused; pulls go on
+    disable_redirect: bool = False  # blob GETs streamed by the registry, never redirected
     log_level: str = "Normal"
     http_secret: bytes = b""  # signs upload state: the same for every replica
     read_limits: RequestLimits | None = None  # None: no limit
@@ -31,7 +35,8 @@ class RegistrySettings:
     def revision(self) -> str:
         """Changes whenever any setting does: replicas of another revision are replaced."""
         text = (
-            f"{self.storage}|{self.volume}|{self.read_only}|{self.log_level}|"
+            f"{self.storage}|{self.volume}|{self.s3}|{self.read_only}|{self.disable_redirect}|"
+            f"{self.log_level}|"
             f"{self.http_secret.hex()}|{self.read_limits}|{self.write_limits}"
         )
         return hashlib.sha256(text.encode()).hexdigest()

@@ -65,7 +65,9 @@ async def _registry(
     config, settings = plan.config, plan.registry
     engine = open_engine(plan.database_url)
     metrics = Metrics()
-    store: BlobStore = open_blob_store(settings.storage, plan.data_root / settings.volume)
+    store: BlobStore = open_blob_store(
+        settings.storage, plan.data_root / settings.volume, settings.s3
+    )
     if plan.metrics_dir is not None:
         store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
@@ -80,6 +82,7 @@ async def _registry(
         read_only=settings.read_only,
         read_limits=settings.read_limits,
         write_limits=settings.write_limits,
+        redirect=not settings.disable_redirect,
     )
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))

@@ -6,7 +6,7 @@ under a digest atomically (the caller has verified the digest already), so a
 reader never sees a partial blob under a valid name.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +18,17 @@ class Swept:
 
     uploads: int
     bytes: int
+
+
+class StorageUnavailable(Exception):
+    """The blob storage cannot answer now (unreachable, refusing credentials, no bucket):
+    the message says what to check. The registry answers 503 UNAVAILABLE."""
+
+    retry_after_seconds = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class BlobStore(Protocol):
@@ -35,7 +46,12 @@ class BlobStore(Protocol):
         """A file the HTTP layer may sendfile from, or None when the driver has none."""
         ...
 
-    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]: ...
+    def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]: ...
+
+    def redirect_url(self, digest: str) -> str | None:
+        """A short-lived URL a client may fetch the content from itself (a signed URL), or
+        None when the driver has none. Made locally: no storage call."""
+        ...
 
     async def delete(self, digest: str) -> None: ...
 
@@ -48,7 +64,10 @@ class BlobStore(Protocol):
 
     def upload_writer(self, upload_id: str) -> "UploadWriter": ...
 
-    def read_upload(self, upload_id: str) -> AsyncIterator[bytes]: ...
+    def read_upload(self, upload_id: str) -> AsyncIterator[bytes]:
+        """The upload's bytes, to verify them before it is committed or aborted: a driver
+        may seal the upload to read it (S3), so nothing more is appended after this."""
+        ...
 
     async def commit_upload(self, upload_id: str, digest: str) -> None: ...
 
@@ -64,8 +83,14 @@ class BlobStore(Protocol):
 
 
 class UploadWriter(Protocol):
-    """Appends to an upload; `close` makes the appended bytes durable."""
+    """Appends to an upload; `close` makes the appended bytes durable.
+
+    `append` may run on a thread and only buffers or writes locally; `drain`, awaited between
+    appends, lets a driver send what has accumulated (S3 parts), so it holds a bounded amount.
+    """
 
     def append(self, chunk: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -14,7 +14,7 @@ truncated blob under a valid name.
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 from moorage.storage.base import Swept
@@ -55,7 +55,10 @@ class FilesystemBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return self._path(digest)
 
-    async def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def redirect_url(self, digest: str) -> str | None:
+        return None
+
+    async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         with self._path(digest).open("rb") as f:
             f.seek(offset)
             while length > 0:
@@ -113,6 +116,9 @@ class FileUploadWriter:
         if self._written - self._queued >= WRITEBACK_STEP:
             start_writeback(self._file.fileno(), self._queued, self._written - self._queued)
             self._queued = self._written
+
+    async def drain(self) -> None:
+        return None
 
     async def close(self) -> None:
         self._file.close()

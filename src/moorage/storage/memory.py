@@ -1,7 +1,7 @@
 """Blobs in process memory: the emptyDir behaviour, everything gone on restart."""
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 from moorage.storage.base import Swept
@@ -27,7 +27,10 @@ class MemoryBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return None
 
-    async def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def redirect_url(self, digest: str) -> str | None:
+        return None
+
+    async def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         data = self._blobs[digest]
         step = 1 << 20
         for start in range(offset, offset + length, step):
@@ -71,6 +74,9 @@ class MemoryUpload:
     def append(self, chunk: bytes) -> None:
         self.data += chunk
         self.touched = time.time()
+
+    async def drain(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None

@@ -3,7 +3,7 @@
 
 import errno
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,7 +37,7 @@ class MeteredBlobStore:
 
     async def _timed_stream(
         self, operation: str, chunks: AsyncIterator[bytes]
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         started = time.perf_counter()
         try:
             async for chunk in chunks:
@@ -60,7 +60,10 @@ class MeteredBlobStore:
     def local_path(self, digest: str) -> Path | None:
         return self._store.local_path(digest)
 
-    def stream(self, digest: str, offset: int, length: int) -> AsyncIterator[bytes]:
+    def redirect_url(self, digest: str) -> str | None:
+        return self._store.redirect_url(digest)
+
+    def stream(self, digest: str, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         return self._timed_stream("stream", self._store.stream(digest, offset, length))
 
     async def delete(self, digest: str) -> None:
@@ -90,7 +93,7 @@ class MeteredBlobStore:
 
 
 class _MeteredWriter:
-    """Appends are buffered writes; `close`, which makes them durable, is what is timed."""
+    """Appends are buffered writes; `drain` and `close`, which send and keep them, are timed."""
 
     def __init__(self, writer: UploadWriter, store: MeteredBlobStore) -> None:
         self._writer = writer
@@ -98,6 +101,9 @@ class _MeteredWriter:
 
     def append(self, chunk: bytes) -> None:
         self._writer.append(chunk)
+
+    async def drain(self) -> None:
+        await self._store._timed("drain_upload", self._writer.drain())
 
     async def close(self) -> None:
         await self._store._timed("close_upload", self._writer.close())

@@ -1,0 +1,163 @@
+"""spec.storage.s3 as the replicas will use it: the bucket, its credentials, and whether the
+bucket can be used.
+
+The credentials are the keys REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY
+of Secret openshift-image-registry/image-registry-private-configuration-user; without that
+Secret, boto3's own chain (the environment of `moorage serve`, ~/.aws) applies. Checking
+the bucket is a network call in the operator's pass, so it is made once for each location,
+with short timeouts and no retries, and again every RECHECK seconds while it fails. With
+storage.managementState Managed a missing bucket is created.
+"""
+
+import base64
+import binascii
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import botocore.exceptions
+
+from moorage.observability import logs
+from moorage.operator.first_start import NAMESPACE
+from moorage.resources.objects import Object
+from moorage.storage.s3_client import S3Location, error_code, explain, make_client
+from moorage.store.resources import Ref
+
+CONFIG_NAMESPACE = "openshift-config"
+CA_BUNDLE = "ca-bundle.crt"
+CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
+ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_CHUNK_MIB = 10
+RECHECK = 10.0
+PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
+
+
+@dataclass(frozen=True)
+class S3Storage:
+    location: S3Location
+    problem: str | None  # what to fix before the bucket can be used
+
+
+def with_defaults(storage: Object) -> Object | None:
+    """spec.storage as the operator completes it, or None when it needs nothing: a Managed
+    (or unset, without a bucket) s3 storage gets a generated bucket name; one naming its
+    bucket with no managementState is Unmanaged, as the specification says."""
+    s3 = storage["s3"]
+    state = storage.get("managementState")
+    if s3.get("bucket"):
+        return None if state else {**storage, "managementState": "Unmanaged"}
+    if state == "Unmanaged":
+        return None
+    region = s3.get("region") or DEFAULT_REGION
+    bucket = f"moorage-image-registry-{region}-{secrets.token_hex(8)}"
+    return {**storage, "s3": {**s3, "bucket": bucket}, "managementState": "Managed"}
+
+
+def location(
+    s3: Object, secret: Object | None, trusted_ca: Path | None = None
+) -> tuple[S3Location, str | None]:
+    """The bucket spec.storage.s3 names with the Secret's credentials (and the CA bundle its
+    trustedCA names, in a file), and what is wrong with that Secret, if anything."""
+    keys, problem = _credentials(secret)
+    return S3Location(
+        bucket=s3.get("bucket") or "",
+        region=s3.get("region") or DEFAULT_REGION,
+        endpoint=s3.get("regionEndpoint") or "",
+        virtual_hosted_style=bool(s3.get("virtualHostedStyle")),
+        access_key=keys.get(ACCESS_KEY, ""),
+        secret_key=keys.get(SECRET_KEY, ""),
+        root_directory=s3.get("rootDirectory") or "",
+        chunk_size=(s3.get("chunkSizeMiB") or DEFAULT_CHUNK_MIB) << 20,
+        trusted_ca=str(trusted_ca or ""),
+        encrypt=bool(s3.get("encrypt")),
+        key_id=s3.get("keyID") or "",
+    ), problem
+
+
+def trusted_ca_ref(s3: Object) -> Ref | None:
+    """The ConfigMap spec.storage.s3.trustedCA names, in openshift-config."""
+    name = (s3.get("trustedCA") or {}).get("name")
+    return Ref("", "configmaps", CONFIG_NAMESPACE, name) if name else None
+
+
+def trusted_ca_file(
+    ref: Ref, config_map: Object | None, directory: Path
+) -> tuple[Path | None, str | None]:
+    """The ConfigMap's ca-bundle.crt as a file under `directory` (named by its digest, so a
+    new bundle is a new location and rolls out), or what is wrong with the ConfigMap."""
+    fix = f"moorage create configmap {ref.name} --from-file={CA_BUNDLE}=FILE -n {CONFIG_NAMESPACE}"
+    if config_map is None:
+        return None, f'trustedCA: configmap "{ref.name}" not found; create it: {fix}'
+    bundle = (config_map.get("data") or {}).get(CA_BUNDLE)
+    if not bundle:
+        return None, f'trustedCA: configmap "{ref.name}" has no {CA_BUNDLE}: {fix}'
+    data = bundle.encode()
+    path = directory / f"s3-trusted-ca-{hashlib.sha256(data).hexdigest()[:16]}.crt"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path, None
+
+
+def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
+    if secret is None:
+        return {}, None
+    try:
+        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+    except (ValueError, binascii.Error):
+        return {}, f"secret {CREDENTIALS.name} holds data that is not base64 text"
+    if (ACCESS_KEY in data) != (SECRET_KEY in data):
+        return data, f"secret {CREDENTIALS.name} must hold both {ACCESS_KEY} and {SECRET_KEY}"
+    return data, None
+
+
+class BucketChecks:
+    """Whether the bucket can be used, remembered: a good answer until the location
+    changes, a bad one for RECHECK seconds."""
+
+    def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
+        self._log = log
+        self._clock = clock
+        self._last: tuple[S3Location, bool, str | None, float] | None = None
+
+    def check(self, location: S3Location, managed: bool) -> str | None:
+        last = self._last
+        fresh = last is not None and (last[2] is None or self._clock() - last[3] < RECHECK)
+        if last is not None and fresh and last[:2] == (location, managed):
+            return last[2]
+        problem = self._probe(location, managed)
+        self._last = (location, managed, problem, self._clock())
+        return problem
+
+    def _probe(self, location: S3Location, managed: bool) -> str | None:
+        client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
+        try:
+            client.head_bucket(Bucket=location.bucket)
+        except botocore.exceptions.ClientError as exc:
+            if error_code(exc) not in ("404", "NoSuchBucket") or not managed:
+                return explain(location, error_code(exc), exc)
+            return self._create(client, location)
+        except botocore.exceptions.BotoCoreError as exc:
+            return explain(location, "", exc)
+        finally:
+            client.close()
+        return None
+
+    def _create(self, client: object, location: S3Location) -> str | None:
+        arguments: Object = {"Bucket": location.bucket}
+        if location.region != DEFAULT_REGION:
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": location.region}
+        try:
+            client.create_bucket(**arguments)  # type: ignore[attr-defined]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            code = error_code(exc) if isinstance(exc, botocore.exceptions.ClientError) else ""
+            return f"could not create it: {explain(location, code, exc)}"
+        logs.event(self._log, f"created the S3 {location.describe()}")
+        return None

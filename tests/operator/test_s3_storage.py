@@ -1,0 +1,275 @@
+"""spec.storage.s3, configured the way the specification does it (a patch of the Config and
+the credentials Secret), on a real S3 endpoint (moto's server): the replicas keep blobs in
+the bucket; a bucket that cannot be used is Degraded in words that say what to fix, and the
+running registry keeps serving; Managed storage creates its bucket; new credentials roll out."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from moorage.operator.s3_storage import location, with_defaults
+from moorage.server.certificates import Signing, ensure_certificate
+from tests.cli.conftest import Cli
+from tests.operator.conftest import (
+    CONFIG,
+    NAMESPACE,
+    condition,
+    get_json,
+    registry_pods,
+    settled,
+    wait_for,
+)
+from tests.support.clients import Sandbox, logged_requests
+from tests.support.images import digest_of, image, push_blob, write_oci_layout
+from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
+from tests.support.oci import close_upload, patch_chunk, start_upload
+from tests.support.requirements import require
+from tests.support.server import RunningServer, free_port
+
+SECRET = "image-registry-private-configuration-user"
+
+
+def _create_credentials(oc: Cli, secret_key: str = SECRET_KEY) -> None:
+    oc(
+        "create",
+        "secret",
+        "generic",
+        SECRET,
+        f"--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY={ACCESS_KEY}",
+        f"--from-literal=REGISTRY_STORAGE_S3_SECRETKEY={secret_key}",
+        "-n",
+        NAMESPACE,
+    )
+
+
+def _use_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) -> None:
+    storage: dict[str, Any] = {"s3": {"region": "us-east-1", **s3}}
+    if management_state is not None:
+        storage["managementState"] = management_state
+    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
+
+
+def _degraded_with(oc: Cli, words: str) -> bool:
+    degraded = condition(oc, "Degraded")
+    return degraded.get("status") == "True" and words in degraded.get("message", "")
+
+
+def _serving_s3(oc: Cli) -> bool:
+    status = get_json(oc, CONFIG).get("status", {})
+    return settled(oc) and "s3" in status.get("storage", {})
+
+
+def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
+    cluster: RunningServer, oc: Cli, moto: MotoServer, tmp_path: Path
+) -> None:
+    require("skopeo")
+    bucket = moto.new_bucket()
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
+    assert condition(oc, "Degraded")["status"] == "False"
+
+    img = image(layers=2, layer_size=12 << 20)
+    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
+    skopeo = Sandbox(tmp_path / "skopeo").log_in(cluster.address, *cluster.registry_auth)
+    target = f"docker://{cluster.address}/openshift/app:v1"
+    skopeo.skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1", target)
+    pulled = tmp_path / "pulled"
+    skopeo.skopeo("copy", "--src-tls-verify=false", target, f"dir:{pulled}")
+    skopeo.close()
+
+    manifest = json.loads((pulled / "manifest.json").read_bytes())
+    client: Any = moto.client()
+    listed = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/")
+    stored = {item["Key"]: item["Size"] for item in listed.get("Contents", [])}
+    client.close()
+    for blob in [manifest["config"], *manifest["layers"]]:
+        hex_ = blob["digest"].removeprefix("sha256:")
+        key = f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data"
+        assert stored.get(key) == blob["size"]
+        assert (pulled / hex_).stat().st_size == blob["size"]
+    assert not [key for key in stored if "/uploads/" in key]
+
+
+def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    bucket = moto.new_bucket()
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    data, step = os.urandom(12 << 20), 300 << 10
+    with cluster.registry_client() as http:
+        location = start_upload(http, "openshift/chunked")
+    for start in range(0, len(data), step):
+        # A connection each: the kernel spreads them over both replicas.
+        with cluster.registry_client() as http:
+            chunk = data[start : start + step]
+            assert patch_chunk(http, location, chunk, start).status_code == 202
+    with cluster.registry_client(timeout=120) as http:
+        assert close_upload(http, location, digest_of(data)).status_code == 201
+        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
+        assert blob.content == data
+    patched_by = [
+        pod.name
+        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
+        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
+    ]
+    assert len(patched_by) == 2, "both replicas took PATCHes"
+    client: Any = moto.client()
+    uploads = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/uploads/")
+    assert uploads["KeyCount"] == 0
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    client.close()
+
+
+def test_blob_gets_go_to_signed_urls_unless_redirects_are_disabled(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    data = os.urandom(5000)
+    path = f"/v2/openshift/app/blobs/{digest_of(data)}"
+    with cluster.registry_client() as http:
+        assert push_blob(http, "openshift/app", data).status_code == 201
+        redirected = http.get(path)
+        assert redirected.status_code == 307
+        signed = redirected.headers["Location"]
+        assert signed.startswith(moto.endpoint) and "X-Amz-Signature=" in signed
+        assert httpx.get(signed, headers={"Range": "bytes=10-19"}).content == data[10:20]
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
+    wait_for(lambda: settled(oc), "the registry to run without redirects", timeout=120)
+    with cluster.registry_client() as http:
+        streamed = http.get(path)
+        assert (streamed.status_code, streamed.content) == (200, data)
+
+
+def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_serves_on(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    wait_for(lambda: settled(oc), "the first rollout")
+    before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": "nobody-made-this", "regionEndpoint": moto.endpoint}, "Unmanaged")
+    wait_for(lambda: _degraded_with(oc, "does not exist: create it"), "Degraded")
+    assert "'nobody-made-this'" in condition(oc, "Degraded")["message"]
+    assert {pod["metadata"]["name"] for pod in registry_pods(oc)} == before
+    with cluster.registry_client() as http:
+        assert http.get("/v2/").status_code == 200
+
+
+def test_missing_credentials_and_an_endpoint_nobody_answers_are_degraded_in_words(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    _use_s3(oc, {"bucket": "b", "regionEndpoint": f"http://127.0.0.1:{free_port()}"})
+    wait_for(lambda: _degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
+    _create_credentials(oc)
+    wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded")
+
+
+def test_managed_storage_without_a_bucket_gets_one_made(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    _create_credentials(oc)
+    _use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
+    wait_for(lambda: _serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    bucket = get_json(oc, CONFIG)["spec"]["storage"]["s3"]["bucket"]
+    assert bucket.startswith("moorage-image-registry-us-east-1-")
+    client: Any = moto.client()
+    client.head_bucket(Bucket=bucket)
+    client.close()
+
+
+def test_new_credentials_roll_out_and_never_reach_the_logs(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    _create_credentials(oc)
+    _use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
+    oc("delete", "secret", SECRET, "-n", NAMESPACE)
+    _create_credentials(oc, secret_key="rotated-secret-key")
+    replaced = lambda: not before & {pod["metadata"]["name"] for pod in registry_pods(oc)}  # noqa: E731
+    wait_for(lambda: replaced() and settled(oc), "new replicas", timeout=120)
+    assert "rotated-secret-key" not in cluster.log()
+    assert SECRET_KEY not in cluster.log()
+
+
+def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
+    cluster: RunningServer, oc: Cli, tmp_path: Path
+) -> None:
+    signing = Signing("ca", "s3", "test-s3-signer", "moto")
+    tls, _ = ensure_certificate(tmp_path / "s3", signing, ["127.0.0.1"])
+    moto = MotoServer(require("moto"), tls).start()
+    try:
+        s3 = {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint}
+        _create_credentials(oc)
+        _use_s3(oc, s3)
+        wait_for(lambda: _degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
+        _use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
+        wait_for(lambda: _degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
+        ca = f"--from-file=ca-bundle.crt={tls.ca}"
+        oc("create", "configmap", "s3-ca", ca, "-n", "openshift-config")
+        wait_for(lambda: _serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)
+        with cluster.registry_client() as http:
+            assert push_blob(http, "openshift/app", b"over tls").status_code == 201
+        client: Any = moto.client()
+        assert client.list_objects_v2(Bucket=s3["bucket"])["KeyCount"] == 1
+        client.close()
+    finally:
+        moto.stop()
+
+
+def test_storage_that_goes_away_is_an_oci_error_naming_the_bucket(
+    cluster: RunningServer, oc: Cli
+) -> None:
+    moto = MotoServer(require("moto")).start()
+    try:
+        bucket = moto.new_bucket()
+        _create_credentials(oc)
+        _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
+        wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+        data = os.urandom(3000)
+        with cluster.registry_client() as http:
+            assert push_blob(http, "openshift/app", data).status_code == 201
+    finally:
+        moto.stop()
+    with cluster.registry_client(timeout=120) as http:
+        answer = http.get(f"/v2/openshift/app/blobs/{digest_of(data)}")
+        assert answer.status_code == 503
+        (error,) = answer.json()["errors"]
+        assert error["code"] == "UNAVAILABLE"
+        assert f"the S3 bucket '{bucket}' at {moto.endpoint} cannot be used now" in error["message"]
+        assert http.get("/v2/").status_code == 200
+
+
+# What the operator fills in, and where it reads the credentials ----------------------------
+
+
+def test_a_named_bucket_is_unmanaged_and_a_managed_one_without_a_name_gets_one() -> None:
+    assert with_defaults({"s3": {"bucket": "mine"}}) == {
+        "s3": {"bucket": "mine"},
+        "managementState": "Unmanaged",
+    }
+    assert with_defaults({"s3": {"bucket": "mine"}, "managementState": "Managed"}) is None
+    made = with_defaults({"s3": {"region": "eu-west-1"}})
+    assert made is not None and made["managementState"] == "Managed"
+    assert made["s3"]["bucket"].startswith("moorage-image-registry-eu-west-1-")
+    assert with_defaults({"s3": {}, "managementState": "Unmanaged"}) is None
+
+
+def test_the_credentials_come_from_the_secret_and_a_half_secret_is_a_problem() -> None:
+    encoded = {"REGISTRY_STORAGE_S3_ACCESSKEY": "YWs=", "REGISTRY_STORAGE_S3_SECRETKEY": "c2s="}
+    bucket, problem = location({"bucket": "b", "chunkSizeMiB": 8}, {"data": encoded})
+    assert (bucket.access_key, bucket.secret_key, bucket.chunk_size) == ("ak", "sk", 8 << 20)
+    assert problem is None
+    encrypted = location({"bucket": "b", "encrypt": True, "keyID": "alias/k"}, None)[0]
+    assert (encrypted.encrypt, encrypted.key_id) == (True, "alias/k")
+    half = {"data": {"REGISTRY_STORAGE_S3_ACCESSKEY": "YWs="}}
+    assert "must hold both" in str(location({"bucket": "b"}, half)[1])
