@@ -1,4 +1,4 @@
-"""Which S3 client the s3 storage driver uses: obstore against aiobotocore, through moto (ADR 0009).
+"""Which S3 client the s3 storage driver uses: obstore against aiobotocore, through moto (ADR 0010).
 
 .venv/bin/python bench/s3_clients.py [--reps 3] [--mib 64] [--small 300] [--no-results]
 

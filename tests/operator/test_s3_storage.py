@@ -23,7 +23,7 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.support.clients import Sandbox, logged_requests
-from tests.support.images import digest_of, image, push_blob, write_oci_layout
+from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
 from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
@@ -273,3 +273,48 @@ def test_the_credentials_come_from_the_secret_and_a_half_secret_is_a_problem() -
     assert (encrypted.encrypt, encrypted.key_id) == (True, "alias/k")
     half = {"data": {"REGISTRY_STORAGE_S3_ACCESSKEY": "YWs="}}
     assert "must hold both" in str(location({"bucket": "b"}, half)[1])
+
+
+def _blob_keys(moto: MotoServer, bucket: str) -> set[str]:
+    client: Any = moto.client()
+    listed = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/blobs/")
+    client.close()
+    return {item["Key"] for item in listed.get("Contents", [])}
+
+
+def _blob_key(blob: bytes) -> str:
+    hex_ = digest_of(blob).removeprefix("sha256:")
+    return f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data"
+
+
+def test_the_collector_frees_a_deleted_image_s_blobs_in_the_bucket(
+    moto: MotoServer, tmp_path: Path
+) -> None:
+    flags = ["--workers", "1", "--gc-interval", "0.5", "--gc-grace", "1"]
+    server = RunningServer(tmp_path / "data", tmp_path / "server.log", flags).start()
+    try:
+        oc = Cli(tmp_path / "kube" / "config", tmp_path, server)
+        oc("login", server.api_url, "-u", "kubeadmin", "-p", server.kubeadmin_password)
+        bucket = moto.new_bucket()
+        _create_credentials(oc)
+        _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+        kept, dropped = image(layers=2), image(layers=2)
+        with server.registry_client() as http:
+            assert push_image(http, "openshift/kept", kept, "v1").status_code == 201
+            assert push_image(http, "openshift/dropped", dropped, "v1").status_code == 201
+            deleted = http.delete(f"/v2/openshift/dropped/manifests/{dropped.digest}")
+            assert deleted.status_code == 202
+        garbage = {_blob_key(blob) for blob in dropped.blobs}
+        wait_for(lambda: not garbage & _blob_keys(moto, bucket), "the collector", timeout=60)
+        assert {_blob_key(blob) for blob in kept.blobs} <= _blob_keys(moto, bucket)
+        with server.registry_client() as http:
+            for blob in kept.blobs:
+                pulled = http.get(f"/v2/openshift/kept/blobs/{digest_of(blob)}")
+                assert pulled.status_code in (200, 307)
+                if pulled.status_code == 307:
+                    pulled = httpx.get(pulled.headers["Location"])
+                assert pulled.content == blob
+        assert "garbage collection removed" in server.log()
+    finally:
+        server.stop()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from moorage.registry.collector import collect
 from moorage.registry.settings import RegistrySettings
 from moorage.storage import open_blob_store
+from moorage.storage.base import StorageUnavailable
 from moorage.store.errors import Unavailable
 from moorage.store.garbage import Garbage
 
@@ -61,8 +62,10 @@ class CollectorThread:
             pause = self._every
 
     def _collect(self, settings: RegistrySettings) -> None:
-        store = open_blob_store(settings.storage, self._data_root / settings.volume)
+        store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.s3)
         try:
             asyncio.run(collect(self._garbage, store, self._grace))
-        except (OSError, SQLAlchemyError, Unavailable) as exc:
+        except (OSError, SQLAlchemyError, Unavailable, StorageUnavailable) as exc:
             log.warning(f"garbage collection stopped: {exc}; the next pass goes on")
+        finally:
+            store.close()

@@ -106,6 +106,7 @@ async def _registry(
         await scraping.exchange.stop()
     metadata.close()
     resources.close()
+    store.close()
     engine.dispose()
 
 

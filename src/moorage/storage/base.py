@@ -81,6 +81,10 @@ class BlobStore(Protocol):
         """
         ...
 
+    def close(self) -> None:
+        """Release what the store holds (connections, threads); it is not used after."""
+        ...
+
 
 class UploadWriter(Protocol):
     """Appends to an upload; `close` makes the appended bytes durable.

@@ -99,6 +99,9 @@ class FilesystemBlobStore:
     async def remove_stale_uploads(self, untouched_since: float) -> Swept:
         return await asyncio.to_thread(_remove_stale, self.root / "uploads", untouched_since)
 
+    def close(self) -> None:
+        pass  # nothing held between calls
+
 
 class FileUploadWriter:
     """Appends in the event loop (page-cache writes are fast); fsync waits for commit."""

@@ -63,6 +63,9 @@ class MemoryBlobStore:
         freed = sum(len(self._uploads.pop(key).data) for key in stale)
         return Swept(len(stale), freed)
 
+    def close(self) -> None:
+        pass  # the bytes live as long as the process
+
 
 class MemoryUpload:
     """An upload's bytes and when they last grew; it is its own writer."""

@@ -91,6 +91,9 @@ class MeteredBlobStore:
         swept = self._store.remove_stale_uploads(untouched_since)
         return await self._timed("remove_stale_uploads", swept)
 
+    def close(self) -> None:
+        self._store.close()
+
 
 class _MeteredWriter:
     """Appends are buffered writes; `drain` and `close`, which send and keep them, are timed."""

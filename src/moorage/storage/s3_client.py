@@ -1,6 +1,6 @@
 """Where an S3 bucket is and how to call it: boto3's blocking client on a pool of threads.
 
-boto3 is loop-agnostic (ADR 0009): a call runs on one of the store's threads and is
+boto3 is loop-agnostic (ADR 0010): a call runs on one of the store's threads and is
 awaited from whichever event loop asks. botocore retries transient failures (throttling,
 5xx, dropped connections) with exponential backoff and jitter before an error reaches us;
 what still fails is turned into what the registry's callers understand: a missing object
