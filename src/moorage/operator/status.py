@@ -25,6 +25,7 @@ class Observed:
     problems: list[str]  # in the Config: not applied until fixed
     crashing: list[str]  # replicas that keep exiting
     routes: list[str] = field(default_factory=list)  # routes not served, and why
+    storage: tuple[Condition, ...] = ()  # StorageExists, StorageEncrypted, ...: as reported
 
 
 def conditions(seen: Observed) -> list[Condition]:
@@ -44,7 +45,7 @@ def conditions(seen: Observed) -> list[Condition]:
         progressing = Condition(
             "Progressing", True, "RolloutInProgress", "The registry is being rolled out"
         )
-    return [available, progressing, _degraded(seen), _removed(removed)]
+    return [available, progressing, _degraded(seen), _removed(removed), *seen.storage]
 
 
 def _degraded(seen: Observed) -> Condition:
