@@ -15,9 +15,11 @@ from tests.operator.conftest import (
     create_s3_credentials,
     get_json,
     serving_s3,
+    settled,
     use_s3,
     wait_for,
 )
+from tests.support.images import push_blob
 from tests.support.moto import MotoServer
 from tests.support.server import RunningServer
 
@@ -77,7 +79,7 @@ def test_a_bucket_the_operator_creates_is_private_encrypted_cleaned_up_and_tagge
     client.close()
 
 
-def test_a_managed_bucket_that_exists_keeps_its_tags_and_gets_kms_with_key_id(
+def test_a_managed_bucket_that_exists_gets_kms_with_key_id_keeps_its_tags_and_outlives_removal(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
     bucket = moto.new_bucket()
@@ -98,6 +100,11 @@ def test_a_managed_bucket_that_exists_keeps_its_tags_and_gets_kms_with_key_id(
         "moorage.io/registry": "image-registry",
         "Name": "moorage-image-registry",
     }
+
+    _remove_registry(oc)
+    kept = ("True", "S3 Bucket Kept")
+    wait_for(lambda: _reasons(oc).get("StorageExists") == kept, "the bucket to be kept")
+    assert _bucket_exists(client, bucket)
     client.close()
 
 
@@ -119,4 +126,61 @@ def test_unmanaged_storage_is_left_as_it_is(
     ):
         with pytest.raises(ClientError):
             untouched(Bucket=bucket)
+    client.close()
+
+
+def _remove_registry(oc: Cli) -> None:
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"managementState":"Removed"}}')
+    wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
+
+
+def _bucket_exists(client: Any, bucket: str) -> bool:
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError:
+        return False
+    return True
+
+
+def test_removed_deletes_the_bucket_the_operator_created_and_managed_makes_it_again(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    create_s3_credentials(oc)
+    use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
+    wait_for(lambda: serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    bucket = get_json(oc, CONFIG)["spec"]["storage"]["s3"]["bucket"]
+    with cluster.registry_client() as http:
+        assert push_blob(http, "openshift/app", b"a layer").status_code == 201
+    client: Any = moto.client()
+    client.create_multipart_upload(Bucket=bucket, Key="docker/registry/v2/uploads/left")
+
+    _remove_registry(oc)
+    deleted = ("False", "S3 Bucket Deleted")
+    wait_for(lambda: _reasons(oc).get("StorageExists") == deleted, "the bucket to go")
+    assert not _bucket_exists(client, bucket)
+    assert condition(oc, "StorageExists")["message"] == "The S3 bucket has been removed."
+    assert get_json(oc, CONFIG)["status"]["storageManaged"] is False
+
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"managementState":"Managed"}}')
+    wait_for(lambda: serving_s3(oc), "the registry to run again", timeout=120)
+    assert _bucket_exists(client, bucket)
+    assert _reasons(oc)["StorageExists"] == ("True", "Creation Successful")
+    client.close()
+
+
+def test_removed_keeps_an_unmanaged_bucket_and_what_it_holds(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    bucket = moto.new_bucket()
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint}, "Unmanaged")
+    wait_for(lambda: serving_s3(oc), "the registry to run on the bucket", timeout=120)
+    with cluster.registry_client() as http:
+        assert push_blob(http, "openshift/app", b"a layer").status_code == 201
+
+    _remove_registry(oc)
+    wait_for(lambda: settled(oc), "the replicas to stop")
+    client: Any = moto.client()
+    assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+    assert "StorageExists" not in _reasons(oc)
     client.close()
