@@ -15,6 +15,7 @@ from pathlib import Path
 from moorage import __version__
 from moorage.observability import logs
 from moorage.observability.logs import LEVELS
+from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
@@ -53,12 +54,14 @@ class Operator:
     claim_capacity: str  # of the claim the operator makes for a blank spec.storage.pvc.claim
     routes: Routes
     internal_hostname: str = ""  # the service's host:port, for image.config status
+    blobs: MissingBlobs | None = None  # checks the storage in use holds the recorded blobs
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     buckets: BucketChecks = field(init=False)
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
+    _missing_blobs: str | None = None
 
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
@@ -93,10 +96,19 @@ class Operator:
         s3 = self._s3(spec)
         wanted = desired(spec, claim, s3)
         self._apply(wanted, config["metadata"]["generation"])
+        self._check_blobs(wanted)
         self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
         self._report(config, wanted, s3)
+
+    def _check_blobs(self, wanted: Desired) -> None:
+        """Whether the storage the replicas are given holds the blobs the records name."""
+        applied = wanted.management_state == "Managed" and not wanted.problems
+        if self.blobs is not None and applied:
+            self._missing_blobs = self.blobs.message(wanted.settings)
+        elif wanted.management_state == "Removed":
+            self._missing_blobs = None
 
     def _expose(self, management_state: str, spec: Object) -> None:
         """The routes as the Config asks: none while Removed, left as they are Unmanaged."""
@@ -233,6 +245,7 @@ class Operator:
             crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
             routes=self._route_problems,
             storage=s3.conditions if s3 is not None else (),
+            missing_blobs=self._missing_blobs,
         )
         new = conditions(seen)
         status = config.get("status") or {}

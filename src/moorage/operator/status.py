@@ -26,6 +26,7 @@ class Observed:
     crashing: list[str]  # replicas that keep exiting
     routes: list[str] = field(default_factory=list)  # routes not served, and why
     storage: tuple[Condition, ...] = ()  # StorageExists, StorageEncrypted, ...: as reported
+    missing_blobs: str | None = None  # the storage in use lacks recorded blobs: how many
 
 
 def conditions(seen: Observed) -> list[Condition]:
@@ -52,6 +53,8 @@ def _degraded(seen: Observed) -> Condition:
     if seen.problems:
         message = "; ".join(seen.problems) + " (the registry keeps its last good configuration)"
         return Condition("Degraded", True, "InvalidConfiguration", message)
+    if seen.missing_blobs:
+        return Condition("Degraded", True, "BlobsNotInStorage", seen.missing_blobs)
     if seen.routes:
         return Condition("Degraded", True, "RouteInvalid", "; ".join(seen.routes))
     if seen.crashing:
