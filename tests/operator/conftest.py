@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Cli
+from tests.support.moto import ACCESS_KEY, SECRET_KEY
 from tests.support.server import RunningServer
 
 CONFIG = "configs.imageregistry.operator.openshift.io/cluster"
 NAMESPACE = "openshift-image-registry"
+SECRET = "image-registry-private-configuration-user"  # the storage credentials
 
 
 @pytest.fixture
@@ -60,3 +62,29 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
     while not check():
         assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
         time.sleep(0.2)
+
+
+def create_s3_credentials(oc: Cli, secret_key: str = SECRET_KEY) -> None:
+    """The credentials Secret for the test S3 endpoint, as the specification makes it."""
+    oc(
+        "create",
+        "secret",
+        "generic",
+        SECRET,
+        f"--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY={ACCESS_KEY}",
+        f"--from-literal=REGISTRY_STORAGE_S3_SECRETKEY={secret_key}",
+        "-n",
+        NAMESPACE,
+    )
+
+
+def use_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) -> None:
+    storage: dict[str, Any] = {"s3": {"region": "us-east-1", **s3}}
+    if management_state is not None:
+        storage["managementState"] = management_state
+    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
+
+
+def serving_s3(oc: Cli) -> bool:
+    status = get_json(oc, CONFIG).get("status", {})
+    return settled(oc) and "s3" in status.get("storage", {})

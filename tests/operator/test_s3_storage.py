@@ -16,40 +16,22 @@ from tests.cli.conftest import Cli
 from tests.operator.conftest import (
     CONFIG,
     NAMESPACE,
+    SECRET,
     condition,
+    create_s3_credentials,
     get_json,
     registry_pods,
+    serving_s3,
     settled,
+    use_s3,
     wait_for,
 )
 from tests.support.clients import Sandbox, logged_requests
 from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
-from tests.support.moto import ACCESS_KEY, SECRET_KEY, MotoServer
+from tests.support.moto import SECRET_KEY, MotoServer
 from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
-
-SECRET = "image-registry-private-configuration-user"
-
-
-def _create_credentials(oc: Cli, secret_key: str = SECRET_KEY) -> None:
-    oc(
-        "create",
-        "secret",
-        "generic",
-        SECRET,
-        f"--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY={ACCESS_KEY}",
-        f"--from-literal=REGISTRY_STORAGE_S3_SECRETKEY={secret_key}",
-        "-n",
-        NAMESPACE,
-    )
-
-
-def _use_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) -> None:
-    storage: dict[str, Any] = {"s3": {"region": "us-east-1", **s3}}
-    if management_state is not None:
-        storage["managementState"] = management_state
-    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
 
 
 def _degraded_with(oc: Cli, words: str) -> bool:
@@ -57,19 +39,14 @@ def _degraded_with(oc: Cli, words: str) -> bool:
     return degraded.get("status") == "True" and words in degraded.get("message", "")
 
 
-def _serving_s3(oc: Cli) -> bool:
-    status = get_json(oc, CONFIG).get("status", {})
-    return settled(oc) and "s3" in status.get("storage", {})
-
-
 def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
     cluster: RunningServer, oc: Cli, moto: MotoServer, tmp_path: Path
 ) -> None:
     require("skopeo")
     bucket = moto.new_bucket()
-    _create_credentials(oc)
-    _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
+    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
     assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
     assert condition(oc, "Degraded")["status"] == "False"
 
@@ -99,9 +76,9 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
     bucket = moto.new_bucket()
-    _create_credentials(oc)
-    _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
+    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
     data, step = os.urandom(12 << 20), 300 << 10
     with cluster.registry_client() as http:
         location = start_upload(http, "openshift/chunked")
@@ -130,9 +107,9 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
 def test_blob_gets_go_to_signed_urls_unless_redirects_are_disabled(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    _create_credentials(oc)
-    _use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
-    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
     data = os.urandom(5000)
     path = f"/v2/openshift/app/blobs/{digest_of(data)}"
     with cluster.registry_client() as http:
@@ -154,8 +131,8 @@ def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_s
 ) -> None:
     wait_for(lambda: settled(oc), "the first rollout")
     before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
-    _create_credentials(oc)
-    _use_s3(oc, {"bucket": "nobody-made-this", "regionEndpoint": moto.endpoint}, "Unmanaged")
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": "nobody-made-this", "regionEndpoint": moto.endpoint}, "Unmanaged")
     wait_for(lambda: _degraded_with(oc, "does not exist: create it"), "Degraded")
     assert "'nobody-made-this'" in condition(oc, "Degraded")["message"]
     assert {pod["metadata"]["name"] for pod in registry_pods(oc)} == before
@@ -166,18 +143,18 @@ def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_s
 def test_missing_credentials_and_an_endpoint_nobody_answers_are_degraded_in_words(
     cluster: RunningServer, oc: Cli
 ) -> None:
-    _use_s3(oc, {"bucket": "b", "regionEndpoint": f"http://127.0.0.1:{free_port()}"})
+    use_s3(oc, {"bucket": "b", "regionEndpoint": f"http://127.0.0.1:{free_port()}"})
     wait_for(lambda: _degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
-    _create_credentials(oc)
+    create_s3_credentials(oc)
     wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded")
 
 
 def test_managed_storage_without_a_bucket_gets_one_made(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    _create_credentials(oc)
-    _use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
-    wait_for(lambda: _serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    create_s3_credentials(oc)
+    use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
+    wait_for(lambda: serving_s3(oc), "the registry to run on a new bucket", timeout=120)
     bucket = get_json(oc, CONFIG)["spec"]["storage"]["s3"]["bucket"]
     assert bucket.startswith("moorage-image-registry-us-east-1-")
     client: Any = moto.client()
@@ -188,12 +165,12 @@ def test_managed_storage_without_a_bucket_gets_one_made(
 def test_new_credentials_roll_out_and_never_reach_the_logs(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    _create_credentials(oc)
-    _use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
-    wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+    create_s3_credentials(oc)
+    use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
     before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
     oc("delete", "secret", SECRET, "-n", NAMESPACE)
-    _create_credentials(oc, secret_key="rotated-secret-key")
+    create_s3_credentials(oc, secret_key="rotated-secret-key")
     replaced = lambda: not before & {pod["metadata"]["name"] for pod in registry_pods(oc)}  # noqa: E731
     wait_for(lambda: replaced() and settled(oc), "new replicas", timeout=120)
     assert "rotated-secret-key" not in cluster.log()
@@ -208,14 +185,14 @@ def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
     moto = MotoServer(require("moto"), tls).start()
     try:
         s3 = {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint}
-        _create_credentials(oc)
-        _use_s3(oc, s3)
+        create_s3_credentials(oc)
+        use_s3(oc, s3)
         wait_for(lambda: _degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
-        _use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
+        use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
         wait_for(lambda: _degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
         ca = f"--from-file=ca-bundle.crt={tls.ca}"
         oc("create", "configmap", "s3-ca", ca, "-n", "openshift-config")
-        wait_for(lambda: _serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)
+        wait_for(lambda: serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)
         with cluster.registry_client() as http:
             assert push_blob(http, "openshift/app", b"over tls").status_code == 201
         client: Any = moto.client()
@@ -231,10 +208,10 @@ def test_storage_that_goes_away_is_an_oci_error_naming_the_bucket(
     moto = MotoServer(require("moto")).start()
     try:
         bucket = moto.new_bucket()
-        _create_credentials(oc)
-        _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        create_s3_credentials(oc)
+        use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
         oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
-        wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+        wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
         data = os.urandom(3000)
         with cluster.registry_client() as http:
             assert push_blob(http, "openshift/app", data).status_code == 201
@@ -296,9 +273,9 @@ def test_the_collector_frees_a_deleted_image_s_blobs_in_the_bucket(
         oc = Cli(tmp_path / "kube" / "config", tmp_path, server)
         oc("login", server.api_url, "-u", "kubeadmin", "-p", server.kubeadmin_password)
         bucket = moto.new_bucket()
-        _create_credentials(oc)
-        _use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
-        wait_for(lambda: _serving_s3(oc), "the registry to run on s3", timeout=120)
+        create_s3_credentials(oc)
+        use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
+        wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
         kept, dropped = image(layers=2), image(layers=2)
         with server.registry_client() as http:
             assert push_image(http, "openshift/kept", kept, "v1").status_code == 201

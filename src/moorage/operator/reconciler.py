@@ -15,6 +15,7 @@ from pathlib import Path
 from moorage import __version__
 from moorage.observability import logs
 from moorage.observability.logs import LEVELS
+from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
@@ -53,12 +54,14 @@ class Operator:
     claim_capacity: str  # of the claim the operator makes for a blank spec.storage.pvc.claim
     routes: Routes
     internal_hostname: str = ""  # the service's host:port, for image.config status
+    blobs: MissingBlobs | None = None  # checks the storage in use holds the recorded blobs
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     buckets: BucketChecks = field(init=False)
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
+    _missing_blobs: str | None = None
 
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
@@ -90,12 +93,22 @@ class Operator:
         if self._complete_storage(config):
             return
         claim = self._claim(spec)
-        wanted = desired(spec, claim, self._s3(spec))
+        s3 = self._s3(spec)
+        wanted = desired(spec, claim, s3)
         self._apply(wanted, config["metadata"]["generation"])
+        self._check_blobs(wanted)
         self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
-        self._report(config, wanted)
+        self._report(config, wanted, s3)
+
+    def _check_blobs(self, wanted: Desired) -> None:
+        """Whether the storage the replicas are given holds the blobs the records name."""
+        applied = wanted.management_state == "Managed" and not wanted.problems
+        if self.blobs is not None and applied:
+            self._missing_blobs = self.blobs.message(wanted.settings)
+        elif wanted.management_state == "Removed":
+            self._missing_blobs = None
 
     def _expose(self, management_state: str, spec: Object) -> None:
         """The routes as the Config asks: none while Removed, left as they are Unmanaged."""
@@ -146,7 +159,8 @@ class Operator:
 
     def _s3(self, spec: Object) -> S3Storage | None:
         """The bucket spec.storage.s3 names, with the Secret's credentials, checked (with
-        Managed storage, created when missing)."""
+        Managed storage, created when missing and secured; with Removed, deleted if the
+        operator created it)."""
         storage = spec.get("storage") or {}
         if storage_type(storage) != "s3":
             return None
@@ -159,10 +173,14 @@ class Operator:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
         bucket, secret_problem = location(storage["s3"], secret, trusted)
         problem = problem or secret_problem
-        if problem is None:
-            managed = storage.get("managementState") == "Managed"
-            problem = self.buckets.check(bucket, managed)
-        return S3Storage(bucket, problem)
+        managed = storage.get("managementState") == "Managed"
+        if problem is not None:
+            return S3Storage(bucket, problem)
+        if spec["managementState"] == "Removed":
+            # Storage goes once no replica uses it; nothing is made or changed meanwhile.
+            gone = managed and not self.replicas.replicas
+            return S3Storage(bucket, None, (self.buckets.remove(bucket),) if gone else ())
+        return self.buckets.check(bucket, managed)
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
         """Removed, with Managed storage: the storage the operator provisioned goes, once no
@@ -215,7 +233,7 @@ class Operator:
         for name in ("moorage.operator", "moorage.platform"):
             logging.getLogger(name).setLevel(level)
 
-    def _report(self, config: Object, wanted: Desired) -> None:
+    def _report(self, config: Object, wanted: Desired, s3: S3Storage | None) -> None:
         running = self.replicas
         removed = wanted.management_state == "Removed"
         seen = Observed(
@@ -226,6 +244,8 @@ class Operator:
             problems=wanted.problems,
             crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
             routes=self._route_problems,
+            storage=s3.conditions if s3 is not None else (),
+            missing_blobs=self._missing_blobs,
         )
         new = conditions(seen)
         status = config.get("status") or {}
@@ -235,7 +255,7 @@ class Operator:
             "observedGeneration": self._observed_generation,
             "readyReplicas": seen.ready,
             "storage": {} if removed else wanted.storage,
-            "storageManaged": False,
+            "storageManaged": _managed_bucket(config["spec"]) and not removed,
             "conditions": rendered,
         }
         with self.store.transaction() as tx:
@@ -270,3 +290,9 @@ class Operator:
             tx.create(CLUSTER_OPERATOR, obj)
         elif current.get("status") != status:
             tx.update(CLUSTER_OPERATOR, {**current, "status": status})
+
+
+def _managed_bucket(spec: Object) -> bool:
+    """Whether the registry's storage is a bucket the operator manages."""
+    storage = spec.get("storage") or {}
+    return storage_type(storage) == "s3" and storage.get("managementState") == "Managed"

@@ -6,7 +6,8 @@ of Secret openshift-image-registry/image-registry-private-configuration-user; wi
 Secret, boto3's own chain (the environment of `moorage serve`, ~/.aws) applies. Checking
 the bucket is a network call in the operator's pass, so it is made once for each location,
 with short timeouts and no retries, and again every RECHECK seconds while it fails. With
-storage.managementState Managed a missing bucket is created.
+storage.managementState Managed a missing bucket is created and every bucket secured
+(s3_managed); with Removed, a bucket the operator created is deleted.
 """
 
 import base64
@@ -18,11 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import botocore.exceptions
 
 from moorage.observability import logs
+from moorage.operator import s3_managed
 from moorage.operator.first_start import NAMESPACE
+from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
 from moorage.store.resources import Ref
@@ -35,12 +39,14 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_CHUNK_MIB = 10
 RECHECK = 10.0
 PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
+GONE_OR_KEPT = ("S3 Bucket Deleted", "S3 Bucket Kept")
 
 
 @dataclass(frozen=True)
 class S3Storage:
     location: S3Location
     problem: str | None  # what to fix before the bucket can be used
+    conditions: tuple[Condition, ...] = ()  # StorageExists, and with Managed storage the rest
 
 
 def with_defaults(storage: Object) -> Object | None:
@@ -119,45 +125,82 @@ def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
 
 
 class BucketChecks:
-    """Whether the bucket can be used, remembered: a good answer until the location
-    changes, a bad one for RECHECK seconds."""
+    """Whether the bucket can be used (with Managed storage, created and secured), remembered:
+    a good answer until the location changes, one with a problem or a failed step for RECHECK
+    seconds. The same for removing it."""
 
     def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
         self._log = log
         self._clock = clock
-        self._last: tuple[S3Location, bool, str | None, float] | None = None
+        self._last: tuple[S3Location, bool, S3Storage, float] | None = None
+        self._removed: tuple[S3Location, Condition, float] | None = None
 
-    def check(self, location: S3Location, managed: bool) -> str | None:
+    def check(self, location: S3Location, managed: bool) -> S3Storage:
         last = self._last
-        fresh = last is not None and (last[2] is None or self._clock() - last[3] < RECHECK)
-        if last is not None and fresh and last[:2] == (location, managed):
+        if last is not None and last[:2] == (location, managed) and self._keep(last[2], last[3]):
             return last[2]
-        problem = self._probe(location, managed)
-        self._last = (location, managed, problem, self._clock())
-        return problem
+        checked = self._probe(location, managed)
+        self._last, self._removed = (location, managed, checked, self._clock()), None
+        return checked
 
-    def _probe(self, location: S3Location, managed: bool) -> str | None:
+    def remove(self, location: S3Location) -> Condition:
+        """Removed with Managed storage: the bucket goes if the operator created it."""
+        last = self._removed
+        if last is not None and last[0] == location and self._keep_removed(last[1], last[2]):
+            return last[1]
         client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
+        try:
+            removed = s3_managed.remove(client, location)
+        finally:
+            client.close()
+        if removed.reason == "S3 Bucket Deleted":
+            logs.event(self._log, f"removed the S3 {location.describe()} the operator created")
+        self._removed, self._last = (location, removed, self._clock()), None
+        return removed
+
+    def _keep_removed(self, removed: Condition, at: float) -> bool:
+        return removed.reason in GONE_OR_KEPT or self._clock() - at < RECHECK
+
+    def _keep(self, checked: S3Storage, at: float) -> bool:
+        healthy = checked.problem is None and all(c.status for c in checked.conditions)
+        return healthy or self._clock() - at < RECHECK
+
+    def _probe(self, location: S3Location, managed: bool) -> S3Storage:
+        client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
+        try:
+            created, code, problem = self._exists(client, location, managed)
+            if problem is not None:
+                missing = Condition("StorageExists", False, code or s3_managed.UNKNOWN, problem)
+                return S3Storage(location, problem, (missing,))
+            secured = s3_managed.secure(client, location, created) if managed else []
+            return S3Storage(location, None, (s3_managed.exists(created), *secured))
+        finally:
+            client.close()
+
+    def _exists(
+        self, client: Any, location: S3Location, managed: bool
+    ) -> tuple[bool, str, str | None]:
+        """Whether the bucket was created now, and if it cannot be used, S3's error code and
+        what to fix."""
         try:
             client.head_bucket(Bucket=location.bucket)
         except botocore.exceptions.ClientError as exc:
-            if error_code(exc) not in ("404", "NoSuchBucket") or not managed:
-                return explain(location, error_code(exc), exc)
+            code = error_code(exc)
+            if code not in ("404", "NoSuchBucket") or not managed:
+                return False, code, explain(location, code, exc)
             return self._create(client, location)
         except botocore.exceptions.BotoCoreError as exc:
-            return explain(location, "", exc)
-        finally:
-            client.close()
-        return None
+            return False, "", explain(location, "", exc)
+        return False, "", None
 
-    def _create(self, client: object, location: S3Location) -> str | None:
+    def _create(self, client: Any, location: S3Location) -> tuple[bool, str, str | None]:
         arguments: Object = {"Bucket": location.bucket}
         if location.region != DEFAULT_REGION:
             arguments["CreateBucketConfiguration"] = {"LocationConstraint": location.region}
         try:
-            client.create_bucket(**arguments)  # type: ignore[attr-defined]
+            client.create_bucket(**arguments)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
             code = error_code(exc) if isinstance(exc, botocore.exceptions.ClientError) else ""
-            return f"could not create it: {explain(location, code, exc)}"
+            return False, code, f"could not create it: {explain(location, code, exc)}"
         logs.event(self._log, f"created the S3 {location.describe()}")
-        return None
+        return True, "", None

@@ -25,6 +25,8 @@ class Observed:
     problems: list[str]  # in the Config: not applied until fixed
     crashing: list[str]  # replicas that keep exiting
     routes: list[str] = field(default_factory=list)  # routes not served, and why
+    storage: tuple[Condition, ...] = ()  # StorageExists, StorageEncrypted, ...: as reported
+    missing_blobs: str | None = None  # the storage in use lacks recorded blobs: how many
 
 
 def conditions(seen: Observed) -> list[Condition]:
@@ -44,13 +46,15 @@ def conditions(seen: Observed) -> list[Condition]:
         progressing = Condition(
             "Progressing", True, "RolloutInProgress", "The registry is being rolled out"
         )
-    return [available, progressing, _degraded(seen), _removed(removed)]
+    return [available, progressing, _degraded(seen), _removed(removed), *seen.storage]
 
 
 def _degraded(seen: Observed) -> Condition:
     if seen.problems:
         message = "; ".join(seen.problems) + " (the registry keeps its last good configuration)"
         return Condition("Degraded", True, "InvalidConfiguration", message)
+    if seen.missing_blobs:
+        return Condition("Degraded", True, "BlobsNotInStorage", seen.missing_blobs)
     if seen.routes:
         return Condition("Degraded", True, "RouteInvalid", "; ".join(seen.routes))
     if seen.crashing:

@@ -15,6 +15,7 @@ from multiprocessing.synchronize import Event
 from sqlalchemy import Engine
 
 from moorage.observability import logs
+from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.image_config import SERVICE_HOST
 from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
@@ -74,6 +75,7 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         claim_capacity(plan.data_root),
         routes,
         internal_hostname=f"{SERVICE_HOST}:{plan.config.port}",
+        blobs=MissingBlobs(engine, plan.data_root),
     )
     collector = _collector(plan, engine, operator)
     api, started = _start_api(context, plan), time.monotonic()
