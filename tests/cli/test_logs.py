@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 
@@ -16,6 +17,16 @@ from tests.support.server import MOORAGE, RunningServer
 NAMESPACE = "openshift-image-registry"
 LINE = re.compile(r'^time="[^"]+Z" level=(info|debug|warning|error) msg=')
 STAMPED = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z time="[^"]+Z" level=\w+ msg=')
+
+
+# Runs a command with SIGINT as a terminal's foreground job has it. The suite may itself run
+# as a background job, whose children inherit SIGINT ignored (POSIX), and then ^C is nothing.
+FOREGROUND = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])",
+]
 
 
 def _pod(cli: Cli, prefix: str) -> str:
@@ -50,7 +61,8 @@ def test_follow_prints_lines_written_after_it_started_until_it_is_stopped(
     cli: Cli, api_server: RunningServer
 ) -> None:
     agent = f"follow-{uuid.uuid4().hex[:8]}"
-    command = [*MOORAGE, "logs", "-f", "--tail", "1", "deployments/image-registry", "-n", NAMESPACE]
+    command = [*FOREGROUND, *MOORAGE, "logs", "-f", "--tail", "1", "deployments/image-registry"]
+    command += ["-n", NAMESPACE]
     environment = {**os.environ, "KUBECONFIG": str(cli.kubeconfig)}
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
