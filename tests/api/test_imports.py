@@ -158,6 +158,27 @@ def test_a_blocked_registry_is_refused_naming_the_rule(
     assert "is not in spec.registrySources.allowedRegistries" in str(answer["status"]["images"])
 
 
+def test_a_blocked_registry_is_refused_however_its_address_is_spelled(
+    api: httpx.Client, namespace: str, plain: ThirdParty, cluster_spec: Callable[..., None]
+) -> None:
+    plain.push("team/app", image(), "v1")
+    cluster_spec(IMAGE_CONFIG, {"registrySources": {"blockedRegistries": [plain.address]}})
+    for host in ("127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]"):
+        source = f"{host}:{plain.port}/team/app:v1"
+        (status,) = _import(api, namespace, "app", source, insecure=True)["status"]["images"]
+        assert status["status"]["reason"] == "Forbidden", source
+        assert "spec.registrySources.blockedRegistries" in status["status"]["message"]
+
+
+def test_a_source_naming_no_host_is_the_tags_failure_not_a_server_error(
+    api: httpx.Client, namespace: str
+) -> None:
+    for source in ("a..b/team/app:v1", "reg.example.com:http/team/app:v1"):
+        (status,) = _import(api, namespace, "app", source)["status"]["images"]
+        assert (status["status"]["reason"], status["status"]["code"]) == ("Invalid", 422)
+        assert "cannot name a host" in status["status"]["message"]
+
+
 def test_credentials_come_from_the_projects_docker_registry_secret(
     api: httpx.Client, namespace: str, tmp_path: Path
 ) -> None:

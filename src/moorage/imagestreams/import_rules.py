@@ -3,7 +3,9 @@ spec.registrySources (allowedRegistries, blockedRegistries, insecureRegistries) 
 spec.allowedRegistriesForImport. A refusal names the rule that refused.
 
 An entry names a host (`quay.io`, `reg.example.com:5000`), every subdomain of one
-(`*.example.com`), or a repository and what lies under it (`quay.io/team`).
+(`*.example.com`), or a repository and what lies under it (`quay.io/team`). Hosts compare
+in their one spelling (upstream/references.py), and an entry without a port names the
+standard ones too (`quay.io` is `quay.io:443`), as OpenShift's domainName does.
 """
 
 import fnmatch
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 from moorage.resources.objects import Object
 from moorage.upstream.errors import UpstreamError
-from moorage.upstream.references import DockerReference
+from moorage.upstream.references import BadReference, DockerReference, canonical_host
 
 WHERE = "of image.config.openshift.io/cluster"
 
@@ -62,9 +64,19 @@ def _listed(entries: tuple[str, ...], image: DockerReference) -> bool:
 
 def _matches(entry: str, image: DockerReference) -> bool:
     host, _, path = entry.partition("/")
+    host, given = _standard_port_dropped(host), _standard_port_dropped(image.host)
     if host.startswith("*."):
-        if not fnmatch.fnmatchcase(image.host, host) or image.host == host[2:]:
+        if not fnmatch.fnmatchcase(given, host) or given == host[2:]:
             return False
-    elif host != image.host:
+    elif host != given:
         return False
     return not path or image.path == path or image.path.startswith(path + "/")
+
+
+def _standard_port_dropped(host: str) -> str:
+    if not host.startswith("*."):
+        try:
+            host = canonical_host(host)
+        except BadReference:
+            return host  # an entry that names no host matches none
+    return host.removesuffix(":443").removesuffix(":80")
