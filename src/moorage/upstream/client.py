@@ -32,6 +32,8 @@ MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 # However slowly a registry trickles an answer, an import waits no longer than this for it.
 RESPONSE_SECONDS = 120.0
+# What httpx raises for a registry that fails, or names (a redirect, a realm) no usable URL.
+_FAILURES = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -120,18 +122,23 @@ class RegistryClient:
         self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
     ) -> tuple[httpx.Response, bytes]:
         try:
-            with self._http.stream("GET", url, headers=headers, auth=auth) as response:
-                cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
-                return response, _bounded(response, cap, url, self._response_seconds)
-        except httpx.HTTPError as exc:
+            return self._bounded_get(url, headers, limit, auth)
+        except _FAILURES as exc:
             raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
+
+    def _bounded_get(
+        self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
+    ) -> tuple[httpx.Response, bytes]:
+        with self._http.stream("GET", url, headers=headers, auth=auth) as response:
+            cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
+            return response, _bounded(response, cap, url, self._response_seconds)
 
     def _choose_base(self) -> str:
         """https, unless the registry speaks only http and the import may use it."""
         try:
-            self._http.get(f"https://{self.host}/v2/")
+            self._bounded_get(f"https://{self.host}/v2/", {}, MAX_ERROR_BYTES)
             self._base = f"https://{self.host}"
-        except httpx.HTTPError as exc:
+        except _FAILURES as exc:
             if not self._speaks_http():
                 raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
             if not self._insecure:
@@ -145,9 +152,10 @@ class RegistryClient:
     def _speaks_http(self) -> bool:
         """Whether a registry answers on plain HTTP (a TLS server's 400 to it is no answer)."""
         try:
-            return self._http.get(f"http://{self.host}/v2/").status_code in (200, 401)
-        except httpx.HTTPError:
+            response, _ = self._bounded_get(f"http://{self.host}/v2/", {}, MAX_ERROR_BYTES)
+        except _FAILURES:
             return False
+        return response.status_code in (200, 401)
 
     # -- authentication ----------------------------------------------------------------
 
@@ -171,7 +179,10 @@ class RegistryClient:
         auth = None
         if self._credentials is not None:
             auth = httpx.BasicAuth(self._credentials.username, self._credentials.password)
-        url = str(httpx.URL(realm).copy_merge_params(params))
+        try:
+            url = str(httpx.URL(realm).copy_merge_params(params))
+        except httpx.InvalidURL:
+            raise UpstreamUnavailable(f"{self.host} named a token realm that is no URL") from None
         response, body = self._read(url, {}, MAX_TOKEN_BYTES, auth)
         if response.status_code in (401, 403):
             raise UpstreamUnauthorized(f"{self.host} refused the credentials for a token")
@@ -206,5 +217,5 @@ def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> 
     return bytes(body)
 
 
-def _reason(exc: httpx.HTTPError) -> str:
+def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
