@@ -3,7 +3,10 @@ imports from Debian's docker-registry, recorded as OpenShift records them (Image
 history by digest, ImportSuccess conditions), under the cluster's rules, trust and proxy."""
 
 import base64
+import contextlib
+import http.server
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,6 +171,40 @@ def test_a_blocked_registry_is_refused_however_its_address_is_spelled(
         (status,) = _import(api, namespace, "app", source, insecure=True)["status"]["images"]
         assert status["status"]["reason"] == "Forbidden", source
         assert "spec.registrySources.blockedRegistries" in status["status"]["message"]
+
+
+@contextlib.contextmanager
+def _redirecting_to(target: str) -> Iterator[str]:
+    """A registry that answers /v2/ and sends every other request on to `target`."""
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/v2/" else 307)
+            if self.path != "/v2/":
+                self.send_header("Location", f"http://{target}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+def test_a_redirect_to_a_blocked_registry_is_refused_naming_the_rule(
+    api: httpx.Client, namespace: str, plain: ThirdParty, cluster_spec: Callable[..., None]
+) -> None:
+    img = image()
+    plain.push("team/app", img, "v1")
+    with _redirecting_to(plain.address) as redirector:
+        source = f"{redirector}/team/app:v1"
+        followed = _import(api, namespace, "app", source, insecure=True)["status"]["images"][0]
+        assert followed["image"]["metadata"]["name"] == img.digest
+        cluster_spec(IMAGE_CONFIG, {"registrySources": {"blockedRegistries": [plain.address]}})
+        (status,) = _import(api, namespace, "app", source, insecure=True)["status"]["images"]
+    assert status["status"]["reason"] == "Forbidden"
+    wanted = f"{redirector} sent the import to {plain.address}, which is in spec.registrySources"
+    assert wanted in status["status"]["message"]
 
 
 def test_a_source_naming_no_host_is_the_tags_failure_not_a_server_error(

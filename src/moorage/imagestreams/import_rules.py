@@ -49,6 +49,15 @@ class ImportRules:
         if self.for_import is not None and not _listed(self.for_import, image):
             self._refuse(image, "is not in spec.allowedRegistriesForImport")
 
+    def host_refusal(self, host: str) -> str | None:
+        """Why a request may not go to `host[:port]` (a redirect's, a token realm's): the
+        blocked registries name it; None when they do not."""
+        try:
+            listed = _listed(self.blocked, DockerReference(canonical_host(host), ""))
+        except BadReference:
+            return None  # no host any entry can name
+        return f"is in spec.registrySources.blockedRegistries {WHERE}" if listed else None
+
     def allows_http(self, image: DockerReference) -> bool:
         """spec.registrySources.insecureRegistries: plain HTTP without the insecure flag."""
         return _listed(self.insecure, image)

@@ -9,6 +9,7 @@ Basic auth there, or anonymously) or with Basic credentials.
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -19,6 +20,7 @@ from moorage.upstream.challenges import Challenge, parse_challenge
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
     HttpOnly,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamUnauthorized,
     UpstreamUnavailable,
@@ -32,6 +34,8 @@ MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 # However slowly a registry trickles an answer, an import waits no longer than this for it.
 RESPONSE_SECONDS = 120.0
+# Why a host may not be called (the cluster's blocked registries), or None.
+Refusal = Callable[[str], str | None]
 # What httpx raises for a registry that fails, or names (a redirect, a realm) no usable URL.
 _FAILURES = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
 
@@ -44,7 +48,10 @@ class Fetched:
 
 
 class RegistryClient:
-    """One registry, for one import: `with RegistryClient(...) as upstream: ...`."""
+    """One registry, for one import: `with RegistryClient(...) as upstream: ...`.
+
+    `refusal` is asked of every host a request goes to: the registry's own, a token realm's
+    and every redirect's, so a registry cannot send the import where the rules forbid."""
 
     def __init__(
         self,
@@ -53,10 +60,11 @@ class RegistryClient:
         credentials: Credentials | None,
         insecure: bool,
         response_seconds: float = RESPONSE_SECONDS,
+        refusal: Refusal = lambda _: None,
     ) -> None:
         self.host, self._credentials, self._insecure = host, credentials, insecure
-        self._response_seconds = response_seconds
-        self._http = reach.client(verify=not insecure)
+        self._response_seconds, self._refusal = response_seconds, refusal
+        self._http = reach.client(verify=not insecure, on_request=self._refuse_forbidden)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
 
@@ -156,6 +164,12 @@ class RegistryClient:
         except _FAILURES:
             return False
         return response.status_code in (200, 401)
+
+    def _refuse_forbidden(self, request: httpx.Request) -> None:
+        host = request.url.netloc.decode()
+        refused = self._refusal(host)
+        if refused is not None:
+            raise UpstreamForbidden(f"{self.host} sent the import to {host}, which {refused}")
 
     # -- authentication ----------------------------------------------------------------
 

@@ -19,6 +19,12 @@ class UpstreamUnauthorized(UpstreamError):
     reason = "Unauthorized"
 
 
+class UpstreamForbidden(UpstreamError):
+    """The cluster's rules refuse a registry the import was sent to."""
+
+    reason = "Forbidden"
+
+
 class HttpOnly(UpstreamError):
     """The registry speaks plain HTTP and the import did not say insecure."""
 
