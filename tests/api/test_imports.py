@@ -6,6 +6,7 @@ import base64
 import contextlib
 import http.server
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,10 +16,13 @@ import httpx
 import pytest
 
 from moorage.imagestreams.importing import server_platform
+from moorage.imagestreams.imports import AT_ONCE
+from tests.operator.conftest import wait_for
 from tests.support.connect_proxy import loopback_proxy
 from tests.support.images import OCI_INDEX, digest_of, image, index
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.oci import put_manifest
+from tests.support.server import RunningServer
 from tests.support.third_party import ThirdParty, third_party
 from tests.support.token_front import token_front
 
@@ -205,6 +209,61 @@ def test_a_redirect_to_a_blocked_registry_is_refused_naming_the_rule(
     assert status["status"]["reason"] == "Forbidden"
     wanted = f"{redirector} sent the import to {plain.address}, which is in spec.registrySources"
     assert wanted in status["status"]["message"]
+
+
+@contextlib.contextmanager
+def _tarpit() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A registry that accepts connections and never answers (until the block ends, when
+    it hangs up on them and on any later one): its address and the connections it holds."""
+    held: list[socket.socket] = []
+    closing = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while not closing.is_set():
+            connection, _ = listener.accept()
+            held.append(connection)
+            if closing.is_set():
+                connection.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}", held
+    finally:
+        closing.set()
+        for connection in held:
+            connection.close()
+        with contextlib.suppress(OSError):
+            socket.create_connection(listener.getsockname()).close()  # wakes accept()
+        listener.close()
+
+
+def test_imports_stuck_on_a_registry_that_never_answers_leave_the_server_answering(
+    api: httpx.Client, api_server: RunningServer, namespace: str
+) -> None:
+    """Each import holds a request thread while it waits: beyond AT_ONCE of them, an import
+    is refused at once (TooManyRequests) instead of taking the threads every request needs."""
+    answers: list[int] = []
+    path = f"{IMAGES}/namespaces/{namespace}/imagestreamimports"
+    with api_server.api_client() as other:
+
+        def stuck(host: str, n: int) -> None:
+            source = {"kind": "DockerImage", "name": f"{host}/a/b"}
+            body = {"metadata": {"name": f"stuck{n}"}, "spec": {"images": [{"from": source}]}}
+            answers.append(other.post(path, json=body, timeout=300).status_code)
+
+        with _tarpit() as (host, held):
+            waiting = [threading.Thread(target=stuck, args=(host, n)) for n in range(AT_ONCE)]
+            for thread in waiting:
+                thread.start()
+            wait_for(lambda: len(held) == AT_ONCE, "every import to wait on the registry")
+            refused = api.post(path, json={"metadata": {"name": "one-more"}, "spec": {}})
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["reason"] == "TooManyRequests"
+            assert api.get(f"{IMAGES}/namespaces/{namespace}/imagestreams").status_code == 200
+        for thread in waiting:
+            thread.join()
+    assert answers == [201] * AT_ONCE
 
 
 def test_a_source_naming_no_host_is_the_tags_failure_not_a_server_error(

@@ -25,6 +25,12 @@ class UpstreamForbidden(UpstreamError):
     reason = "Forbidden"
 
 
+class UpstreamBusy(UpstreamError):
+    """As many imports as the server runs at once are already waiting on other registries."""
+
+    reason = "TooManyRequests"
+
+
 class HttpOnly(UpstreamError):
     """The registry speaks plain HTTP and the import did not say insecure."""
 
