@@ -1,7 +1,8 @@
 """What an import into a project reads before going out, in one reading of the store: the
 project's pull secrets (its own only: nothing crosses projects), the cluster's import rules,
-the additional trusted CAs, and the registry Config's proxy."""
+the additional trusted CAs, and the registry Config's proxy; and when it must be done by."""
 
+import time
 from dataclasses import dataclass
 
 from moorage.imagestreams.import_rules import ImportRules
@@ -14,6 +15,9 @@ from moorage.upstream.reach import Proxy, Reach
 IMAGE_CONFIG = Ref(config.GROUP, "images", "", config.IMAGE_CONFIG)
 REGISTRY_CONFIG = Ref(operator.GROUP, "configs", "", operator.SINGLETON)
 TRUSTED_CA_NAMESPACE = "openshift-config"
+# However many images one import asks for, and however slowly their registries answer, it
+# holds its thread (imports.AT_ONCE of them run at a time) no longer than about this.
+IMPORT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class ImportSettings:
     secrets: list[Object]
     rules: ImportRules
     reach: Reach
+    deadline: float  # time.monotonic(): past it, images not yet imported fail at once
 
 
 def read_settings(tx: Transaction, namespace: str) -> ImportSettings:
@@ -35,7 +40,8 @@ def read_settings(tx: Transaction, namespace: str) -> ImportSettings:
         Proxy(proxy.get("http"), proxy.get("https"), proxy.get("noProxy")),
         _trusted_cas(tx, image_spec),
     )
-    return ImportSettings(secrets, ImportRules.from_spec(image_spec), reach)
+    deadline = time.monotonic() + IMPORT_SECONDS
+    return ImportSettings(secrets, ImportRules.from_spec(image_spec), reach, deadline)
 
 
 def _trusted_cas(tx: Transaction, image_spec: Object) -> tuple[str, ...]:

@@ -114,7 +114,12 @@ def _connected(
     credentials = credentials_for(ref, settings.secrets)
     refusal = settings.rules.host_refusal
     with RegistryClient(
-        ref.api_host, settings.reach, credentials, insecure, refusal=refusal
+        ref.api_host,
+        settings.reach,
+        credentials,
+        insecure,
+        refusal=refusal,
+        deadline=settings.deadline,
     ) as upstream:
         yield upstream
 

@@ -8,6 +8,7 @@ Basic auth there, or anonymously) or with Basic credentials.
 
 import base64
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,9 +62,12 @@ class RegistryClient:
         insecure: bool,
         response_seconds: float = RESPONSE_SECONDS,
         refusal: Refusal = lambda _: None,
+        deadline: float = math.inf,
     ) -> None:
+        """`deadline` (time.monotonic()): past it, no request is sent and no answer awaited."""
         self.host, self._credentials, self._insecure = host, credentials, insecure
         self._response_seconds, self._refusal = response_seconds, refusal
+        self._deadline = deadline
         self._http = reach.client(verify=not insecure, on_request=self._refuse_forbidden)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
@@ -137,9 +141,13 @@ class RegistryClient:
     def _bounded_get(
         self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
     ) -> tuple[httpx.Response, bytes]:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise UpstreamUnavailable(f"the import ran out of time before GET {url}")
         with self._http.stream("GET", url, headers=headers, auth=auth) as response:
             cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
-            return response, _bounded(response, cap, url, self._response_seconds)
+            seconds = min(self._response_seconds, left)
+            return response, _bounded(response, cap, url, seconds)
 
     def _choose_base(self) -> str:
         """https, unless the registry speaks only http and the import may use it."""
