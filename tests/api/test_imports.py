@@ -15,11 +15,20 @@ from typing import Any
 import httpx
 import pytest
 
-from moorage.imagestreams.importing import server_platform
+from moorage.imagestreams.import_settings import IMPORT_BYTES
+from moorage.imagestreams.importing import MAX_CONFIG_BYTES, server_platform
 from moorage.imagestreams.imports import AT_ONCE
 from tests.operator.conftest import wait_for
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import OCI_INDEX, digest_of, image, index
+from tests.support.images import (
+    OCI_CONFIG,
+    OCI_INDEX,
+    Image,
+    descriptor,
+    digest_of,
+    image,
+    index,
+)
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.oci import put_manifest
 from tests.support.server import RunningServer
@@ -264,6 +273,31 @@ def test_imports_stuck_on_a_registry_that_never_answers_leave_the_server_answeri
         for thread in waiting:
             thread.join()
     assert answers == [201] * AT_ONCE
+
+
+def test_an_import_reads_no_more_than_its_allowance_however_large_the_index(
+    api: httpx.Client, namespace: str, plain: ThirdParty
+) -> None:
+    """An index of many manifests sharing one large config: each read is within its bound,
+    all of them together are not."""
+    padding = "x" * (MAX_CONFIG_BYTES - 1024)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "pad": padding}).encode()
+    base = image(layers=1)
+    children = []
+    for n in range(IMPORT_BYTES // len(config) + 2):
+        manifest = {**json.loads(base.manifest), "config": descriptor(OCI_CONFIG, config)}
+        body = json.dumps({**manifest, "annotations": {"n": str(n)}}).encode()
+        children.append(Image(config, base.layers, body, base.media_type))
+    for n, child in enumerate(children):
+        plain.push("team/big", child, f"c{n}")  # the blobs again: distribution keeps one copy
+    with plain.client() as client:
+        listing = index(children)
+        assert put_manifest(client, "team/big", "v1", listing, OCI_INDEX).status_code == 201
+    source = f"{plain.address}/team/big:v1"
+    answer = _import(api, namespace, "big", source, insecure=True, importMode="PreserveOriginal")
+    (status,) = answer["status"]["images"]
+    assert "image" not in status
+    assert f"the import read more than {IMPORT_BYTES} bytes" in status["status"]["message"]
 
 
 def test_a_source_naming_no_host_is_the_tags_failure_not_a_server_error(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from moorage.upstream.allowance import Allowance
 from moorage.upstream.client import RegistryClient
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
@@ -256,14 +257,14 @@ def test_a_realm_or_redirect_naming_no_usable_url_is_the_registrys_failure() -> 
                 upstream.manifest(ref, "v1")
 
 
-def test_past_its_deadline_a_client_waits_for_no_answer_and_sends_no_request() -> None:
+def test_past_its_allowed_time_a_client_waits_for_no_answer_and_sends_no_request() -> None:
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickling) as slow:
         slow.daemon_threads = True
         threading.Thread(target=slow.serve_forever, daemon=True).start()
         host = f"127.0.0.1:{slow.server_address[1]}"
         ref = parse_reference(f"{host}/team/app:v1")
-        deadline = time.monotonic() + 0.5
-        with RegistryClient(host, Reach(), None, insecure=True, deadline=deadline) as upstream:
+        allowance = Allowance(seconds=0.5)
+        with RegistryClient(host, Reach(), None, insecure=True, allowance=allowance) as upstream:
             with pytest.raises(UpstreamUnavailable, match=r"took more than 0\.\d+ s to arrive"):
                 upstream.manifest(ref, "v1")
             with pytest.raises(UpstreamUnavailable, match="the import ran out of time before GET"):

@@ -119,7 +119,7 @@ def _connected(
         credentials,
         insecure,
         refusal=refusal,
-        deadline=settings.deadline,
+        allowance=settings.allowance,
     ) as upstream:
         yield upstream
 

@@ -8,7 +8,6 @@ Basic auth there, or anonymously) or with Basic credentials.
 
 import base64
 import hashlib
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import httpx
 
 from moorage.content import mediatypes as mt
 from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.upstream.allowance import Allowance
 from moorage.upstream.challenges import Challenge, parse_challenge
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
@@ -62,12 +62,12 @@ class RegistryClient:
         insecure: bool,
         response_seconds: float = RESPONSE_SECONDS,
         refusal: Refusal = lambda _: None,
-        deadline: float = math.inf,
+        allowance: Allowance | None = None,
     ) -> None:
-        """`deadline` (time.monotonic()): past it, no request is sent and no answer awaited."""
+        """`allowance`: the time and bytes every answer is taken from (none: no bounds)."""
         self.host, self._credentials, self._insecure = host, credentials, insecure
         self._response_seconds, self._refusal = response_seconds, refusal
-        self._deadline = deadline
+        self._allowance = allowance or Allowance()
         self._http = reach.client(verify=not insecure, on_request=self._refuse_forbidden)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
@@ -141,13 +141,12 @@ class RegistryClient:
     def _bounded_get(
         self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
     ) -> tuple[httpx.Response, bytes]:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise UpstreamUnavailable(f"the import ran out of time before GET {url}")
+        seconds = min(self._response_seconds, self._allowance.seconds_before(url))
         with self._http.stream("GET", url, headers=headers, auth=auth) as response:
             cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
-            seconds = min(self._response_seconds, left)
-            return response, _bounded(response, cap, url, seconds)
+            body = _bounded(response, cap, url, seconds)
+        self._allowance.spend(len(body), url)
+        return response, body
 
     def _choose_base(self) -> str:
         """https, unless the registry speaks only http and the import may use it."""
