@@ -6,7 +6,6 @@ import base64
 import contextlib
 import http.server
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.support.images import (
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.oci import put_manifest
 from tests.support.server import RunningServer
+from tests.support.tarpit import tarpit
 from tests.support.third_party import ThirdParty, third_party
 from tests.support.token_front import token_front
 
@@ -220,33 +220,6 @@ def test_a_redirect_to_a_blocked_registry_is_refused_naming_the_rule(
     assert wanted in status["status"]["message"]
 
 
-@contextlib.contextmanager
-def _tarpit() -> Iterator[tuple[str, list[socket.socket]]]:
-    """A registry that accepts connections and never answers (until the block ends, when
-    it hangs up on them and on any later one): its address and the connections it holds."""
-    held: list[socket.socket] = []
-    closing = threading.Event()
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def accept() -> None:
-        while not closing.is_set():
-            connection, _ = listener.accept()
-            held.append(connection)
-            if closing.is_set():
-                connection.close()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}", held
-    finally:
-        closing.set()
-        for connection in held:
-            connection.close()
-        with contextlib.suppress(OSError):
-            socket.create_connection(listener.getsockname()).close()  # wakes accept()
-        listener.close()
-
-
 def test_imports_stuck_on_a_registry_that_never_answers_leave_the_server_answering(
     api: httpx.Client, api_server: RunningServer, namespace: str
 ) -> None:
@@ -261,7 +234,7 @@ def test_imports_stuck_on_a_registry_that_never_answers_leave_the_server_answeri
             body = {"metadata": {"name": f"stuck{n}"}, "spec": {"images": [{"from": source}]}}
             answers.append(other.post(path, json=body, timeout=300).status_code)
 
-        with _tarpit() as (host, held):
+        with tarpit() as (host, held):
             waiting = [threading.Thread(target=stuck, args=(host, n)) for n in range(AT_ONCE)]
             for thread in waiting:
                 thread.start()

@@ -104,7 +104,8 @@ class Imports:
         return [import_image(settings, w.source, w.insecure, w.mode) for w in wanted]
 
     def run(self, namespace: str, name: str, wanted: list[TagImport]) -> None:
-        """Import `wanted` into an existing stream (its spec already names them)."""
+        """Import `wanted` into an existing stream (its spec already names them), in one of
+        the AT_ONCE slots."""
         if not wanted:
             return
         try:
@@ -112,6 +113,17 @@ class Imports:
                 found = self.fetch(self.settings(namespace), wanted)
         except UpstreamBusy as exc:
             found = [Imported(None, error=exc) for _ in wanted]
+        self._record_if_there(namespace, name, wanted, found)
+
+    def run_scheduled(self, namespace: str, name: str, wanted: list[TagImport]) -> None:
+        """As `run`, for the scheduler, which imports one stream at a time: outside the
+        slots, so requests that hold them all cannot keep scheduled imports from running."""
+        found = self.fetch(self.settings(namespace), wanted)
+        self._record_if_there(namespace, name, wanted, found)
+
+    def _record_if_there(
+        self, namespace: str, name: str, wanted: list[TagImport], found: list[Imported]
+    ) -> None:
         with self._store.transaction() as tx:
             if tx.get(stream_ref(namespace, name)) is not None:
                 self.record(tx, namespace, name, wanted, found)
