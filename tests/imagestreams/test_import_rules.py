@@ -61,3 +61,11 @@ def test_a_blocked_host_is_refused_however_its_address_is_spelled(image: str) ->
     blocked = ["bad.io", "127.0.0.1:5000", "[::1]"]
     rules = ImportRules.from_spec({"registrySources": {"blockedRegistries": blocked}})
     assert "blockedRegistries" in str(_refusal(rules, image))
+
+
+@pytest.mark.parametrize("host", ["bad.io", "BAD.io.", "bad.io.:443", "127.1:5000", "[0::1]"])
+def test_a_request_to_a_blocked_host_however_spelled_is_refused(host: str) -> None:
+    blocked = ["bad.io", "127.0.0.1:5000", "[::1]"]
+    rules = ImportRules.from_spec({"registrySources": {"blockedRegistries": blocked}})
+    assert "blockedRegistries" in str(rules.host_refusal(host))
+    assert rules.host_refusal("good.io") is None

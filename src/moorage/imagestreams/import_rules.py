@@ -9,6 +9,7 @@ standard ones too (`quay.io` is `quay.io:443`), as OpenShift's domainName does.
 """
 
 import fnmatch
+import re
 from dataclasses import dataclass
 
 from moorage.resources.objects import Object
@@ -16,6 +17,7 @@ from moorage.upstream.errors import UpstreamError
 from moorage.upstream.references import BadReference, DockerReference, canonical_host
 
 WHERE = "of image.config.openshift.io/cluster"
+_PORTED = re.compile(r":\d+$")
 
 
 class ImportForbidden(UpstreamError):
@@ -52,8 +54,11 @@ class ImportRules:
     def host_refusal(self, host: str) -> str | None:
         """Why a request may not go to `host[:port]` (a redirect's, a token realm's): the
         blocked registries name it; None when they do not."""
+        name, _, port = host.rpartition(":") if _PORTED.search(host) else (host, "", "")
+        absolute = name.rstrip(".")  # the resolver reaches `bad.io.` as `bad.io`
         try:
-            listed = _listed(self.blocked, DockerReference(canonical_host(host), ""))
+            written = f"{absolute}:{port}" if port else absolute
+            listed = _listed(self.blocked, DockerReference(canonical_host(written), ""))
         except BadReference:
             return None  # no host any entry can name
         return f"is in spec.registrySources.blockedRegistries {WHERE}" if listed else None
