@@ -1,8 +1,10 @@
 """Scheduled imports: tags marked scheduled are imported again each interval, by the server
 on its own (`moorage serve --scheduled-import-interval`)."""
 
+import base64
 import calendar
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from moorage.imagestreams.imports import AT_ONCE
 from moorage.imagestreams.scheduled import due, in_turns
 from moorage.server.config import ConfigError, ServerConfig
+from moorage.upstream.credentials import DOCKERCONFIGJSON
 from tests.operator.conftest import wait_for
 from tests.support.images import image
 from tests.support.k8s import create, create_namespace
@@ -116,6 +119,37 @@ def test_a_scheduled_tag_follows_the_upstream_tag_on_its_own(
         # image is in the history only if the scheduler took it before the upstream moved.
         wanted = [second.digest] if slots_held else [second.digest, first.digest]
         wait_for(lambda: images()[: len(wanted)] == wanted, "the scheduled re-import")
+
+
+def test_a_projects_odd_pull_secret_fails_none_of_its_imports_nor_anyone_elses(
+    every_second: RunningServer, tmp_path: Path
+) -> None:
+    first, second = image(), image()
+    with third_party(tmp_path / "upstream") as upstream, every_second.api_client() as api:
+        upstream.push("team/app", first, "v1")
+        tag = {
+            "name": "v1",
+            "from": {"kind": "DockerImage", "name": f"{upstream.address}/team/app:v1"},
+            "importPolicy": {"insecure": True, "scheduled": True},
+        }
+        body = {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
+        odd, other = create_namespace(api), create_namespace(api)
+        config = {"auths": {upstream.address: {"auth": 5}}}
+        data = {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()}
+        secret = {"metadata": {"name": "odd"}, "type": DOCKERCONFIGJSON, "data": data}
+        create(api, f"/api/v1/namespaces/{odd}/secrets", secret)
+        made = api.post(f"{IMAGES}/namespaces/{odd}/imagestreams", json=body)  # due first
+        create(api, f"{IMAGES}/namespaces/{other}/imagestreams", body)
+        upstream.push("team/app", second, "v1")
+
+        def images(namespace: str) -> list[str]:
+            stream = api.get(f"{IMAGES}/namespaces/{namespace}/imagestreams/app").json()
+            return [i["image"] for t in stream["status"]["tags"] for i in t["items"]]
+
+        wanted = [second.digest, first.digest]
+        both = (odd, other)
+        wait_for(lambda: all(images(n) == wanted for n in both), "the scheduled re-imports")
+    assert made.status_code == 201, made.text
 
 
 @pytest.mark.parametrize("seconds", [0, -5])
