@@ -3,7 +3,10 @@ imports from Debian's docker-registry, recorded as OpenShift records them (Image
 history by digest, ImportSuccess conditions), under the cluster's rules, trust and proxy."""
 
 import base64
+import contextlib
+import http.server
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +14,24 @@ from typing import Any
 import httpx
 import pytest
 
-from moorage.imagestreams.importing import server_platform
+from moorage.imagestreams.import_settings import IMPORT_BYTES
+from moorage.imagestreams.importing import MAX_CONFIG_BYTES, server_platform
+from moorage.imagestreams.imports import AT_ONCE
+from tests.operator.conftest import wait_for
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import OCI_INDEX, digest_of, image, index
+from tests.support.images import (
+    OCI_CONFIG,
+    OCI_INDEX,
+    Image,
+    descriptor,
+    digest_of,
+    image,
+    index,
+)
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.oci import put_manifest
+from tests.support.server import RunningServer
+from tests.support.tarpit import tarpit
 from tests.support.third_party import ThirdParty, third_party
 from tests.support.token_front import token_front
 
@@ -156,6 +172,114 @@ def test_a_blocked_registry_is_refused_naming_the_rule(
     cluster_spec(IMAGE_CONFIG, {"registrySources": allowed})
     answer = _import(api, namespace, "app", f"{plain.address}/team/app:v1", insecure=True)
     assert "is not in spec.registrySources.allowedRegistries" in str(answer["status"]["images"])
+
+
+def test_a_blocked_registry_is_refused_however_its_address_is_spelled(
+    api: httpx.Client, namespace: str, plain: ThirdParty, cluster_spec: Callable[..., None]
+) -> None:
+    plain.push("team/app", image(), "v1")
+    cluster_spec(IMAGE_CONFIG, {"registrySources": {"blockedRegistries": [plain.address]}})
+    for host in ("127.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]"):
+        source = f"{host}:{plain.port}/team/app:v1"
+        (status,) = _import(api, namespace, "app", source, insecure=True)["status"]["images"]
+        assert status["status"]["reason"] == "Forbidden", source
+        assert "spec.registrySources.blockedRegistries" in status["status"]["message"]
+
+
+@contextlib.contextmanager
+def _redirecting_to(target: str) -> Iterator[str]:
+    """A registry that answers /v2/ and sends every other request on to `target`."""
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/v2/" else 307)
+            if self.path != "/v2/":
+                self.send_header("Location", f"http://{target}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+def test_a_redirect_to_a_blocked_registry_is_refused_naming_the_rule(
+    api: httpx.Client, namespace: str, plain: ThirdParty, cluster_spec: Callable[..., None]
+) -> None:
+    img = image()
+    plain.push("team/app", img, "v1")
+    with _redirecting_to(plain.address) as redirector:
+        source = f"{redirector}/team/app:v1"
+        followed = _import(api, namespace, "app", source, insecure=True)["status"]["images"][0]
+        assert followed["image"]["metadata"]["name"] == img.digest
+        cluster_spec(IMAGE_CONFIG, {"registrySources": {"blockedRegistries": [plain.address]}})
+        (status,) = _import(api, namespace, "app", source, insecure=True)["status"]["images"]
+    assert status["status"]["reason"] == "Forbidden"
+    wanted = f"{redirector} sent the import to {plain.address}, which is in spec.registrySources"
+    assert wanted in status["status"]["message"]
+
+
+def test_imports_stuck_on_a_registry_that_never_answers_leave_the_server_answering(
+    api: httpx.Client, api_server: RunningServer, namespace: str
+) -> None:
+    """Each import holds a request thread while it waits: beyond AT_ONCE of them, an import
+    is refused at once (TooManyRequests) instead of taking the threads every request needs."""
+    answers: list[int] = []
+    path = f"{IMAGES}/namespaces/{namespace}/imagestreamimports"
+    with api_server.api_client() as other:
+
+        def stuck(host: str, n: int) -> None:
+            source = {"kind": "DockerImage", "name": f"{host}/a/b"}
+            body = {"metadata": {"name": f"stuck{n}"}, "spec": {"images": [{"from": source}]}}
+            answers.append(other.post(path, json=body, timeout=300).status_code)
+
+        with tarpit() as (host, held):
+            waiting = [threading.Thread(target=stuck, args=(host, n)) for n in range(AT_ONCE)]
+            for thread in waiting:
+                thread.start()
+            wait_for(lambda: len(held) == AT_ONCE, "every import to wait on the registry")
+            refused = api.post(path, json={"metadata": {"name": "one-more"}, "spec": {}})
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["reason"] == "TooManyRequests"
+            assert api.get(f"{IMAGES}/namespaces/{namespace}/imagestreams").status_code == 200
+        for thread in waiting:
+            thread.join()
+    assert answers == [201] * AT_ONCE
+
+
+def test_an_import_reads_no_more_than_its_allowance_however_large_the_index(
+    api: httpx.Client, namespace: str, plain: ThirdParty
+) -> None:
+    """An index of many manifests sharing one large config: each read is within its bound,
+    all of them together are not."""
+    padding = "x" * (MAX_CONFIG_BYTES - 1024)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "pad": padding}).encode()
+    base = image(layers=1)
+    children = []
+    for n in range(IMPORT_BYTES // len(config) + 2):
+        manifest = {**json.loads(base.manifest), "config": descriptor(OCI_CONFIG, config)}
+        body = json.dumps({**manifest, "annotations": {"n": str(n)}}).encode()
+        children.append(Image(config, base.layers, body, base.media_type))
+    for n, child in enumerate(children):
+        plain.push("team/big", child, f"c{n}")  # the blobs again: distribution keeps one copy
+    with plain.client() as client:
+        listing = index(children)
+        assert put_manifest(client, "team/big", "v1", listing, OCI_INDEX).status_code == 201
+    source = f"{plain.address}/team/big:v1"
+    answer = _import(api, namespace, "big", source, insecure=True, importMode="PreserveOriginal")
+    (status,) = answer["status"]["images"]
+    assert "image" not in status
+    assert f"the import read more than {IMPORT_BYTES} bytes" in status["status"]["message"]
+
+
+def test_a_source_naming_no_host_is_the_tags_failure_not_a_server_error(
+    api: httpx.Client, namespace: str
+) -> None:
+    for source in ("a..b/team/app:v1", "reg.example.com:http/team/app:v1"):
+        (status,) = _import(api, namespace, "app", source)["status"]["images"]
+        assert (status["status"]["reason"], status["status"]["code"]) == ("Invalid", 422)
+        assert "cannot name a host" in status["status"]["message"]
 
 
 def test_credentials_come_from_the_projects_docker_registry_secret(

@@ -43,3 +43,29 @@ def test_allowed_lists_admit_only_what_they_name() -> None:
 def test_insecure_registries_may_be_reached_over_http(image: str, plain: bool) -> None:
     rules = ImportRules.from_spec({"registrySources": {"insecureRegistries": ["plain.io"]}})
     assert rules.allows_http(parse_reference(image)) is plain
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "BAD.io/app",
+        "bad.io:443/app",
+        "bad.io:80/app",
+        "127.1:5000/app",
+        "0x7f.0.0.1:5000/app",
+        "[0:0::1]/app",
+        "[::ffff:127.0.0.1]:5000/app",
+    ],
+)
+def test_a_blocked_host_is_refused_however_its_address_is_spelled(image: str) -> None:
+    blocked = ["bad.io", "127.0.0.1:5000", "[::1]"]
+    rules = ImportRules.from_spec({"registrySources": {"blockedRegistries": blocked}})
+    assert "blockedRegistries" in str(_refusal(rules, image))
+
+
+@pytest.mark.parametrize("host", ["bad.io", "BAD.io.", "bad.io.:443", "127.1:5000", "[0::1]"])
+def test_a_request_to_a_blocked_host_however_spelled_is_refused(host: str) -> None:
+    blocked = ["bad.io", "127.0.0.1:5000", "[::1]"]
+    rules = ImportRules.from_spec({"registrySources": {"blockedRegistries": blocked}})
+    assert "blockedRegistries" in str(rules.host_refusal(host))
+    assert rules.host_refusal("good.io") is None

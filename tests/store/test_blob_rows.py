@@ -17,10 +17,12 @@ from sqlalchemy import Connection, Engine, delete, text, update
 
 from moorage.content.errors import ManifestBlobUnknown
 from moorage.content.manifest import PushedManifest, parse_manifest
+from moorage.store import tags
 from moorage.store.blob_rows import BlobState, lock_blob
 from moorage.store.database import row_locking
+from moorage.store.errors import Conflict
 from moorage.store.registry_metadata import RegistryMetadata
-from moorage.store.schema import blobs, repository_blobs
+from moorage.store.schema import blobs, manifest_references, manifests, repository_blobs
 from tests.support.images import OCI_MANIFEST, digest_of, image
 
 LAYER = b"layer" * 10
@@ -103,3 +105,37 @@ def test_a_manifest_put_waiting_for_a_link_the_collector_deletes_fails_cleanly(
     )
     assert isinstance(putting, ManifestBlobUnknown)
     assert metadata.tagged_manifest("p/app", "v1") is None
+
+
+def test_tagging_an_image_whose_blobs_the_collector_marks_meanwhile_links_none_of_them(
+    engine: Engine, metadata: RegistryMetadata
+) -> None:
+    """The image is deleted from its repository, its links dropped and its blobs marked while
+    another project tags it: the tag is refused, never left linking bytes being deleted."""
+    img = image(layers=1)
+    for data in img.blobs:
+        push_layer(metadata, "p/app", data)
+    manifest = parse_manifest(img.manifest, OCI_MANIFEST)
+    pushed = PushedManifest(img.digest, len(img.manifest), manifest, json.loads(img.config))
+    metadata.put_manifest("p/app", pushed, "v1", written=True)
+    everything = [*img.blobs, img.manifest]
+
+    def delete_and_mark(conn: Connection) -> None:
+        for table in (manifest_references, manifests, repository_blobs):
+            conn.execute(delete(table))
+        for data in everything:
+            assert lock_blob(conn, digest_of(data)) is not None
+            marking = update(blobs).where(blobs.c.digest == digest_of(data))
+            conn.execute(marking.values(deleting_since=time.time()))
+
+    def tag_into_another_project() -> None:
+        with row_locking(engine).begin() as conn:
+            source = tags.repository_id(conn, "p/app")
+            target = tags.repository_id(conn, "q/app", create=True)
+            assert source is not None and target is not None
+            tags.link_manifest(conn, source, target, img.digest)
+
+    tagged = race(engine, delete_and_mark, tag_into_another_project)
+    assert tagged is None or isinstance(tagged, Conflict)  # SQLite: it found no image to tag
+    with engine.connect() as conn:
+        assert conn.execute(repository_blobs.select()).all() == []

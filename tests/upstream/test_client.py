@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from moorage.upstream.allowance import Allowance
 from moorage.upstream.client import RegistryClient
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
@@ -193,3 +194,79 @@ def test_an_answer_trickled_slower_than_the_deadline_is_given_up() -> None:
             upstream.manifest(ref, "v1")
         slow.shutdown()
     assert "took more than 0.5 s to arrive" in given_up.value.message
+
+
+class _Misbehaving(socketserver.StreamRequestHandler):
+    """A plain-HTTP registry whose /v2/ never ends when the server is `endless` (counting
+    what it sent), whose token realm is no URL, and whose manifests redirect to a host that
+    is none."""
+
+    sent = 0
+    ENDLESS = 64 << 20
+
+    def handle(self) -> None:
+        if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+            return
+        path = self.rfile.readline().split()[1]
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        head = "HTTP/1.1 {}\r\nConnection: close\r\nContent-Length: {}\r\n{}\r\n"
+        if path == b"/v2/" and not getattr(self.server, "endless", False):
+            self.wfile.write(head.format("200 OK", 0, "").encode())
+        elif path == b"/v2/":
+            self.wfile.write(head.format("200 OK", self.ENDLESS, "").encode())
+            with contextlib.suppress(OSError):
+                for _ in range(self.ENDLESS >> 16):
+                    self.wfile.write(b" " * (1 << 16))
+                    type(self).sent += 1 << 16
+        elif b"/tags/" in path:
+            challenge = 'WWW-Authenticate: Bearer realm="http://[::1"\r\n'
+            self.wfile.write(head.format("401 Unauthorized", 0, challenge).encode())
+        else:
+            self.wfile.write(head.format("302 Found", 0, "Location: http://a..b/\r\n").encode())
+
+
+@contextlib.contextmanager
+def _misbehaving(endless: bool) -> Iterator[str]:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Misbehaving) as server:
+        server.daemon_threads = True
+        server.endless = endless  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+def test_an_endless_answer_to_the_first_probe_is_read_no_further_than_any_other() -> None:
+    with (
+        _misbehaving(endless=True) as host,
+        RegistryClient(host, Reach(), None, insecure=True) as upstream,
+        pytest.raises(UpstreamUnavailable) as refused,
+    ):
+        upstream.tags(parse_reference(f"{host}/team/app"))
+    assert "/v2/ is larger than" in refused.value.message
+    assert _Misbehaving.sent < _Misbehaving.ENDLESS // 2
+
+
+def test_a_realm_or_redirect_naming_no_usable_url_is_the_registrys_failure() -> None:
+    with _misbehaving(endless=False) as host:
+        ref = parse_reference(f"{host}/team/app:v1")
+        with RegistryClient(host, Reach(), None, insecure=True) as upstream:
+            with pytest.raises(UpstreamUnavailable, match="token realm that is no URL"):
+                upstream.tags(ref)
+            with pytest.raises(UpstreamUnavailable, match=f"cannot reach {host}"):
+                upstream.manifest(ref, "v1")
+
+
+def test_past_its_allowed_time_a_client_waits_for_no_answer_and_sends_no_request() -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickling) as slow:
+        slow.daemon_threads = True
+        threading.Thread(target=slow.serve_forever, daemon=True).start()
+        host = f"127.0.0.1:{slow.server_address[1]}"
+        ref = parse_reference(f"{host}/team/app:v1")
+        allowance = Allowance(seconds=0.5)
+        with RegistryClient(host, Reach(), None, insecure=True, allowance=allowance) as upstream:
+            with pytest.raises(UpstreamUnavailable, match=r"took more than 0\.\d+ s to arrive"):
+                upstream.manifest(ref, "v1")
+            with pytest.raises(UpstreamUnavailable, match="the import ran out of time before GET"):
+                upstream.tags(ref)
+        slow.shutdown()

@@ -56,3 +56,11 @@ def test_docker_hub_keys_and_excluded_secrets() -> None:
     excluded = _secret({"quay.io": "a:1"}, annotations={"openshift.io/image.excludeSecret": "true"})
     assert _for("quay.io/app", excluded) is None
     assert _for("quay.io/app", {"type": "Opaque", "data": {}}) is None
+
+
+def test_entries_that_are_not_dockers_give_nothing() -> None:
+    odd = {"quay.io": {"auth": 5}, "reg.io": {"auth": ["a:b"]}, "x.io": {"auth": "!!"}}
+    data = {".dockerconfigjson": _b64(json.dumps({"auths": odd}).encode())}
+    secret = {"type": "kubernetes.io/dockerconfigjson", "metadata": {"name": "odd"}, "data": data}
+    for image in ("quay.io/a/b", "reg.io/a/b", "x.io/a/b"):
+        assert _for(image, secret) is None

@@ -28,3 +28,25 @@ def test_docker_hub_names() -> None:
 def test_what_names_no_image_is_refused(text: str) -> None:
     with pytest.raises(BadReference):
         parse_reference(text)
+
+
+@pytest.mark.parametrize(
+    ("written", "host"),
+    [
+        ("QUAY.io", "quay.io"),
+        ("127.1:5000", "127.0.0.1:5000"),
+        ("0x7f.0.0.1", "127.0.0.1"),
+        ("[0:0::1]:5000", "[::1]:5000"),
+        ("[::ffff:127.0.0.1]", "127.0.0.1"),
+    ],
+)
+def test_a_host_has_one_spelling_for_the_address_it_reaches(written: str, host: str) -> None:
+    assert parse_reference(f"{written}/team/app").host == host
+
+
+@pytest.mark.parametrize(
+    "written", ["a..b", "quay.io.", "quay.io:http", "quay.io:70000", "qu_ay.io", "[::g]"]
+)
+def test_what_names_no_host_is_refused(written: str) -> None:
+    with pytest.raises(BadReference, match=r"cannot name a host|is no IPv6 address"):
+        parse_reference(f"{written}/team/app")

@@ -8,6 +8,7 @@ import dataclasses
 
 from moorage.api.backends import place_in, require_namespace
 from moorage.api.image_backends import OneVerbBackend
+from moorage.api.status import ApiError
 from moorage.imagestreams.import_settings import ImportSettings
 from moorage.imagestreams.importing import Imported, import_repository
 from moorage.imagestreams.imports import Imports, TagImport
@@ -15,9 +16,15 @@ from moorage.imagestreams.streams import stream_ref
 from moorage.resources.kinds import Kind
 from moorage.resources.objects import Object
 from moorage.store.resources import ResourceStore
-from moorage.upstream.errors import UpstreamError
+from moorage.upstream.errors import UpstreamBusy, UpstreamError
 
-CODES = {"NotFound": 404, "Unauthorized": 401, "Forbidden": 403, "Invalid": 422}
+CODES = {
+    "NotFound": 404,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "Invalid": 422,
+    "TooManyRequests": 429,
+}
 
 
 class ImageStreamImportBackend(OneVerbBackend):
@@ -32,8 +39,23 @@ class ImageStreamImportBackend(OneVerbBackend):
         name, spec = obj["metadata"]["name"], obj["spec"]
         with self._store.reading() as tx:
             require_namespace(tx, namespace)
-        settings = self._imports.settings(namespace)
         images = [_requested(entry) for entry in spec.get("images") or []]
+        try:
+            with self._imports.slot():
+                status, images, found = self._fetch(namespace, spec, images)
+        except UpstreamBusy as exc:
+            raise ApiError(exc.reason, exc.message, {"retryAfterSeconds": 1}) from None
+        if spec.get("import"):
+            kept = [(w, f) for w, f in zip(images, found, strict=True) if w.tag]
+            status["import"] = self._write(namespace, name, kept)
+        return {**obj, "status": status}
+
+    def _fetch(
+        self, namespace: str, spec: Object, images: list[TagImport]
+    ) -> tuple[Object, list[TagImport], list[Imported]]:
+        """What the images and the repository the spec names hold: their statuses, and every
+        image wanted (the repository's tags after the images) with its import."""
+        settings = self._imports.settings(namespace)
         found = self._imports.fetch(settings, images)
         status: Object = {
             "images": [_image_status(w, f) for w, f in zip(images, found, strict=True)]
@@ -41,10 +63,7 @@ class ImageStreamImportBackend(OneVerbBackend):
         if spec.get("repository"):
             repository, more = self._repository(settings, spec["repository"], status)
             images, found = images + repository, found + more
-        if spec.get("import"):
-            kept = [(w, f) for w, f in zip(images, found, strict=True) if w.tag]
-            status["import"] = self._write(namespace, name, kept)
-        return {**obj, "status": status}
+        return status, images, found
 
     def _repository(
         self, settings: ImportSettings, entry: Object, status: Object

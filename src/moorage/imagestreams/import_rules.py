@@ -3,17 +3,21 @@ spec.registrySources (allowedRegistries, blockedRegistries, insecureRegistries) 
 spec.allowedRegistriesForImport. A refusal names the rule that refused.
 
 An entry names a host (`quay.io`, `reg.example.com:5000`), every subdomain of one
-(`*.example.com`), or a repository and what lies under it (`quay.io/team`).
+(`*.example.com`), or a repository and what lies under it (`quay.io/team`). Hosts compare
+in their one spelling (upstream/references.py), and an entry without a port names the
+standard ones too (`quay.io` is `quay.io:443`), as OpenShift's domainName does.
 """
 
 import fnmatch
+import re
 from dataclasses import dataclass
 
 from moorage.resources.objects import Object
 from moorage.upstream.errors import UpstreamError
-from moorage.upstream.references import DockerReference
+from moorage.upstream.references import BadReference, DockerReference, canonical_host
 
 WHERE = "of image.config.openshift.io/cluster"
+_PORTED = re.compile(r":\d+$")
 
 
 class ImportForbidden(UpstreamError):
@@ -47,6 +51,18 @@ class ImportRules:
         if self.for_import is not None and not _listed(self.for_import, image):
             self._refuse(image, "is not in spec.allowedRegistriesForImport")
 
+    def host_refusal(self, host: str) -> str | None:
+        """Why a request may not go to `host[:port]` (a redirect's, a token realm's): the
+        blocked registries name it; None when they do not."""
+        name, _, port = host.rpartition(":") if _PORTED.search(host) else (host, "", "")
+        absolute = name.rstrip(".")  # the resolver reaches `bad.io.` as `bad.io`
+        try:
+            written = f"{absolute}:{port}" if port else absolute
+            listed = _listed(self.blocked, DockerReference(canonical_host(written), ""))
+        except BadReference:
+            return None  # no host any entry can name
+        return f"is in spec.registrySources.blockedRegistries {WHERE}" if listed else None
+
     def allows_http(self, image: DockerReference) -> bool:
         """spec.registrySources.insecureRegistries: plain HTTP without the insecure flag."""
         return _listed(self.insecure, image)
@@ -62,9 +78,19 @@ def _listed(entries: tuple[str, ...], image: DockerReference) -> bool:
 
 def _matches(entry: str, image: DockerReference) -> bool:
     host, _, path = entry.partition("/")
+    host, given = _standard_port_dropped(host), _standard_port_dropped(image.host)
     if host.startswith("*."):
-        if not fnmatch.fnmatchcase(image.host, host) or image.host == host[2:]:
+        if not fnmatch.fnmatchcase(given, host) or given == host[2:]:
             return False
-    elif host != image.host:
+    elif host != given:
         return False
     return not path or image.path == path or image.path.startswith(path + "/")
+
+
+def _standard_port_dropped(host: str) -> str:
+    if not host.startswith("*."):
+        try:
+            host = canonical_host(host)
+        except BadReference:
+            return host  # an entry that names no host matches none
+    return host.removesuffix(":443").removesuffix(":80")

@@ -112,7 +112,15 @@ def _connected(
     settings.rules.check(ref)
     insecure = insecure or settings.rules.allows_http(ref)
     credentials = credentials_for(ref, settings.secrets)
-    with RegistryClient(ref.api_host, settings.reach, credentials, insecure) as upstream:
+    refusal = settings.rules.host_refusal
+    with RegistryClient(
+        ref.api_host,
+        settings.reach,
+        credentials,
+        insecure,
+        refusal=refusal,
+        allowance=settings.allowance,
+    ) as upstream:
         yield upstream
 
 

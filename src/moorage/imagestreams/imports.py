@@ -2,9 +2,17 @@
 database, then write the stream's spec tags and what each import found in one transaction.
 
 Used by ImageStreamImport and by image streams whose spec.tags name DockerImage sources.
+
+An import holds one of the API's request threads for as long as the other registry takes
+to answer (up to client.RESPONSE_SECONDS a read), and those threads serve every request:
+so at most AT_ONCE imports run at a time, and one more is refused at once (TooManyRequests)
+rather than left to take the threads everyone else needs.
 """
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
@@ -12,9 +20,11 @@ from moorage.imagestreams.importing import Imported, import_image
 from moorage.imagestreams.streams import ImageStreams, new_stream, stream_ref
 from moorage.resources.objects import Object
 from moorage.store.resources import ResourceStore, Transaction
+from moorage.upstream.errors import UpstreamBusy
 
 # When the stream's images were last looked for in other registries, as OpenShift notes it.
 CHECKED = "openshift.io/image.dockerRepositoryCheck"
+AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,17 @@ def _spec_tags(stream: Object) -> list[Object]:
 class Imports:
     def __init__(self, store: ResourceStore, streams: ImageStreams) -> None:
         self._store, self.streams = store, streams
+        self._running = threading.BoundedSemaphore(AT_ONCE)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One of the AT_ONCE imports that may run; UpstreamBusy when all are taken."""
+        if not self._running.acquire(blocking=False):
+            raise UpstreamBusy(f"{AT_ONCE} imports are running on this server; try again shortly")
+        try:
+            yield
+        finally:
+            self._running.release()
 
     def settings(self, namespace: str) -> ImportSettings:
         with self._store.reading() as tx:
@@ -83,10 +104,26 @@ class Imports:
         return [import_image(settings, w.source, w.insecure, w.mode) for w in wanted]
 
     def run(self, namespace: str, name: str, wanted: list[TagImport]) -> None:
-        """Import `wanted` into an existing stream (its spec already names them)."""
+        """Import `wanted` into an existing stream (its spec already names them), in one of
+        the AT_ONCE slots."""
         if not wanted:
             return
+        try:
+            with self.slot():
+                found = self.fetch(self.settings(namespace), wanted)
+        except UpstreamBusy as exc:
+            found = [Imported(None, error=exc) for _ in wanted]
+        self._record_if_there(namespace, name, wanted, found)
+
+    def run_scheduled(self, namespace: str, name: str, wanted: list[TagImport]) -> None:
+        """As `run`, for the scheduler, which imports one stream at a time: outside the
+        slots, so requests that hold them all cannot keep scheduled imports from running."""
         found = self.fetch(self.settings(namespace), wanted)
+        self._record_if_there(namespace, name, wanted, found)
+
+    def _record_if_there(
+        self, namespace: str, name: str, wanted: list[TagImport], found: list[Imported]
+    ) -> None:
         with self._store.transaction() as tx:
             if tx.get(stream_ref(namespace, name)) is not None:
                 self.record(tx, namespace, name, wanted, found)

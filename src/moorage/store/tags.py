@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, select
 
+from moorage.store.blob_rows import BlobDeleting, link
+from moorage.store.errors import Conflict
 from moorage.store.schema import (
     manifest_references,
     manifests,
@@ -151,7 +153,9 @@ def _history_query(names: list[str]) -> Select[Any]:
 
 
 def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str) -> None:
-    """Make `target` serve a manifest that `source` has: the manifest, its blobs, its children."""
+    """Make `target` serve a manifest that `source` has: the manifest, its blobs, its children.
+    Each blob is linked as a push links it (store/blob_rows.py); Conflict when the collector
+    is deleting one (the source lost it meanwhile)."""
     row = (
         conn.execute(
             select(manifests).where(
@@ -188,9 +192,14 @@ def link_manifest(conn: Connection, source_id: int, target_id: int, digest: str)
                 repository_blobs.c.repository_id == source_id, repository_blobs.c.digest == blob
             )
         ).first()
-        if linked is not None:
-            blob_row = {"repository_id": target_id, "digest": blob, "created_at": now}
-            insert_ignore(conn, repository_blobs, [blob_row])
+        if linked is None:
+            continue
+        try:
+            link(conn, target_id, blob, now)
+        except BlobDeleting:
+            raise Conflict(
+                f"{digest} cannot be tagged: {blob} is being garbage collected"
+            ) from None
 
 
 def current(conn: Connection, repo_id: int, tag: str) -> str | None:

@@ -9,16 +9,19 @@ Basic auth there, or anonymously) or with Basic credentials.
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from moorage.content import mediatypes as mt
 from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.upstream.allowance import Allowance
 from moorage.upstream.challenges import Challenge, parse_challenge
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
     HttpOnly,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamUnauthorized,
     UpstreamUnavailable,
@@ -32,6 +35,10 @@ MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 # However slowly a registry trickles an answer, an import waits no longer than this for it.
 RESPONSE_SECONDS = 120.0
+# Why a host may not be called (the cluster's blocked registries), or None.
+Refusal = Callable[[str], str | None]
+# What httpx raises for a registry that fails, or names (a redirect, a realm) no usable URL.
+_FAILURES = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,10 @@ class Fetched:
 
 
 class RegistryClient:
-    """One registry, for one import: `with RegistryClient(...) as upstream: ...`."""
+    """One registry, for one import: `with RegistryClient(...) as upstream: ...`.
+
+    `refusal` is asked of every host a request goes to: the registry's own, a token realm's
+    and every redirect's, so a registry cannot send the import where the rules forbid."""
 
     def __init__(
         self,
@@ -51,10 +61,14 @@ class RegistryClient:
         credentials: Credentials | None,
         insecure: bool,
         response_seconds: float = RESPONSE_SECONDS,
+        refusal: Refusal = lambda _: None,
+        allowance: Allowance | None = None,
     ) -> None:
+        """`allowance`: the time and bytes every answer is taken from (none: no bounds)."""
         self.host, self._credentials, self._insecure = host, credentials, insecure
-        self._response_seconds = response_seconds
-        self._http = reach.client(verify=not insecure)
+        self._response_seconds, self._refusal = response_seconds, refusal
+        self._allowance = allowance or Allowance()
+        self._http = reach.client(verify=not insecure, on_request=self._refuse_forbidden)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
 
@@ -120,18 +134,26 @@ class RegistryClient:
         self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
     ) -> tuple[httpx.Response, bytes]:
         try:
-            with self._http.stream("GET", url, headers=headers, auth=auth) as response:
-                cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
-                return response, _bounded(response, cap, url, self._response_seconds)
-        except httpx.HTTPError as exc:
+            return self._bounded_get(url, headers, limit, auth)
+        except _FAILURES as exc:
             raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
+
+    def _bounded_get(
+        self, url: str, headers: dict[str, str], limit: int, auth: httpx.BasicAuth | None = None
+    ) -> tuple[httpx.Response, bytes]:
+        seconds = min(self._response_seconds, self._allowance.seconds_before(url))
+        with self._http.stream("GET", url, headers=headers, auth=auth) as response:
+            cap = limit if response.status_code == 200 else MAX_ERROR_BYTES
+            body = _bounded(response, cap, url, seconds)
+        self._allowance.spend(len(body), url)
+        return response, body
 
     def _choose_base(self) -> str:
         """https, unless the registry speaks only http and the import may use it."""
         try:
-            self._http.get(f"https://{self.host}/v2/")
+            self._bounded_get(f"https://{self.host}/v2/", {}, MAX_ERROR_BYTES)
             self._base = f"https://{self.host}"
-        except httpx.HTTPError as exc:
+        except _FAILURES as exc:
             if not self._speaks_http():
                 raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
             if not self._insecure:
@@ -145,9 +167,16 @@ class RegistryClient:
     def _speaks_http(self) -> bool:
         """Whether a registry answers on plain HTTP (a TLS server's 400 to it is no answer)."""
         try:
-            return self._http.get(f"http://{self.host}/v2/").status_code in (200, 401)
-        except httpx.HTTPError:
+            response, _ = self._bounded_get(f"http://{self.host}/v2/", {}, MAX_ERROR_BYTES)
+        except _FAILURES:
             return False
+        return response.status_code in (200, 401)
+
+    def _refuse_forbidden(self, request: httpx.Request) -> None:
+        host = request.url.netloc.decode()
+        refused = self._refusal(host)
+        if refused is not None:
+            raise UpstreamForbidden(f"{self.host} sent the import to {host}, which {refused}")
 
     # -- authentication ----------------------------------------------------------------
 
@@ -171,7 +200,10 @@ class RegistryClient:
         auth = None
         if self._credentials is not None:
             auth = httpx.BasicAuth(self._credentials.username, self._credentials.password)
-        url = str(httpx.URL(realm).copy_merge_params(params))
+        try:
+            url = str(httpx.URL(realm).copy_merge_params(params))
+        except httpx.InvalidURL:
+            raise UpstreamUnavailable(f"{self.host} named a token realm that is no URL") from None
         response, body = self._read(url, {}, MAX_TOKEN_BYTES, auth)
         if response.status_code in (401, 403):
             raise UpstreamUnauthorized(f"{self.host} refused the credentials for a token")
@@ -206,5 +238,5 @@ def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> 
     return bytes(body)
 
 
-def _reason(exc: httpx.HTTPError) -> str:
+def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__

@@ -93,8 +93,11 @@ def _auths(secret: dict[str, Any]) -> dict[str, Any]:
 def _credentials(value: dict[str, Any]) -> Credentials | None:
     if value.get("username") and value.get("password") is not None:
         return Credentials(str(value["username"]), str(value["password"]))
+    auth = value.get("auth")
+    if not isinstance(auth, str):
+        return None  # a secret's entry that is not docker's gives nothing
     try:
-        user, found, password = base64.b64decode(value.get("auth") or "").decode().partition(":")
+        user, found, password = base64.b64decode(auth).decode().partition(":")
     except (ValueError, binascii.Error):
         return None
     return Credentials(user, password) if found else None

@@ -19,6 +19,18 @@ class UpstreamUnauthorized(UpstreamError):
     reason = "Unauthorized"
 
 
+class UpstreamForbidden(UpstreamError):
+    """The cluster's rules refuse a registry the import was sent to."""
+
+    reason = "Forbidden"
+
+
+class UpstreamBusy(UpstreamError):
+    """As many imports as the server runs at once are already waiting on other registries."""
+
+    reason = "TooManyRequests"
+
+
 class HttpOnly(UpstreamError):
     """The registry speaks plain HTTP and the import did not say insecure."""
 

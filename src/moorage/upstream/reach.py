@@ -3,6 +3,7 @@ trusting the system's CAs plus the additionalTrustedCA bundles, as OpenShift's r
 trusts the `image-registry-certificates` it gathers them into."""
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -47,7 +48,10 @@ class Reach:
                 continue  # one bad bundle in the ConfigMap must not stop every other import
         return context
 
-    def client(self, verify: bool) -> httpx.Client:
+    def client(
+        self, verify: bool, on_request: Callable[[httpx.Request], None] | None = None
+    ) -> httpx.Client:
+        """`on_request` sees every request, a redirect's too, before it is sent."""
         tls: ssl.SSLContext | bool = self.ssl_context() if verify else False
         mounts: dict[str, httpx.BaseTransport | None] = {}
         direct = self.proxy.direct_patterns()
@@ -61,5 +65,6 @@ class Reach:
             mounts=mounts,
             trust_env=False,  # the Config says which proxy, not the server's environment
             follow_redirects=True,
+            event_hooks={"request": [on_request] if on_request else []},
             timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
         )
