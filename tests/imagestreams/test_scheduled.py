@@ -1,6 +1,7 @@
 """Scheduled imports: tags marked scheduled are imported again each interval, by the server
 on its own (`moorage serve --scheduled-import-interval`)."""
 
+import asyncio
 import base64
 import calendar
 import contextlib
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from moorage.imagestreams import scheduled
 from moorage.imagestreams.imports import AT_ONCE
 from moorage.imagestreams.scheduled import due, in_turns
 from moorage.server.config import ConfigError, ServerConfig
@@ -54,6 +56,40 @@ def test_one_projects_many_due_streams_wait_behind_every_other_projects_turn() -
     order = [stream for stream, _ in in_turns(due([*flood, later, other], now, 900))]
     assert order[:4] == [flood[0], other, flood[1], later]
     assert order[4:] == flood[2:]
+
+
+class _OneStreamBreaks:
+    """Imports whose first stream fails as nothing foreseen does; records what was imported."""
+
+    def __init__(self) -> None:
+        self.streams = [_stream(None, True, namespace="broken"), _stream(None, True)]
+        self.imported: list[str] = []
+
+    def all_streams(self) -> list[dict[str, Any]]:
+        return self.streams
+
+    def run_scheduled(self, namespace: str, name: str, tags: list[Any]) -> None:
+        if namespace == "broken":
+            raise RuntimeError("nothing foreseen")
+        self.imported.append(namespace)
+
+
+def test_a_stream_whose_import_fails_unforeseen_stops_no_other_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scheduled, "PER_MINUTE", 6000)
+    imports = _OneStreamBreaks()
+
+    async def until_the_other_is_imported() -> None:
+        running = asyncio.ensure_future(scheduled.run_scheduled(imports, 900))  # type: ignore[arg-type]
+        while not imports.imported and not running.done():
+            await asyncio.sleep(0.01)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+    asyncio.run(asyncio.wait_for(until_the_other_is_imported(), 10))
+    assert imports.imported == ["n"]
 
 
 @pytest.fixture

@@ -75,6 +75,8 @@ async def run_scheduled(imports: Imports, interval: float) -> None:
                 await asyncio.to_thread(imports.run_scheduled, namespace, name, tags)
             except StoreError as exc:
                 log.warning(f"scheduled import of {namespace}/{name}: {exc}")
+            except Exception:  # one stream's surprise must not end every project's imports
+                log.exception(f"scheduled import of {namespace}/{name} failed; the others go on")
             await asyncio.sleep(60 / PER_MINUTE)
         else:
             await asyncio.sleep(min(interval, LONGEST_NAP))
