@@ -9,6 +9,7 @@ so at most AT_ONCE imports run at a time, and one more is refused at once (TooMa
 rather than left to take the threads everyone else needs.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -19,8 +20,11 @@ from moorage.imagestreams.import_settings import ImportSettings, read_settings
 from moorage.imagestreams.importing import Imported, import_image
 from moorage.imagestreams.streams import ImageStreams, new_stream, stream_ref
 from moorage.resources.objects import Object
+from moorage.store.errors import StoreError
 from moorage.store.resources import ResourceStore, Transaction
-from moorage.upstream.errors import UpstreamBusy
+from moorage.upstream.errors import UpstreamBusy, UpstreamError
+
+log = logging.getLogger("moorage.api")
 
 # When the stream's images were last looked for in other registries, as OpenShift notes it.
 CHECKED = "openshift.io/image.dockerRepositoryCheck"
@@ -110,7 +114,7 @@ class Imports:
             return
         try:
             with self.slot():
-                found = self.fetch(self.settings(namespace), wanted)
+                found = self._fetched(namespace, wanted)
         except UpstreamBusy as exc:
             found = [Imported(None, error=exc) for _ in wanted]
         self._record_if_there(namespace, name, wanted, found)
@@ -118,8 +122,19 @@ class Imports:
     def run_scheduled(self, namespace: str, name: str, wanted: list[TagImport]) -> None:
         """As `run`, for the scheduler, which imports one stream at a time: outside the
         slots, so requests that hold them all cannot keep scheduled imports from running."""
-        found = self.fetch(self.settings(namespace), wanted)
-        self._record_if_there(namespace, name, wanted, found)
+        self._record_if_there(namespace, name, wanted, self._fetched(namespace, wanted))
+
+    def _fetched(self, namespace: str, wanted: list[TagImport]) -> list[Imported]:
+        """What `fetch` found; a failure nobody foresaw is each tag's failed import (its
+        traceback logged), not an error answered for the stream just written."""
+        try:
+            return self.fetch(self.settings(namespace), wanted)
+        except StoreError:
+            raise
+        except Exception:
+            log.exception(f"importing into {namespace}: an unforeseen failure")
+            failed = UpstreamError("the import failed unexpectedly; the server's log says why")
+            return [Imported(None, error=failed) for _ in wanted]
 
     def _record_if_there(
         self, namespace: str, name: str, wanted: list[TagImport], found: list[Imported]
