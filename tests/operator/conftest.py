@@ -85,6 +85,14 @@ def use_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) -> 
     oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
 
 
+def run_on_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) -> None:
+    """As the specification does it: the credentials Secret, then the Config's storage; until
+    the registry runs on the bucket."""
+    create_s3_credentials(oc)
+    use_s3(oc, s3, management_state)
+    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+
+
 def serving_s3(oc: Cli) -> bool:
     status = get_json(oc, CONFIG).get("status", {})
     return settled(oc) and "s3" in status.get("storage", {})

@@ -14,6 +14,7 @@ from tests.operator.conftest import (
     condition,
     create_s3_credentials,
     get_json,
+    run_on_s3,
     serving_s3,
     settled,
     use_s3,
@@ -51,9 +52,7 @@ def _default_encryption(client: Any, bucket: str) -> dict[str, str]:
 def test_a_bucket_the_operator_creates_is_private_encrypted_cleaned_up_and_tagged(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    create_s3_credentials(oc)
-    use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
-    wait_for(lambda: serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    run_on_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
     assert _reasons(oc) == {kind: ("True", reason) for kind, reason in STEPS.items()}
     assert "AES256" in condition(oc, "StorageEncrypted")["message"]
     assert get_json(oc, CONFIG)["status"]["storageManaged"] is True
@@ -112,9 +111,7 @@ def test_unmanaged_storage_is_left_as_it_is(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
     bucket = moto.new_bucket()
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint}, "Unmanaged")
-    wait_for(lambda: serving_s3(oc), "the registry to run on the bucket", timeout=120)
+    run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint}, "Unmanaged")
     assert _reasons(oc) == {"StorageExists": ("True", "S3 Bucket Exists")}
     assert get_json(oc, CONFIG)["status"]["storageManaged"] is False
     client: Any = moto.client()
@@ -145,9 +142,7 @@ def _bucket_exists(client: Any, bucket: str) -> bool:
 def test_removed_deletes_the_bucket_the_operator_created_and_managed_makes_it_again(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    create_s3_credentials(oc)
-    use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
-    wait_for(lambda: serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    run_on_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
     bucket = get_json(oc, CONFIG)["spec"]["storage"]["s3"]["bucket"]
     with cluster.registry_client() as http:
         assert push_blob(http, "openshift/app", b"a layer").status_code == 201
@@ -172,9 +167,7 @@ def test_removed_keeps_an_unmanaged_bucket_and_what_it_holds(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
     bucket = moto.new_bucket()
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint}, "Unmanaged")
-    wait_for(lambda: serving_s3(oc), "the registry to run on the bucket", timeout=120)
+    run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint}, "Unmanaged")
     with cluster.registry_client() as http:
         assert push_blob(http, "openshift/app", b"a layer").status_code == 201
 

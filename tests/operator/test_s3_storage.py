@@ -21,6 +21,7 @@ from tests.operator.conftest import (
     create_s3_credentials,
     get_json,
     registry_pods,
+    run_on_s3,
     serving_s3,
     settled,
     use_s3,
@@ -44,9 +45,7 @@ def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
 ) -> None:
     require("skopeo")
     bucket = moto.new_bucket()
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+    run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
     assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
     assert condition(oc, "Degraded")["status"] == "False"
 
@@ -76,9 +75,7 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
     bucket = moto.new_bucket()
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+    run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
     data, step = os.urandom(12 << 20), 300 << 10
     with cluster.registry_client() as http:
         location = start_upload(http, "openshift/chunked")
@@ -107,9 +104,7 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
 def test_blob_gets_go_to_signed_urls_unless_redirects_are_disabled(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
-    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+    run_on_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
     data = os.urandom(5000)
     path = f"/v2/openshift/app/blobs/{digest_of(data)}"
     with cluster.registry_client() as http:
@@ -152,9 +147,7 @@ def test_missing_credentials_and_an_endpoint_nobody_answers_are_degraded_in_word
 def test_managed_storage_without_a_bucket_gets_one_made(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    create_s3_credentials(oc)
-    use_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
-    wait_for(lambda: serving_s3(oc), "the registry to run on a new bucket", timeout=120)
+    run_on_s3(oc, {"regionEndpoint": moto.endpoint}, "Managed")
     bucket = get_json(oc, CONFIG)["spec"]["storage"]["s3"]["bucket"]
     assert bucket.startswith("moorage-image-registry-us-east-1-")
     client: Any = moto.client()
@@ -165,9 +158,7 @@ def test_managed_storage_without_a_bucket_gets_one_made(
 def test_new_credentials_roll_out_and_never_reach_the_logs(
     cluster: RunningServer, oc: Cli, moto: MotoServer
 ) -> None:
-    create_s3_credentials(oc)
-    use_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
-    wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+    run_on_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
     before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
     oc("delete", "secret", SECRET, "-n", NAMESPACE)
     create_s3_credentials(oc, secret_key="rotated-secret-key")
@@ -273,9 +264,7 @@ def test_the_collector_frees_a_deleted_image_s_blobs_in_the_bucket(
         oc = Cli(tmp_path / "kube" / "config", tmp_path, server)
         oc("login", server.api_url, "-u", "kubeadmin", "-p", server.kubeadmin_password)
         bucket = moto.new_bucket()
-        create_s3_credentials(oc)
-        use_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
-        wait_for(lambda: serving_s3(oc), "the registry to run on s3", timeout=120)
+        run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint})
         kept, dropped = image(layers=2), image(layers=2)
         with server.registry_client() as http:
             assert push_image(http, "openshift/kept", kept, "v1").status_code == 201
