@@ -13,7 +13,7 @@ from moorage.api.backends import (
 )
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
-from moorage.imagestreams.imports import Imports, TagImport, pending_imports
+from moorage.imagestreams.imports import Imports, TagImport, pending_imports, spec_tags
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -109,9 +109,9 @@ class ImageStreamBackend(StoredBackend):
         """Tags whose `from` is new or changed and names an image of this registry are served
         at once; a tag left as it was keeps what it serves. Returns the tags taken from
         this registry (the others are for import)."""
-        previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
+        previous = {t.get("name"): t.get("from") for t in spec_tags(before)}
         local = set()
-        for tag in _spec_tags(obj):
+        for tag in spec_tags(obj):
             origin = tag.get("from")
             if not origin:
                 continue
@@ -123,10 +123,6 @@ class ImageStreamBackend(StoredBackend):
                 source = resolve_source(tx, ref, may_pull)
                 self.streams.set_tag(tx, namespace, name, tag["name"], source)
         return local
-
-
-def _spec_tags(stream: Object) -> list[Object]:
-    return (stream.get("spec") or {}).get("tags") or []
 
 
 class ImageStreamTagBackend:

@@ -71,17 +71,18 @@ class TagImport:
 def pending_imports(stream: Object, before: Object, local: set[str]) -> list[TagImport]:
     """The spec tags of `stream` that name another registry's image and are new or changed
     since `before` (`local`: tags whose source is this registry)."""
-    previous = {t.get("name"): t.get("from") for t in _spec_tags(before)}
+    previous = {t.get("name"): t.get("from") for t in spec_tags(before)}
     return [
         TagImport.of(tag)
-        for tag in _spec_tags(stream)
+        for tag in spec_tags(stream)
         if (tag.get("from") or {}).get("kind") == "DockerImage"
         and tag["name"] not in local
         and previous.get(tag["name"]) != tag["from"]
     ]
 
 
-def _spec_tags(stream: Object) -> list[Object]:
+def spec_tags(stream: Object) -> list[Object]:
+    """The stream's spec tags (none when it names none)."""
     return (stream.get("spec") or {}).get("tags") or []
 
 
