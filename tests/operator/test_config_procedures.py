@@ -27,6 +27,14 @@ def _registry_answers(cluster: RunningServer) -> bool:
         return False
 
 
+def _patch_to_managed_as_written(oc: Cli) -> None:
+    """Specification 3.4.2's command, as written there."""
+    oc(
+        "patch", "configs.imageregistry.operator.openshift.io", "cluster",
+        "--type", "merge", "--patch", '{"spec": {"managementState": "Managed"}}',
+    )  # fmt: skip
+
+
 def test_the_first_start_makes_the_config_and_the_system_namespaces(oc: Cli) -> None:
     spec = get_json(oc, CONFIG)["spec"]
     assert spec["managementState"] == "Managed"
@@ -74,10 +82,7 @@ def test_removed_stops_the_registry_and_managed_brings_it_back_with_its_images(
     wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
     assert registry_pods(oc) == []
     assert oc("get", "projects")  # the API stays up
-    oc(
-        "patch", "configs.imageregistry.operator.openshift.io", "cluster",
-        "--type", "merge", "--patch", '{"spec": {"managementState": "Managed"}}',
-    )  # fmt: skip
+    _patch_to_managed_as_written(oc)
     wait_for(lambda: _registry_answers(cluster), "the registry to come back")
     wait_for(lambda: condition(oc, "Removed").get("status") == "False", "Removed=False")
     with cluster.registry_client() as http:
@@ -152,10 +157,7 @@ def test_a_registry_bootstrapped_as_removed_starts_once_patched_to_managed(
         assert get_json(oc, CONFIG)["spec"]["managementState"] == "Removed"
         assert not _registry_answers(removed)
         assert registry_pods(oc) == []
-        oc(
-            "patch", "configs.imageregistry.operator.openshift.io", "cluster",
-            "--type", "merge", "--patch", '{"spec": {"managementState": "Managed"}}',
-        )  # fmt: skip
+        _patch_to_managed_as_written(oc)
         wait_for(lambda: _registry_answers(removed), "the registry to start")
         wait_for(lambda: condition(oc, "Available").get("status") == "True", "Available=True")
         assert condition(oc, "Removed").get("status") == "False"
