@@ -128,6 +128,16 @@ def _every_import_slot_held(server: RunningServer) -> Iterator[None]:
         thread.join()
 
 
+def _scheduled_stream(source: str) -> dict[str, Any]:
+    """Stream `app` whose tag v1 follows `source` (plain HTTP) on the server's schedule."""
+    tag = {
+        "name": "v1",
+        "from": {"kind": "DockerImage", "name": source},
+        "importPolicy": {"insecure": True, "scheduled": True},
+    }
+    return {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
+
+
 @pytest.mark.parametrize("slots_held", [False, True])
 def test_a_scheduled_tag_follows_the_upstream_tag_on_its_own(
     every_second: RunningServer, tmp_path: Path, slots_held: bool
@@ -138,12 +148,7 @@ def test_a_scheduled_tag_follows_the_upstream_tag_on_its_own(
     with third_party(tmp_path / "upstream") as upstream, every_second.api_client() as api, held:
         namespace = create_namespace(api)
         upstream.push("team/app", first, "v1")
-        tag = {
-            "name": "v1",
-            "from": {"kind": "DockerImage", "name": f"{upstream.address}/team/app:v1"},
-            "importPolicy": {"insecure": True, "scheduled": True},
-        }
-        body = {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
+        body = _scheduled_stream(f"{upstream.address}/team/app:v1")
         create(api, f"{IMAGES}/namespaces/{namespace}/imagestreams", body)
         upstream.push("team/app", second, "v1")
 
@@ -163,12 +168,7 @@ def test_a_projects_odd_pull_secret_fails_none_of_its_imports_nor_anyone_elses(
     first, second = image(), image()
     with third_party(tmp_path / "upstream") as upstream, every_second.api_client() as api:
         upstream.push("team/app", first, "v1")
-        tag = {
-            "name": "v1",
-            "from": {"kind": "DockerImage", "name": f"{upstream.address}/team/app:v1"},
-            "importPolicy": {"insecure": True, "scheduled": True},
-        }
-        body = {"kind": "ImageStream", "metadata": {"name": "app"}, "spec": {"tags": [tag]}}
+        body = _scheduled_stream(f"{upstream.address}/team/app:v1")
         odd, other = create_namespace(api), create_namespace(api)
         config = {"auths": {upstream.address: {"auth": 5}}}
         data = {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()}
