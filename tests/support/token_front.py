@@ -1,7 +1,9 @@
 """A registry behind token auth, as Docker Hub and quay.io put theirs: every /v2/ request
 without a valid Bearer token is answered 401 with a challenge naming the token endpoint,
 which hands tokens out for Basic credentials. Requests with a token are passed on to the
-registry behind. Counts the tokens it gave, so a test can see the flow was used."""
+registry behind. Counts the tokens it gave, so a test can see the flow was used, and keeps
+the path of every request it passed on; it can hold blob answers back a while (`delay`) or
+refuse them as a registry out of patience does (`throttle`: 429)."""
 
 import asyncio
 import base64
@@ -25,6 +27,9 @@ class TokenFront:
     port: int = 0
     tokens: set[str] = field(default_factory=set)
     scopes: list[str] = field(default_factory=list)  # what each token was asked for
+    passed: list[str] = field(default_factory=list)  # paths passed on to the registry
+    delay: float = 0.0  # seconds each blob answer waits
+    throttle: bool = False
 
     @property
     def address(self) -> str:
@@ -55,6 +60,11 @@ class TokenFront:
                 status=401,
                 headers={"WWW-Authenticate": challenge},
             )
+        if "/blobs/" in request.path and self.throttle:
+            return web.json_response({"errors": [{"code": "TOOMANYREQUESTS"}]}, status=429)
+        self.passed.append(request.path)
+        if "/blobs/" in request.path:
+            await asyncio.sleep(self.delay)
         accept = {"Accept": request.headers.get("Accept", "*/*")}
         async with httpx.AsyncClient(base_url=self.backend) as client:
             answer = await client.get(request.path_qs, headers=accept)

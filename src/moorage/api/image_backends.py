@@ -13,7 +13,7 @@ from moorage.api.backends import (
 )
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
-from moorage.imagestreams.imports import Imports, TagImport, pending_imports, spec_tags
+from moorage.imagestreams.imports import Imports, TagImport, pending_imports
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -21,7 +21,7 @@ from moorage.imagestreams.sources import (
     parse_source,
     resolve_source,
 )
-from moorage.imagestreams.streams import ImageStreams, image_ref, stream_ref
+from moorage.imagestreams.streams import ImageStreams, image_ref, spec_tags, stream_ref
 from moorage.resources.kinds import Kind
 from moorage.resources.objects import Object
 from moorage.store.errors import NotFound

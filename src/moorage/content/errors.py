@@ -31,6 +31,7 @@ NameUnknown = _error("NAME_UNKNOWN")
 SizeInvalid = _error("SIZE_INVALID")
 TagInvalid = _error("TAG_INVALID")
 PaginationNumberInvalid = _error("PAGINATION_NUMBER_INVALID")
+TooManyRequests = _error("TOOMANYREQUESTS")
 
 
 class RangeInvalid(RegistryError):

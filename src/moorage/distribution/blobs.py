@@ -1,15 +1,20 @@
 """Blob reads and deletes: GET (with Range), HEAD, DELETE."""
 
 import asyncio
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from functools import partial
 
 from aiohttp import web
 
-from moorage.content.errors import BlobUnknown
+from moorage.content.errors import BlobUnknown, RegistryError
 from moorage.distribution import ranges
 from moorage.distribution.context import REDIRECT, REGISTRY, SENDERS
 from moorage.distribution.requests import repository
-from moorage.registry.blobs import BlobContent
+from moorage.registry.pullthrough import RemoteBlob
+
+# Opens the blob's bytes (offset, length) as a stream.
+Opener = Callable[[int, int], AsyncGenerator[bytes, None]]
 
 
 def _blob_headers(digest: str) -> dict[str, str]:
@@ -22,7 +27,10 @@ def _blob_headers(digest: str) -> dict[str, str]:
 
 async def head_blob(request: web.Request) -> web.StreamResponse:
     digest = request.match_info["digest"]
-    size = request.app[REGISTRY].blobs.size(repository(request), digest)
+    try:
+        size = request.app[REGISTRY].blobs.size(repository(request), digest)
+    except BlobUnknown as unknown:
+        size = (await _pulled_through(request, digest, unknown)).size
     headers = _blob_headers(digest)
     headers["Content-Length"] = str(size)
     headers["Content-Type"] = "application/octet-stream"
@@ -30,14 +38,18 @@ async def head_blob(request: web.Request) -> web.StreamResponse:
 
 
 async def get_blob(request: web.Request) -> web.StreamResponse:
-    registry = request.app[REGISTRY]
-    blob = registry.blobs.content(repository(request), request.match_info["digest"])
+    registry, digest = request.app[REGISTRY], request.match_info["digest"]
+    try:
+        blob = registry.blobs.content(repository(request), digest)
+    except BlobUnknown as unknown:
+        remote = await _pulled_through(request, digest, unknown)
+        return await _streamed(request, remote.size, _blob_headers(digest), remote.open)
     headers = _blob_headers(blob.digest)
     url = registry.blobs.redirect_url(blob.digest) if request.app[REDIRECT] else None
     if url is not None:
         return web.Response(status=307, headers={**headers, "Location": url})
     if blob.path is None:
-        return await _streamed(request, blob, headers)
+        return await _streamed(request, blob.size, headers, partial(registry.blobs.stream, digest))
     try:
         file = await asyncio.to_thread(blob.path.open, "rb")
     except FileNotFoundError:  # deleted since it was looked up
@@ -50,16 +62,27 @@ async def get_blob(request: web.Request) -> web.StreamResponse:
         return await ranges.respond(request, blob.size, headers, send)
 
 
+async def _pulled_through(request: web.Request, digest: str, unknown: RegistryError) -> RemoteBlob:
+    """The blob from the registry the repository imported it from; `unknown` when it
+    imported no image that has it."""
+    pullthrough = request.app[REGISTRY].pullthrough
+    remote = None if pullthrough is None else await pullthrough.blob(repository(request), digest)
+    if remote is None:
+        raise unknown
+    return remote
+
+
 async def _streamed(
-    request: web.Request, blob: BlobContent, headers: dict[str, str]
+    request: web.Request, size: int, headers: dict[str, str], open_: Opener
 ) -> web.StreamResponse:
-    """A blob the driver streams (memory, s3): its first chunk is read before the status
-    line goes, so storage that cannot answer is an OCI error, not a body cut short."""
+    """A blob streamed (by the memory or s3 driver, or from another registry): its first
+    chunk is read before the status line goes, so storage or a registry that cannot answer
+    is an OCI error, not a body cut short."""
     try:
-        offset, length = ranges.span(request, blob.size)
+        offset, length = ranges.span(request, size)
     except ranges.Unsatisfiable:
-        return ranges.unsatisfiable(blob.size)
-    async with aclosing(request.app[REGISTRY].blobs.stream(blob.digest, offset, length)) as chunks:
+        return ranges.unsatisfiable(size)
+    async with aclosing(open_(offset, length)) as chunks:
         first = await anext(chunks, b"")
 
         async def send(response: web.StreamResponse, _offset: int, _length: int) -> None:
@@ -68,7 +91,7 @@ async def _streamed(
             async for chunk in chunks:
                 await response.write(chunk)
 
-        return await ranges.respond(request, blob.size, headers, send)
+        return await ranges.respond(request, size, headers, send)
 
 
 async def delete_blob(request: web.Request) -> web.StreamResponse:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from moorage.content import mediatypes as mt
 from moorage.content.bodies import BodyTooLarge
-from moorage.content.errors import ManifestTooLarge, ManifestUnknown
+from moorage.content.errors import ManifestTooLarge, ManifestUnknown, NameUnknown
 from moorage.content.manifest import MAX_MANIFEST_BYTES
 from moorage.distribution.callers import visible
 from moorage.distribution.context import REGISTRY
@@ -27,14 +27,13 @@ def _acceptable(request: web.Request, media_type: str) -> bool:
 
 async def get_manifest(request: web.Request) -> web.StreamResponse:
     name, reference = repository(request), request.match_info["reference"]
-    manifests = request.app[REGISTRY].manifests
-    if request.method == "HEAD":
-        record = manifests.find(name, reference)
-        digest, media_type, size, body = record.digest, record.media_type, record.size, b""
-    else:
-        stored = await manifests.get(name, reference)
-        digest, media_type, body = stored.digest, stored.media_type, stored.body
-        size = len(body)
+    try:
+        digest, media_type, size, body = await _manifest(request, name, reference)
+    except (ManifestUnknown, NameUnknown):
+        pullthrough = request.app[REGISTRY].pullthrough
+        if pullthrough is None or not await pullthrough.manifest(name, reference):
+            raise
+        digest, media_type, size, body = await _manifest(request, name, reference)
     if not _acceptable(request, media_type):
         raise ManifestUnknown(
             f"manifest {reference} is a {media_type}, which the request's Accept header excludes",
@@ -46,6 +45,16 @@ async def get_manifest(request: web.Request) -> web.StreamResponse:
         "Content-Length": str(size),
     }
     return web.Response(status=200, body=body or None, headers=headers)
+
+
+async def _manifest(request: web.Request, name: str, reference: str) -> tuple[str, str, int, bytes]:
+    """(digest, media type, size, body) of a stored manifest; no body for HEAD."""
+    manifests = request.app[REGISTRY].manifests
+    if request.method == "HEAD":
+        record = manifests.find(name, reference)
+        return record.digest, record.media_type, record.size, b""
+    stored = await manifests.get(name, reference)
+    return stored.digest, stored.media_type, len(stored.body), stored.body
 
 
 async def put_manifest(request: web.Request) -> web.StreamResponse:

@@ -66,7 +66,7 @@ def import_image(settings: ImportSettings, name: str, insecure: bool, mode: str)
     except InvalidSource as exc:
         return Imported(None, error=exc)
     try:
-        with _connected(settings, ref, insecure) as upstream:
+        with connected(settings, ref, insecure) as upstream:
             image, children = _fetch(upstream, ref, mode)
         return Imported(ref, image, children=children)
     except UpstreamError as exc:
@@ -79,7 +79,7 @@ def import_repository(
     """Every tag of the repository `name` (up to MAX_TAGS): (tag, import) pairs, and the tags
     left out. Raises UpstreamError when the repository itself cannot be read."""
     ref = source_of(name)
-    with _connected(settings, ref, insecure) as upstream:
+    with connected(settings, ref, insecure) as upstream:
         ordered = order_tags(upstream.tags(ref))
         done = []
         for tag in ordered[:MAX_TAGS]:
@@ -106,7 +106,7 @@ def _version(tag: str) -> tuple[int, ...] | None:
 
 
 @contextmanager
-def _connected(
+def connected(
     settings: ImportSettings, ref: DockerReference, insecure: bool
 ) -> Iterator[RegistryClient]:
     settings.rules.check(ref)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
 from moorage.imagestreams.importing import Imported, import_image
-from moorage.imagestreams.streams import ImageStreams, new_stream, stream_ref
+from moorage.imagestreams.streams import ImageStreams, new_stream, spec_tags, stream_ref
 from moorage.resources.objects import Object
 from moorage.store.errors import StoreError
 from moorage.store.resources import ResourceStore, Transaction
@@ -79,11 +79,6 @@ def pending_imports(stream: Object, before: Object, local: set[str]) -> list[Tag
         and tag["name"] not in local
         and previous.get(tag["name"]) != tag["from"]
     ]
-
-
-def spec_tags(stream: Object) -> list[Object]:
-    """The stream's spec tags (none when it names none)."""
-    return (stream.get("spec") or {}).get("tags") or []
 
 
 class Imports:

@@ -66,9 +66,11 @@ class ImageStreams:
     ) -> Object:
         meta = stream["metadata"]
         url = self.repository_url(meta["namespace"], meta["name"])
+        local = {t.get("name") for t in spec_tags(stream) if _served_here(t)}
         listed = []
         for tag in sorted({*history, *failed}):
-            entry: Object = {"tag": tag, "items": [_event(url, e) for e in history.get(tag, [])]}
+            events = history.get(tag, [])
+            entry: Object = {"tag": tag, "items": [_event(url, e, tag in local) for e in events]}
             if tag in failed:
                 entry["conditions"] = [_condition(failed[tag])]
             listed.append(entry)
@@ -155,10 +157,20 @@ class ImageStreams:
             tags.remove_tags(tx.connection, repo_id)
 
 
-def _event(url: str, event: tags.TagEvent) -> Object:
+def spec_tags(stream: Object) -> list[Object]:
+    """The stream's spec tags (none when it names none)."""
+    return (stream.get("spec") or {}).get("tags") or []
+
+
+def _served_here(spec_tag: Object) -> bool:
+    """referencePolicy Local: pulled through this registry, whatever registry it came from."""
+    return (spec_tag.get("referencePolicy") or {}).get("type") == "Local"
+
+
+def _event(url: str, event: tags.TagEvent, local: bool) -> Object:
     return {
         "created": _timestamp(event.created_at),
-        "dockerImageReference": event.reference or f"{url}@{event.digest}",
+        "dockerImageReference": (not local and event.reference) or f"{url}@{event.digest}",
         "image": event.digest,
         "generation": event.generation,
     }

@@ -97,6 +97,25 @@ DIGEST_CACHE_SCOPED = Family(
     "repository-scoped cache: never counted).",
     ("type",),
 )
+PULLTHROUGH_CACHE = Family(
+    "imageregistry_pullthrough_blobstore_cache_requests_total",
+    COUNTER,
+    "Total number of requests to the BlobStore cache: blobs found in storage (Hit) or pulled "
+    "through from another registry (Miss).",
+    ("type",),
+)
+PULLTHROUGH_DURATION = Family(
+    "imageregistry_pullthrough_repository_duration_seconds",
+    SUMMARY,
+    "Latencies of operations on other registries' repositories, for pull-through.",
+    ("registry", "operation"),
+)
+PULLTHROUGH_ERRORS = Family(
+    "imageregistry_pullthrough_repository_errors_total",
+    COUNTER,
+    "Operations on other registries' repositories that failed, for pull-through.",
+    ("registry", "operation", "code"),
+)
 BUILD_INFO = Family(
     "imageregistry_build_info",
     GAUGE,
@@ -116,6 +135,9 @@ FAMILIES = (
     STORAGE_ERRORS,
     DIGEST_CACHE,
     DIGEST_CACHE_SCOPED,
+    PULLTHROUGH_CACHE,
+    PULLTHROUGH_DURATION,
+    PULLTHROUGH_ERRORS,
 )
 
 

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from moorage.content.digest import Digest
@@ -42,6 +43,7 @@ class BlobService:
         self._metadata = metadata
         self._ids = upload_ids
         self._hashes = HashStates()
+        self.served = 0  # blobs found here on HEAD or GET, for the pull-through's cache metric
 
     # Reading ---------------------------------------------------------------
 
@@ -52,6 +54,7 @@ class BlobService:
             raise BlobUnknown(
                 f"blob {digest} is not in repository {repository}", {"digest": digest}
             )
+        self.served += 1
         return size
 
     def content(self, repository: str, digest: str) -> BlobContent:
@@ -70,6 +73,24 @@ class BlobService:
             raise BlobUnknown(
                 f"blob {digest} is not in repository {repository}", {"digest": digest}
             )
+
+    async def adopt(
+        self, repository: str, digest: str, size: int, body: AsyncIterator[bytes]
+    ) -> None:
+        """Store bytes already verified against `digest` (fetched by the pull-through) and
+        link them in `repository`; bytes stored already are linked, not written again."""
+        linking = partial(self._metadata.link_blob, repository, digest)
+        if await bytes_stored(self._metadata, digest) and await asyncio.to_thread(linking):
+            return
+        _, key = self._ids.new(repository)
+        await self._store.start_upload(key)
+        async with self._dropped_when_full(key):
+            writer = self._store.upload_writer(key)
+            try:
+                await ingest(body, writer, None)
+            finally:
+                await writer.close()
+            await self._keep(repository, key, digest, size)
 
     # Uploading -------------------------------------------------------------
 

@@ -99,8 +99,24 @@ class ManifestService:
         self.cache.put(digest, body)
         return PutResult(digest, manifest.subject.digest if manifest.subject else None)
 
+    async def keep_mirrored(
+        self, repository: str, digest: str, body: bytes, media_type: str
+    ) -> None:
+        """Store a manifest another registry served for `digest` (verified by the caller) in
+        `repository`, which imported it; its blobs are fetched when first pulled."""
+        manifest = await _off_loop_if_large(len(body), partial(parse_manifest, body, media_type))
+        await self._record(
+            repository, PushedManifest(digest, len(body), manifest), body, None, True
+        )
+        self.cache.put(digest, body)
+
     async def _record(
-        self, repository: str, pushed: PushedManifest, body: bytes, tag: str | None
+        self,
+        repository: str,
+        pushed: PushedManifest,
+        body: bytes,
+        tag: str | None,
+        mirrored: bool = False,
     ) -> None:
         """Store the manifest's bytes unless they are, then record it; when the collector
         takes them meanwhile, they are written again once it is done."""
@@ -108,7 +124,9 @@ class ManifestService:
             written = not await bytes_stored(self._metadata, pushed.digest)
             if written:
                 await self._store.write(pushed.digest, body)
-            record = partial(self._metadata.put_manifest, repository, pushed, tag, written)
+            record = partial(
+                self._metadata.put_manifest, repository, pushed, tag, written, mirrored
+            )
             try:
                 return await asyncio.to_thread(record)
             except BlobDeleting:

@@ -22,11 +22,18 @@ from moorage.distribution.app import build_app
 from moorage.distribution.callers import Guard
 from moorage.distribution.metrics import Scraping
 from moorage.distribution.services import ServiceNames
+from moorage.imagestreams.origins import Origins, Report
 from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.observability.build_info import build_info
-from moorage.observability.metrics import DIGEST_CACHE, Metrics
+from moorage.observability.metrics import (
+    DIGEST_CACHE,
+    PULLTHROUGH_CACHE,
+    PULLTHROUGH_DURATION,
+    PULLTHROUGH_ERRORS,
+    Metrics,
+)
 from moorage.observability.metrics_exchange import Exchange
 from moorage.platform.ingress import IngressCertificates
 from moorage.registry.abandoned_uploads import keep_sweeping
@@ -41,6 +48,7 @@ from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.registry")
+PULLTHROUGH_SPOOL = "pullthrough"  # in the data directory: blobs on their way from elsewhere
 
 
 def run_registry_worker(
@@ -72,7 +80,14 @@ async def _registry(
         store = MeteredBlobStore(store, metrics)
     metadata = RegistryMetadata(engine, hooks=ImageStreams(config.registry_host))
     resources = ResourceStore(engine)
-    registry = Registry.build(store, metadata, settings.http_secret, ProjectRepositories(resources))
+    origins = Origins(resources, _reporter(metrics, asyncio.get_running_loop()))
+    registry = Registry.build(
+        store,
+        metadata,
+        settings.http_secret,
+        ProjectRepositories(resources),
+        (origins, plan.data_root / PULLTHROUGH_SPOOL),
+    )
     policy = StoredPolicy(resources)
     scraping = await _scraping(plan, metrics, registry)
     app = build_app(
@@ -102,6 +117,8 @@ async def _registry(
         more=[(ingress, routes, "ingress")] if ingress is not None else [],
     )
     sweeping.cancel()
+    if registry.pullthrough is not None:
+        await registry.pullthrough.close()
     if scraping is not None:
         await scraping.exchange.stop()
     metadata.close()
@@ -116,9 +133,30 @@ async def _scraping(plan: WorkerPlan, metrics: Metrics, registry: Registry) -> S
         return None
     cache = registry.manifests.cache
     metrics.read(DIGEST_CACHE, lambda: {("Hit",): cache.hits, ("Miss",): cache.misses})
+    blobs, pullthrough = registry.blobs, registry.pullthrough
+    if pullthrough is not None:
+        fetched = pullthrough
+        metrics.read(
+            PULLTHROUGH_CACHE, lambda: {("Hit",): blobs.served, ("Miss",): fetched.fetched}
+        )
     exchange = Exchange(plan.metrics_dir, metrics)
     await exchange.start()
     return Scraping(plan.metrics_secret, exchange, build_info())
+
+
+def _reporter(metrics: Metrics, loop: asyncio.AbstractEventLoop) -> Report:
+    """Counts each call to another registry, from the thread that made it, on the loop (the
+    metrics' only writer)."""
+
+    def record(host: str, operation: str, seconds: float, reason: str | None) -> None:
+        metrics.observe(PULLTHROUGH_DURATION, (host, operation), seconds)
+        if reason is not None:
+            metrics.inc(PULLTHROUGH_ERRORS, (host, operation, reason))
+
+    def report(host: str, operation: str, seconds: float, reason: str | None) -> None:
+        loop.call_soon_threadsafe(record, host, operation, seconds, reason)
+
+    return report
 
 
 def _guard(config: ServerConfig, resources: ResourceStore, policy: StoredPolicy) -> Guard:

@@ -200,16 +200,24 @@ class RegistryMetadata:
         return True
 
     def put_manifest(
-        self, repository: str, pushed: PushedManifest, tag: str | None, written: bool
+        self,
+        repository: str,
+        pushed: PushedManifest,
+        tag: str | None,
+        written: bool,
+        mirrored: bool = False,
     ) -> None:
         """Record a manifest whose bytes are stored (`written`: by the caller, just now); check
-        what it references first. BlobDeleting when the collector is deleting its bytes."""
+        what it references first, unless it is `mirrored` from another registry (its blobs
+        come from there when first pulled). BlobDeleting when the collector is deleting its
+        bytes."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
             repo_id = _existing(repository_id(conn, repository, create=True))
-            self._check_blobs(conn, repo_id, manifest.blobs)
-            self._check_children(conn, repo_id, manifest.children)
+            if not mirrored:
+                self._check_blobs(conn, repo_id, manifest.blobs)
+                self._check_children(conn, repo_id, manifest.children)
             link(conn, repo_id, digest, now, size if written else None)
             insert_ignore(
                 conn,

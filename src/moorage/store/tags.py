@@ -25,6 +25,7 @@ from moorage.store.schema import (
 from moorage.store.sql import dialect_insert, insert_ignore
 
 HISTORY_BATCH = 500  # repositories per history query: a page of a list renders hundreds
+UPSTREAMS = 8  # other registries' references a pull-through tries, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +207,29 @@ def current(conn: Connection, repo_id: int, tag: str) -> str | None:
     """The digest `tag` serves now."""
     query = select(tags.c.digest).where(tags.c.repository_id == repo_id, tags.c.name == tag)
     return conn.execute(query).scalar()
+
+
+def upstream_references(conn: Connection, repo_id: int, digest: str | None = None) -> list[str]:
+    """Where other registries serve the images this repository imported, newest first: the
+    tag history's references to `digest`, or to any image when None; at most UPSTREAMS."""
+    query = select(tag_history.c.reference).where(
+        tag_history.c.repository_id == repo_id, tag_history.c.reference.is_not(None)
+    )
+    if digest is not None:
+        query = query.where(tag_history.c.digest == digest)
+    found: list[str] = []
+    for (reference,) in conn.execute(query.order_by(tag_history.c.id.desc())):
+        if reference not in found:
+            found.append(reference)
+        if len(found) == UPSTREAMS:
+            break
+    return found
+
+
+def referencing_manifest(conn: Connection, repo_id: int, digest: str) -> str | None:
+    """A manifest of this repository that references `digest` (a layer, config or child)."""
+    query = select(manifest_references.c.manifest_digest).where(
+        manifest_references.c.repository_id == repo_id,
+        manifest_references.c.reference_digest == digest,
+    )
+    return conn.execute(query.limit(1)).scalar()

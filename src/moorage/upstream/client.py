@@ -9,7 +9,7 @@ Basic auth there, or anonymously) or with Basic credentials.
 import base64
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -23,6 +23,7 @@ from moorage.upstream.errors import (
     HttpOnly,
     UpstreamForbidden,
     UpstreamNotFound,
+    UpstreamThrottled,
     UpstreamUnauthorized,
     UpstreamUnavailable,
 )
@@ -33,6 +34,7 @@ ACCEPT = ", ".join([mt.OCI_MANIFEST, mt.OCI_INDEX, mt.DOCKER_MANIFEST, mt.DOCKER
 MAX_TAGS_BYTES = 4 * 1024 * 1024
 MAX_TOKEN_BYTES = 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
+BLOB_CHUNK = 1 << 20
 # However slowly a registry trickles an answer, an import waits no longer than this for it.
 RESPONSE_SECONDS = 120.0
 # Why a host may not be called (the cluster's blocked registries), or None.
@@ -101,6 +103,24 @@ class RegistryClient:
             raise UpstreamUnavailable(f"{image.host} sent a blob that is not {digest}")
         return body
 
+    def blob_stream(self, image: DockerReference, digest: str) -> Iterator[bytes]:
+        """The blob's bytes as they arrive, unverified (the caller hashes them); bounded in
+        time only between chunks (the client's read timeout), since layers may be large."""
+        path = f"/v2/{image.path}/blobs/{digest}"
+        scope = f"repository:{image.path}:pull"
+        for attempt in range(2):
+            url = f"{self._base or self._choose_base()}{path}"
+            try:
+                with self._http.stream("GET", url, headers=self._auth_header(scope)) as response:
+                    if response.status_code == 401 and attempt == 0:
+                        self._answer(response.headers.get("www-authenticate", ""), scope)
+                        continue
+                    self._check(response, image, path)
+                    yield from response.iter_bytes(BLOB_CHUNK)
+                    return
+            except _FAILURES as exc:
+                raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
+
     # -- requests ----------------------------------------------------------------------
 
     def _get(
@@ -111,13 +131,20 @@ class RegistryClient:
         if response.status_code == 401:
             self._answer(response.headers.get("www-authenticate", ""), scope)
             response, body = self._send(path, headers, scope, limit)
-        if response.status_code in (401, 403):
-            raise UpstreamUnauthorized(f'you may not have access to the container image "{image}"')
-        if response.status_code == 404:
-            raise UpstreamNotFound(f'dockerimage.image.openshift.io "{image}" not found')
-        if response.status_code != 200:
-            raise UpstreamUnavailable(f"{self.host} answered {response.status_code} to GET {path}")
+        self._check(response, image, path)
         return response, body
+
+    def _check(self, response: httpx.Response, image: DockerReference, path: str) -> None:
+        """Nothing for a 200; otherwise the error the status stands for."""
+        status = response.status_code
+        if status in (401, 403):
+            raise UpstreamUnauthorized(f'you may not have access to the container image "{image}"')
+        if status == 404:
+            raise UpstreamNotFound(f'dockerimage.image.openshift.io "{image}" not found')
+        if status == 429:
+            raise UpstreamThrottled(f"{self.host} answered 429 Too Many Requests to GET {path}")
+        if status != 200:
+            raise UpstreamUnavailable(f"{self.host} answered {status} to GET {path}")
 
     def _send(
         self, path: str, headers: dict[str, str], scope: str, limit: int

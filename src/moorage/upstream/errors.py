@@ -31,6 +31,12 @@ class UpstreamBusy(UpstreamError):
     reason = "TooManyRequests"
 
 
+class UpstreamThrottled(UpstreamError):
+    """The registry answered 429: too many requests for now."""
+
+    reason = "TooManyRequests"
+
+
 class HttpOnly(UpstreamError):
     """The registry speaks plain HTTP and the import did not say insecure."""
 

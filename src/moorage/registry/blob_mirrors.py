@@ -1,0 +1,184 @@
+"""Blobs on their way from another registry: each fetched once, however many ask for it.
+
+The first request for a blob takes an exclusive lock (flock) on its spool file,
+`<spool>/<hex>`, and starts the mirror: a task that downloads the blob into the
+file, verifies its digest and size, then stores and links it as an upload would
+be, and only then unlinks the file and lets the lock go. The mirror goes on when
+the client that started it goes away. Every request for the blob, the first one
+too, reads the spool file as it grows, so each client gets bytes as soon as they
+arrive and the upstream is asked once.
+
+The lock is the file's, so the same holds across the replicas of a host: a
+request that cannot take the lock follows the download of whoever holds it. A
+lock that nobody holds means the download ended: what is missing then is missing
+for good (the mirror failed), and a mirror that died with its process left a file
+the next request takes over, starting again.
+
+Bytes reach a client before the digest is verified, as from any registry that
+streams: a client verifies what it pulls, and nothing unverified is ever stored.
+"""
+
+import asyncio
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from moorage.content.errors import BlobUnknown, RegistryError
+
+log = logging.getLogger("moorage.registry")
+
+READ_CHUNK = 1 << 20
+POLL_FIRST, POLL_MOST = 0.001, 0.02
+# A download that sends nothing for this long is given up by those who follow it.
+STALL_SECONDS = 120.0
+REMEMBERED_FAILURES = 256
+
+# Fetches the blob, handing each chunk to the writer as it comes; raises on failure.
+Download = Callable[[Callable[[bytes], None]], None]
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One blob to fetch, and what to do with it."""
+
+    digest: str
+    size: int
+    download: Download  # blocking: run on a thread
+    keep: Callable[[AsyncIterator[bytes]], Awaitable[None]]  # stores and links verified bytes
+    failure: Callable[[Exception], RegistryError]  # what a failed download is answered with
+    stored: Callable[[], bool]  # whether the blob is stored here by now
+
+
+class BlobMirrors:
+    def __init__(self, spool: Path) -> None:
+        spool.mkdir(parents=True, exist_ok=True)
+        self._spool = spool
+        self._mirrors: set[asyncio.Task[None]] = set()
+        self._failed: OrderedDict[str, RegistryError] = OrderedDict()
+
+    def read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None] | None:
+        """The blob's bytes from `offset`, as the one download of it brings them in; starts
+        that download unless one is running. None when the blob is stored here by now."""
+        path = self._spool / fetch.digest.partition(":")[2]
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if _try_lock(fd, fcntl.LOCK_EX):
+            if fetch.stored():  # a download finished since the caller looked
+                _unlink_if_same(path, fd)
+                os.close(fd)
+                return None
+            reader = os.open(path, os.O_RDONLY)  # its own lock state: before the mirror can go
+            self._failed.pop(fetch.digest, None)
+            task = asyncio.get_running_loop().create_task(self._mirror(fd, path, fetch))
+            self._mirrors.add(task)
+            task.add_done_callback(self._mirrors.discard)
+            fd = reader
+        return self._follow(fd, fetch.digest, offset, length)
+
+    async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
+        try:
+            await asyncio.to_thread(_fill, fd, fetch)
+            await fetch.keep(_chunks(fd, fetch.size))
+        except Exception as exc:
+            answer = exc if isinstance(exc, RegistryError) else fetch.failure(exc)
+            self._remember(fetch.digest, answer)
+            log.warning("mirroring %s failed: %s", fetch.digest, exc)
+        finally:
+            _unlink_if_same(path, fd)
+            os.close(fd)
+
+    async def _follow(
+        self, fd: int, digest: str, offset: int, length: int
+    ) -> AsyncGenerator[bytes, None]:
+        try:
+            position, end = offset, offset + length
+            pause, idle_since = POLL_FIRST, time.monotonic()
+            while position < end:
+                chunk = os.pread(fd, min(READ_CHUNK, end - position), position)
+                if chunk:
+                    position += len(chunk)
+                    pause, idle_since = POLL_FIRST, time.monotonic()
+                    yield chunk
+                    continue
+                if _try_lock(fd, fcntl.LOCK_SH):  # nobody downloads: what is missing stays so
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    if not os.pread(fd, 1, position):
+                        raise self._failure_of(digest)
+                    continue
+                if time.monotonic() - idle_since > STALL_SECONDS:
+                    raise BlobUnknown(f"blob {digest}: its registry stopped sending it")
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_MOST)
+        finally:
+            os.close(fd)
+
+    def _remember(self, digest: str, error: RegistryError) -> None:
+        self._failed[digest] = error
+        while len(self._failed) > REMEMBERED_FAILURES:
+            self._failed.popitem(last=False)
+
+    def _failure_of(self, digest: str) -> RegistryError:
+        return self._failed.get(digest) or BlobUnknown(
+            f"blob {digest} could not be fetched from its registry", {"digest": digest}
+        )
+
+    async def close(self) -> None:
+        """Stop the mirrors running (their spool files go; the next start fetches again)."""
+        for task in list(self._mirrors):
+            task.cancel()
+        await asyncio.gather(*self._mirrors, return_exceptions=True)
+
+
+def _fill(fd: int, fetch: Fetch) -> None:
+    """Download into the spool file, from its start; raise unless it is the blob asked for."""
+    os.ftruncate(fd, 0)
+    algorithm, _, hex_ = fetch.digest.partition(":")
+    hasher = hashlib.new(algorithm)
+    written = 0
+
+    def write(chunk: bytes) -> None:
+        nonlocal written
+        if written + len(chunk) > fetch.size:
+            raise BlobUnknown(f"blob {fetch.digest}: its registry sent more than it is")
+        view = memoryview(chunk)
+        while view:
+            done = os.pwrite(fd, view, written)
+            written += done
+            view = view[done:]
+        hasher.update(chunk)
+
+    fetch.download(write)
+    if written != fetch.size or hasher.hexdigest() != hex_:
+        raise BlobUnknown(f"blob {fetch.digest}: its registry sent other bytes")
+
+
+async def _chunks(fd: int, size: int) -> AsyncIterator[bytes]:
+    position = 0
+    while position < size:
+        chunk = await asyncio.to_thread(os.pread, fd, min(READ_CHUNK, size - position), position)
+        if not chunk:
+            raise BlobUnknown("the spool file ended early")
+        position += len(chunk)
+        yield chunk
+
+
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlink_if_same(path: Path, fd: int) -> None:
+    """Remove the spool file if it is still this one (a later download may have its name)."""
+    try:
+        if os.stat(path).st_ino == os.fstat(fd).st_ino:
+            path.unlink()
+    except FileNotFoundError:
+        pass

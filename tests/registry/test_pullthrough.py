@@ -1,0 +1,254 @@
+"""Pull-through: an image a project imported is served from this registry, fetched from the
+other registry on first pull and from storage afterwards, to those who may pull it only.
+
+The other registry is Debian's docker-registry behind a token-auth front (a Bearer
+challenge, as Docker Hub and quay.io answer), reached with the project's pull secret.
+bob administers his own project and nothing else.
+"""
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.images import Image, digest_of, image, push_image
+from tests.support.k8s import create, namespaced
+from tests.support.oci import assert_oci_error
+from tests.support.registry_auth import Account, log_in
+from tests.support.server import RunningServer
+from tests.support.third_party import ThirdParty, third_party
+from tests.support.token_front import TokenFront, token_front
+from tests.support.users import serving_users
+
+IMAGES = "/apis/image.openshift.io/v1"
+PASSWORDS = {"bob": "bob-secret-pw"}
+FRONT_USER, FRONT_PASSWORD = "puller", "front-secret-pw"
+MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    base = tmp_path_factory.mktemp("pullthrough")
+    with serving_users(base, PASSWORDS, projects=()) as running:
+        yield running
+    assert "unhandled error" not in running.log()
+
+
+@pytest.fixture(scope="module")
+def bob(server: RunningServer) -> Account:
+    return log_in(server, "bob", PASSWORDS["bob"])
+
+
+@dataclass
+class Upstream:
+    registry: ThirdParty
+    front: TokenFront
+
+    def blob_requests(self, digest: str) -> int:
+        return sum(path.endswith(f"/blobs/{digest}") for path in self.front.passed)
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Iterator[Upstream]:
+    with (
+        third_party(tmp_path / "upstream") as registry,
+        token_front(registry.url, FRONT_USER, FRONT_PASSWORD) as front,
+    ):
+        yield Upstream(registry, front)
+
+
+@dataclass
+class Project:
+    server: RunningServer
+    owner: Account
+    name: str
+
+    def import_image(self, stream: str, source: str, policy: str = "Local") -> dict[str, Any]:
+        body = {
+            "kind": "ImageStreamImport",
+            "apiVersion": "image.openshift.io/v1",
+            "metadata": {"name": stream},
+            "spec": {
+                "import": True,
+                "images": [
+                    {
+                        "from": {"kind": "DockerImage", "name": source},
+                        "to": {"name": "v1"},
+                        "importPolicy": {"insecure": True},
+                        "referencePolicy": {"type": policy},
+                    }
+                ],
+            },
+        }
+        with self.server.api_client(self.owner.token) as api:
+            path = f"{IMAGES}/namespaces/{self.name}/imagestreamimports"
+            (status,) = create(api, path, body)["status"]["images"]
+        assert status["status"]["status"] == "Success", status
+        return status
+
+    def get(self, path: str, auth: tuple[str, str] | None = None) -> httpx.Response:
+        return httpx.get(
+            f"{self.server.url}/v2/{self.name}/{path}",
+            headers={"Accept": MANIFEST_TYPES},
+            auth=auth or self.owner.basic,
+            timeout=60,
+        )
+
+
+@pytest.fixture
+def project(server: RunningServer, bob: Account, upstream: Upstream) -> Project:
+    return _project(server, bob, upstream)
+
+
+def _project(server: RunningServer, owner: Account, upstream: Upstream) -> Project:
+    """A project `owner` administers, with a pull secret for the upstream's front."""
+    name = f"{owner.name}-{uuid.uuid4().hex[:8]}"
+    server.create_projects(name, token=owner.token)
+    pair = f"{FRONT_USER}:{FRONT_PASSWORD}"
+    auth = {"auth": base64.b64encode(pair.encode()).decode()}
+    config = {"auths": {upstream.front.address: auth}}
+    secret = {
+        "kind": "Secret",
+        "metadata": {"name": "upstream"},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()},
+    }
+    with server.api_client(owner.token) as api:
+        create(api, namespaced(name, "secrets"), secret)
+    return Project(server, owner, name)
+
+
+def _imported(project: Project, upstream: Upstream, img: Image, stream: str = "app") -> None:
+    upstream.registry.push("team/app", img, "v1")
+    project.import_image(stream, f"{upstream.front.address}/team/app:v1")
+
+
+def test_an_imported_tag_is_served_here_with_every_blob_bit_for_bit(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=3, layer_size=300_000)
+    _imported(project, upstream, img)
+    manifest = project.get("app/manifests/v1")
+    assert manifest.status_code == 200, manifest.text
+    assert manifest.content == img.manifest
+    assert manifest.headers["Docker-Content-Digest"] == img.digest
+    for blob in img.blobs:
+        head = httpx.head(
+            f"{project.server.url}/v2/{project.name}/app/blobs/{digest_of(blob)}",
+            auth=project.owner.basic,
+        )
+        assert head.status_code == 200 and head.headers["Content-Length"] == str(len(blob))
+        pulled = project.get(f"app/blobs/{digest_of(blob)}")
+        assert pulled.status_code == 200 and pulled.content == blob
+
+
+def test_a_local_reference_policy_names_this_registry_in_the_tag_history(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image()
+    _imported(project, upstream, img)
+    with project.server.api_client(project.owner.token) as api:
+        stream = api.get(f"{IMAGES}/namespaces/{project.name}/imagestreams/app").json()
+    (tag,) = stream["status"]["tags"]
+    (event,) = tag["items"]
+    expected = f"{project.server.address}/{project.name}/app@{img.digest}"
+    assert event["dockerImageReference"] == expected
+
+
+def test_what_was_pulled_through_is_served_after_its_registry_stopped(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image()
+    _imported(project, upstream, img)
+    first = [project.get("app/manifests/v1")] + [
+        project.get(f"app/blobs/{digest_of(b)}") for b in img.blobs
+    ]
+    assert all(r.status_code == 200 for r in first)
+    upstream.registry.stop()
+    again = [project.get("app/manifests/v1")] + [
+        project.get(f"app/blobs/{digest_of(b)}") for b in img.blobs
+    ]
+    assert [r.content for r in again] == [img.manifest, *img.blobs]
+
+
+def test_what_was_never_pulled_is_unknown_while_its_registry_is_down(
+    project: Project, upstream: Upstream
+) -> None:
+    pulled, never = image(), image(layers=1)
+    _imported(project, upstream, pulled)
+    upstream.registry.push("team/other", never, "v1")
+    project.import_image("other", f"{upstream.front.address}/team/other:v1")
+    assert project.get("app/manifests/v1").status_code == 200
+    upstream.registry.stop()
+    missing_layer = project.get(f"app/blobs/{digest_of(pulled.layers[0])}")
+    assert_oci_error(missing_layer, 404, "BLOB_UNKNOWN")
+    missing_manifest = project.get("other/manifests/v1")
+    assert_oci_error(missing_manifest, 404, "MANIFEST_UNKNOWN")
+    assert "unable to pull manifest from" in missing_manifest.text
+
+
+def test_concurrent_first_pulls_fetch_a_blob_from_its_registry_once(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1, layer_size=2_000_000)
+    _imported(project, upstream, img)
+    assert project.get("app/manifests/v1").status_code == 200
+    digest = digest_of(img.layers[0])
+    upstream.front.delay = 0.5  # the first download is still running when the others ask
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: project.get(f"app/blobs/{digest}"), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert all(a.content == img.layers[0] for a in answers)
+    assert upstream.blob_requests(digest) == 1
+
+
+def test_a_blob_the_registry_throttles_is_answered_too_many_requests(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1)
+    _imported(project, upstream, img)
+    assert project.get("app/manifests/v1").status_code == 200
+    upstream.front.throttle = True
+    throttled = project.get(f"app/blobs/{digest_of(img.layers[0])}")
+    assert_oci_error(throttled, 429, "TOOMANYREQUESTS")
+    upstream.front.throttle = False
+    assert project.get(f"app/blobs/{digest_of(img.layers[0])}").content == img.layers[0]
+
+
+def test_pulling_through_needs_the_right_to_pull(
+    server: RunningServer, bob: Account, upstream: Upstream
+) -> None:
+    kubeadmin = Account("kubeadmin", server.admin_token)
+    theirs = _project(server, kubeadmin, upstream)
+    img = image(layers=1)
+    _imported(theirs, upstream, img)
+    asked_before = len(upstream.front.passed)
+    refused = theirs.get("app/manifests/v1", auth=bob.basic)
+    assert refused.status_code in (401, 403)
+    assert len(upstream.front.passed) == asked_before
+    assert theirs.get("app/manifests/v1").content == img.manifest
+
+
+def test_a_blob_stored_for_another_project_is_not_served_unless_its_registry_sends_it(
+    server: RunningServer, project: Project, upstream: Upstream
+) -> None:
+    """Knowing a digest is never enough: the layer another project pushed stays its own
+    even when an image bob imported names it, until the other registry sends its bytes."""
+    img = image(layers=1)
+    secret = f"secret-{uuid.uuid4().hex[:8]}"
+    server.create_projects(secret)
+    with server.registry_client() as admin:
+        assert push_image(admin, f"{secret}/private", img, "v1").status_code == 201
+    _imported(project, upstream, img)
+    assert project.get("app/manifests/v1").status_code == 200
+    layer = digest_of(img.layers[0])
+    with upstream.registry.client() as client:
+        assert client.delete(f"/v2/team/app/blobs/{layer}").status_code == 202
+    assert_oci_error(project.get(f"app/blobs/{layer}"), 404, "BLOB_UNKNOWN")
