@@ -14,15 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.images import image, push_image
+from tests.support.metrics import PATH, Samples, scrape, secret, value
 from tests.support.oci import assert_oci_error
 from tests.support.registry_auth import bearer, log_in
 from tests.support.server import RunningServer, moorage
 from tests.support.users import serving_users
 
-PATH = "/extensions/v2/metrics"
 PASSWORDS = {"scraper": "scrape-Pw-3310", "developer": "dev-Pw-8127"}
 # Section 4.5, "Cluster role", step 1, as the specification writes it.
 PROMETHEUS_SCRAPER = """\
@@ -38,7 +37,6 @@ rules:
   verbs:
   - get
 """
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture(scope="module")
@@ -46,26 +44,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with serving_users(tmp_path_factory.mktemp("metrics"), PASSWORDS, workers=2) as running:
         yield running
     assert "unhandled error" not in running.log(), running.log()[-5000:]
-
-
-def secret(server: RunningServer) -> str:
-    return (server.data_dir / "metrics-secret").read_text()
-
-
-def scrape(server: RunningServer) -> Samples:
-    """One scrape on a new connection (so on either worker), with the metrics secret."""
-    response = httpx.get(server.url + PATH, auth=("prometheus", secret(server)), timeout=30)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 def total(samples: Samples, name: str) -> float:

@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.images import Image, digest_of, image, push_image
+from tests.support.images import OCI_INDEX, Image, digest_of, image, index, push_image
 from tests.support.k8s import create, namespaced
-from tests.support.oci import assert_oci_error
+from tests.support.metrics import scrape, value
+from tests.support.oci import assert_oci_error, put_manifest
 from tests.support.registry_auth import Account, log_in
 from tests.support.server import RunningServer
 from tests.support.third_party import ThirdParty, third_party
@@ -70,7 +71,9 @@ class Project:
     owner: Account
     name: str
 
-    def import_image(self, stream: str, source: str, policy: str = "Local") -> dict[str, Any]:
+    def import_image(
+        self, stream: str, source: str, policy: str = "Local", mode: str = "Legacy"
+    ) -> dict[str, Any]:
         body = {
             "kind": "ImageStreamImport",
             "apiVersion": "image.openshift.io/v1",
@@ -81,7 +84,7 @@ class Project:
                     {
                         "from": {"kind": "DockerImage", "name": source},
                         "to": {"name": "v1"},
-                        "importPolicy": {"insecure": True},
+                        "importPolicy": {"insecure": True, "importMode": mode},
                         "referencePolicy": {"type": policy},
                     }
                 ],
@@ -93,10 +96,12 @@ class Project:
         assert status["status"]["status"] == "Success", status
         return status
 
-    def get(self, path: str, auth: tuple[str, str] | None = None) -> httpx.Response:
+    def get(
+        self, path: str, auth: tuple[str, str] | None = None, accept: str = MANIFEST_TYPES
+    ) -> httpx.Response:
         return httpx.get(
             f"{self.server.url}/v2/{self.name}/{path}",
-            headers={"Accept": MANIFEST_TYPES},
+            headers={"Accept": accept},
             auth=auth or self.owner.basic,
             timeout=60,
         )
@@ -147,6 +152,24 @@ def test_an_imported_tag_is_served_here_with_every_blob_bit_for_bit(
         assert head.status_code == 200 and head.headers["Content-Length"] == str(len(blob))
         pulled = project.get(f"app/blobs/{digest_of(blob)}")
         assert pulled.status_code == 200 and pulled.content == blob
+
+
+def test_an_index_imported_whole_is_served_with_each_image_it_names(
+    project: Project, upstream: Upstream
+) -> None:
+    amd, arm = image(arch="amd64"), image(arch="arm64")
+    upstream.registry.push("team/multi", amd, "amd")
+    upstream.registry.push("team/multi", arm, "arm")
+    listing = index([amd, arm])
+    with upstream.registry.client() as client:
+        assert put_manifest(client, "team/multi", "v1", listing, OCI_INDEX).status_code == 201
+    source = f"{upstream.front.address}/team/multi:v1"
+    project.import_image("multi", source, mode="PreserveOriginal")
+    assert project.get("multi/manifests/v1", accept=OCI_INDEX).content == listing
+    for child in (amd, arm):
+        assert project.get(f"multi/manifests/{child.digest}").content == child.manifest
+        for blob in child.blobs:
+            assert project.get(f"multi/blobs/{digest_of(blob)}").content == blob
 
 
 def test_a_local_reference_policy_names_this_registry_in_the_tag_history(
@@ -252,3 +275,30 @@ def test_a_blob_stored_for_another_project_is_not_served_unless_its_registry_sen
     with upstream.registry.client() as client:
         assert client.delete(f"/v2/team/app/blobs/{layer}").status_code == 202
     assert_oci_error(project.get(f"app/blobs/{layer}"), 404, "BLOB_UNKNOWN")
+
+
+def test_pulls_through_are_counted_in_the_pullthrough_metrics(
+    server: RunningServer, project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1)
+    _imported(project, upstream, img)
+    before = scrape(server)
+    host = upstream.front.address
+    assert project.get("app/manifests/v1").status_code == 200
+    layer = f"app/blobs/{digest_of(img.layers[0])}"
+    assert project.get(layer).status_code == 200  # fetched from the other registry
+    assert project.get(layer).status_code == 200  # from storage
+    upstream.registry.stop()
+    assert project.get(f"app/blobs/{digest_of(img.config)}").status_code == 404
+    after = scrape(server)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    cache = "imageregistry_pullthrough_blobstore_cache_requests_total"
+    assert grew(cache, type="Miss") == 2 and grew(cache, type="Hit") >= 1
+    duration = "imageregistry_pullthrough_repository_duration_seconds_count"
+    assert grew(duration, registry=host, operation="ManifestService.Get") == 1
+    assert grew(duration, registry=host, operation="BlobStore.Open") == 2
+    errors = "imageregistry_pullthrough_repository_errors_total"
+    assert grew(errors, registry=host, operation="BlobStore.Open", code="InternalError") == 1

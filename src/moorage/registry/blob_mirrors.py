@@ -72,6 +72,7 @@ class BlobMirrors:
                 _unlink_if_same(path, fd)
                 os.close(fd)
                 return None
+            os.ftruncate(fd, 0)  # what a download that died left is no part of this one
             reader = os.open(path, os.O_RDONLY)  # its own lock state: before the mirror can go
             self._failed.pop(fetch.digest, None)
             task = asyncio.get_running_loop().create_task(self._mirror(fd, path, fetch))
@@ -135,8 +136,7 @@ class BlobMirrors:
 
 
 def _fill(fd: int, fetch: Fetch) -> None:
-    """Download into the spool file, from its start; raise unless it is the blob asked for."""
-    os.ftruncate(fd, 0)
+    """Download into the (empty) spool file; raise unless it is the blob asked for."""
     algorithm, _, hex_ = fetch.digest.partition(":")
     hasher = hashlib.new(algorithm)
     written = 0

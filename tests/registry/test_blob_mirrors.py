@@ -1,0 +1,181 @@
+"""A blob on its way from another registry is downloaded once, into a spool file every
+request for it reads as it grows; only verified bytes are kept; a failure reaches every
+reader; a download another process runs is followed, not repeated; a spool file a dead
+process left is taken over."""
+
+import asyncio
+import hashlib
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from moorage.content.errors import BlobUnknown, RegistryError
+from moorage.registry.blob_mirrors import BlobMirrors, Fetch
+
+BLOB = bytes(range(256)) * 4096  # 1 MiB
+DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
+
+
+@dataclass
+class Upstream:
+    """Sends `data` in 64 KiB chunks, `pause` seconds apart; counts the downloads asked."""
+
+    data: bytes = BLOB
+    pause: float = 0.0
+    fail_after: int | None = None  # chunks sent before the connection breaks
+    downloads: int = 0
+    kept: list[bytes] = field(default_factory=list)
+
+    def download(self, write: Callable[[bytes], None]) -> None:
+        self.downloads += 1
+        for number, start in enumerate(range(0, len(self.data), 65536)):
+            if number == self.fail_after:
+                raise ConnectionError("the registry went away")
+            write(self.data[start : start + 65536])
+            time.sleep(self.pause)
+
+    async def keep(self, chunks: AsyncIterator[bytes]) -> None:
+        self.kept.append(b"".join([chunk async for chunk in chunks]))
+
+    def fetch(self) -> Fetch:
+        return Fetch(DIGEST, len(BLOB), self.download, self.keep, _failure, lambda: False)
+
+
+def _failure(exc: Exception) -> RegistryError:
+    return BlobUnknown(f"unable to pull blob: {exc}")
+
+
+async def _read(
+    mirrors: BlobMirrors, fetch: Fetch, offset: int = 0, length: int = len(BLOB)
+) -> bytes:
+    chunks = mirrors.read(fetch, offset, length)
+    assert chunks is not None
+    return b"".join([chunk async for chunk in chunks])
+
+
+async def _settled(spool: Path) -> None:
+    """Until the downloads started have ended: each removes its spool file last."""
+    deadline = time.monotonic() + 30
+    while any(spool.iterdir()):
+        assert time.monotonic() < deadline, "a download never ended"
+        await asyncio.sleep(0.01)
+
+
+def test_readers_of_one_blob_share_one_download_and_the_bytes_are_kept_once(
+    tmp_path: Path,
+) -> None:
+    upstream = Upstream(pause=0.005)
+
+    async def scenario() -> list[bytes]:
+        mirrors = BlobMirrors(tmp_path)
+        fetch = upstream.fetch()
+        read = await asyncio.gather(*[_read(mirrors, fetch) for _ in range(4)])
+        await _settled(tmp_path)
+        return read
+
+    assert asyncio.run(scenario()) == [BLOB] * 4
+    assert upstream.downloads == 1
+    assert upstream.kept == [BLOB]
+
+
+def test_a_range_is_served_while_the_download_runs(tmp_path: Path) -> None:
+    upstream = Upstream(pause=0.005)
+
+    async def scenario() -> bytes:
+        mirrors = BlobMirrors(tmp_path)
+        part = await _read(mirrors, upstream.fetch(), 700_000, 1000)
+        await _settled(tmp_path)
+        return part
+
+    assert asyncio.run(scenario()) == BLOB[700_000:701_000]
+
+
+def test_a_failed_download_reaches_every_reader_and_the_next_read_starts_again(
+    tmp_path: Path,
+) -> None:
+    upstream = Upstream(pause=0.002, fail_after=3)
+
+    async def scenario() -> list[BaseException | bytes]:
+        mirrors = BlobMirrors(tmp_path)
+        fetch = upstream.fetch()
+        outcomes = await asyncio.gather(
+            *[_read(mirrors, fetch) for _ in range(3)], return_exceptions=True
+        )
+        await _settled(tmp_path)
+        upstream.fail_after = None
+        outcomes.append(await _read(mirrors, fetch))
+        await _settled(tmp_path)
+        return outcomes
+
+    *failed, recovered = asyncio.run(scenario())
+    assert all(isinstance(f, RegistryError) and "went away" in f.message for f in failed)
+    assert recovered == BLOB
+    assert upstream.downloads == 2
+    assert upstream.kept == [BLOB]
+
+
+def test_bytes_that_are_not_the_digest_are_never_kept(tmp_path: Path) -> None:
+    upstream = Upstream(data=bytes(len(BLOB)))
+
+    async def scenario() -> None:
+        mirrors = BlobMirrors(tmp_path)
+        chunks = mirrors.read(upstream.fetch(), 0, len(BLOB))
+        assert chunks is not None
+        async for _ in chunks:
+            pass
+        await _settled(tmp_path)
+
+    asyncio.run(scenario())
+    assert upstream.kept == []
+
+
+def test_a_spool_file_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
+    (tmp_path / DIGEST.removeprefix("sha256:")).write_bytes(b"half of something else")
+    upstream = Upstream()
+
+    async def scenario() -> bytes:
+        mirrors = BlobMirrors(tmp_path)
+        read = await _read(mirrors, upstream.fetch())
+        await _settled(tmp_path)
+        return read
+
+    assert asyncio.run(scenario()) == BLOB
+    assert upstream.kept == [BLOB]
+
+
+# Holds the spool file's lock, as another replica's download does, and writes the blob slowly.
+_OTHER_REPLICA = """
+import fcntl, os, sys, time
+blob = bytes(range(256)) * 4096
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+for start in range(0, len(blob), 262144):
+    os.pwrite(fd, blob[start : start + 262144], start)
+    time.sleep(0.05)
+"""
+
+
+def test_a_download_another_process_runs_is_followed_not_repeated(tmp_path: Path) -> None:
+    spool = tmp_path / DIGEST.removeprefix("sha256:")
+    command = [sys.executable, "-c", _OTHER_REPLICA, str(spool)]
+    upstream = Upstream()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as other:
+        assert other.stdout is not None and other.stdout.readline().strip() == "locked"
+        read = asyncio.run(_read(BlobMirrors(tmp_path), upstream.fetch()))
+    assert read == BLOB
+    assert upstream.downloads == 0
+
+
+def test_a_blob_stored_meanwhile_is_not_downloaded(tmp_path: Path) -> None:
+    upstream = Upstream()
+    stored = Fetch(DIGEST, len(BLOB), upstream.download, upstream.keep, _failure, lambda: True)
+
+    async def scenario() -> object:
+        return BlobMirrors(tmp_path).read(stored, 0, len(BLOB))
+
+    assert asyncio.run(scenario()) is None
+    assert upstream.downloads == 0
