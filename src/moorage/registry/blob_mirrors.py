@@ -23,9 +23,11 @@ import fcntl
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ POLL_FIRST, POLL_MOST = 0.001, 0.02
 # A download that sends nothing for this long is given up by those who follow it.
 STALL_SECONDS = 120.0
 REMEMBERED_FAILURES = 256
+DOWNLOADS_AT_ONCE = 8  # per worker
 
 # Fetches the blob, handing each chunk to the writer as it comes; raises on failure.
 Download = Callable[[Callable[[bytes], None]], None]
@@ -61,6 +64,10 @@ class BlobMirrors:
         self._spool = spool
         self._mirrors: set[asyncio.Task[None]] = set()
         self._failed: OrderedDict[str, RegistryError] = OrderedDict()
+        # Downloads hold a thread for as long as a layer takes to come: threads of their own,
+        # so that the worker's other blocking calls never wait behind them. More wait here.
+        self._downloads = ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="mirror")
+        self._stopping = threading.Event()
 
     def read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None] | None:
         """The blob's bytes from `offset`, as the one download of it brings them in; starts
@@ -82,16 +89,18 @@ class BlobMirrors:
         return self._follow(fd, fetch.digest, offset, length)
 
     async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
+        loop = asyncio.get_running_loop()
+        filling = loop.run_in_executor(self._downloads, _fill, fd, fetch, self._stopping)
         try:
-            await asyncio.to_thread(_fill, fd, fetch)
+            await asyncio.shield(filling)  # cancelled, the thread goes on until it sees _stopping
             await fetch.keep(_chunks(fd, fetch.size))
         except Exception as exc:
             answer = exc if isinstance(exc, RegistryError) else fetch.failure(exc)
             self._remember(fetch.digest, answer)
             log.warning("mirroring %s failed: %s", fetch.digest, exc)
         finally:
-            _unlink_if_same(path, fd)
-            os.close(fd)
+            # The descriptor is closed once no thread writes to it: its number may be reused.
+            filling.add_done_callback(lambda _: _release(path, fd))
 
     async def _follow(
         self, fd: int, digest: str, offset: int, length: int
@@ -130,12 +139,14 @@ class BlobMirrors:
 
     async def close(self) -> None:
         """Stop the mirrors running (their spool files go; the next start fetches again)."""
+        self._stopping.set()
         for task in list(self._mirrors):
             task.cancel()
         await asyncio.gather(*self._mirrors, return_exceptions=True)
+        self._downloads.shutdown(wait=False, cancel_futures=True)
 
 
-def _fill(fd: int, fetch: Fetch) -> None:
+def _fill(fd: int, fetch: Fetch, stopping: threading.Event) -> None:
     """Download into the (empty) spool file; raise unless it is the blob asked for."""
     algorithm, _, hex_ = fetch.digest.partition(":")
     hasher = hashlib.new(algorithm)
@@ -143,6 +154,8 @@ def _fill(fd: int, fetch: Fetch) -> None:
 
     def write(chunk: bytes) -> None:
         nonlocal written
+        if stopping.is_set():
+            raise BlobUnknown(f"blob {fetch.digest}: the registry is stopping")
         if written + len(chunk) > fetch.size:
             raise BlobUnknown(f"blob {fetch.digest}: its registry sent more than it is")
         view = memoryview(chunk)
@@ -173,6 +186,12 @@ def _try_lock(fd: int, kind: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _release(path: Path, fd: int) -> None:
+    """The download is over: its spool file goes, and with its descriptor, the lock."""
+    _unlink_if_same(path, fd)
+    os.close(fd)
 
 
 def _unlink_if_same(path: Path, fd: int) -> None:

@@ -13,9 +13,10 @@ Pulling through needs what any pull needs; the access check comes before.
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from moorage.content.errors import (
     BlobUnknown,
@@ -28,6 +29,9 @@ from moorage.registry.blob_mirrors import BlobMirrors, Fetch
 from moorage.registry.blobs import BlobService
 from moorage.registry.manifests import ManifestService
 from moorage.upstream.errors import UpstreamError, UpstreamThrottled
+
+CALLS_AT_ONCE = 4  # lookups and manifest fetches, per worker
+T = TypeVar("T")
 
 
 class Origin(Protocol):
@@ -75,12 +79,15 @@ class PullThrough(Generic[OriginT]):
         self._origins, self._manifests, self._blobs = origins, manifests, blobs
         self._mirrors = mirrors
         self._fetching: dict[tuple[str, str], asyncio.Future[None]] = {}
+        # Threads of their own: a registry slow to answer must not take those every request
+        # of this worker needs (asyncio's default executor has a handful on small machines).
+        self._calls = ThreadPoolExecutor(CALLS_AT_ONCE, thread_name_prefix="pullthrough")
         self.fetched = 0  # blobs served from another registry, for the cache metric
 
     async def manifest(self, repository: str, reference: str) -> bool:
         """Fetch and store the manifest `reference` names, when `repository` imported it:
         True once it is stored here. MANIFEST_UNKNOWN naming the registry when that fails."""
-        origin = await asyncio.to_thread(self._origins.of_manifest, repository, reference)
+        origin = await self._call(self._origins.of_manifest, repository, reference)
         if origin is None:
             return False
         key = (repository, origin.digest)
@@ -103,10 +110,14 @@ class PullThrough(Generic[OriginT]):
     async def close(self) -> None:
         """Stop the blob downloads running (a later pull fetches them again)."""
         await self._mirrors.close()
+        self._calls.shutdown(wait=False, cancel_futures=True)
+
+    async def _call(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._calls, call, *args)
 
     async def _store_manifest(self, repository: str, origin: OriginT) -> None:
         try:
-            body, media_type = await asyncio.to_thread(self._origins.fetch_manifest, origin)
+            body, media_type = await self._call(self._origins.fetch_manifest, origin)
         except UpstreamError as exc:
             saying = f"unable to pull manifest from {origin.where}"
             raise _answer(exc, ManifestUnknown, saying) from None
@@ -114,7 +125,7 @@ class PullThrough(Generic[OriginT]):
 
     async def blob(self, repository: str, digest: str) -> RemoteBlob | None:
         """The blob, when a manifest `repository` pulled through references it."""
-        origin = await asyncio.to_thread(self._origins.of_blob, repository, digest)
+        origin = await self._call(self._origins.of_blob, repository, digest)
         if origin is None or origin.referrer is None:
             return None
         size = await self._size(repository, origin.referrer, digest)
