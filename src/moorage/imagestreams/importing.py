@@ -109,19 +109,22 @@ def _version(tag: str) -> tuple[int, ...] | None:
 def connected(
     settings: ImportSettings, ref: DockerReference, insecure: bool
 ) -> Iterator[RegistryClient]:
+    with client_for(settings, ref, insecure) as upstream:
+        yield upstream
+
+
+def client_for(settings: ImportSettings, ref: DockerReference, insecure: bool) -> RegistryClient:
+    """A client of the registry `ref` names, as the settings reach it (the caller closes it);
+    ImportForbidden when the cluster's rules refuse that registry."""
     settings.rules.check(ref)
-    insecure = insecure or settings.rules.allows_http(ref)
-    credentials = credentials_for(ref, settings.secrets)
-    refusal = settings.rules.host_refusal
-    with RegistryClient(
+    return RegistryClient(
         ref.api_host,
         settings.reach,
-        credentials,
-        insecure,
-        refusal=refusal,
+        credentials_for(ref, settings.secrets),
+        insecure or settings.rules.allows_http(ref),
+        refusal=settings.rules.host_refusal,
         allowance=settings.allowance,
-    ) as upstream:
-        yield upstream
+    )
 
 
 def _fetch(

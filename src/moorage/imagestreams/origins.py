@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from moorage.content.digest import is_digest
 from moorage.content.names import is_tag, split_repository
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
-from moorage.imagestreams.importing import connected
+from moorage.imagestreams.kept_clients import KeptClients
 from moorage.imagestreams.streams import spec_tags, stream_ref
 from moorage.store import tags
 from moorage.store.resources import ResourceStore, Transaction
@@ -58,6 +58,7 @@ class Origin:
 class Origins:
     def __init__(self, resources: ResourceStore, report: Report) -> None:
         self._resources, self._report = resources, report
+        self._kept = KeptClients()
 
     def of_manifest(self, repository: str, reference: str) -> Origin | None:
         """Where the manifest `reference` (a tag or digest) of `repository` comes from; None
@@ -75,7 +76,7 @@ class Origins:
             found = tags.upstream_references(conn, repo_id, digest)
             if not found and tags.referencing_manifest(conn, repo_id, digest):
                 found = tags.upstream_references(conn, repo_id)  # a child of an index here
-            return _origin(tx, repository, digest, found)
+            return self._origin(tx, repository, digest, found)
 
     def of_blob(self, repository: str, digest: str) -> Origin | None:
         """Where a blob that a manifest of `repository` references comes from; None when no
@@ -88,7 +89,7 @@ class Origins:
             if referrer is None:
                 return None
             found = tags.upstream_references(tx.connection, repo_id)
-            origin = _origin(tx, repository, digest, found)
+            origin = self._origin(tx, repository, digest, found)
             return origin and replace(origin, referrer=referrer)
 
     def fetch_manifest(self, origin: Origin) -> tuple[bytes, str]:
@@ -98,8 +99,8 @@ class Origins:
         for upstream in origin.upstreams:
             started = time.monotonic()
             try:
-                with connected(origin.settings, upstream.image, upstream.insecure) as client:
-                    fetched = client.manifest(upstream.image, origin.digest)
+                client = self._kept.client(origin.settings, upstream.image, upstream.insecure)
+                fetched = client.manifest(upstream.image, origin.digest)
             except UpstreamError as exc:
                 failed = exc
                 self._done(upstream, GET_MANIFEST, started, exc)
@@ -115,10 +116,10 @@ class Origins:
         for upstream in origin.upstreams:
             started, sent = time.monotonic(), False
             try:
-                with connected(origin.settings, upstream.image, upstream.insecure) as client:
-                    for chunk in client.blob_stream(upstream.image, origin.digest):
-                        sent = True
-                        write(chunk)
+                client = self._kept.client(origin.settings, upstream.image, upstream.insecure)
+                for chunk in client.blob_stream(upstream.image, origin.digest):
+                    sent = True
+                    write(chunk)
             except UpstreamError as exc:
                 self._done(upstream, GET_BLOB, started, exc)
                 if sent:
@@ -128,6 +129,30 @@ class Origins:
             self._done(upstream, GET_BLOB, started, None)
             return
         raise failed
+
+    def _origin(
+        self, tx: Transaction, repository: str, digest: str, references: list[str]
+    ) -> Origin | None:
+        """The registries `references` name (one entry each), secure ones first; None for none."""
+        place = split_repository(repository)
+        assert place is not None
+        images: dict[str, DockerReference] = {}
+        for reference in references:
+            try:
+                image = parse_reference(reference)
+            except BadReference:
+                continue
+            images.setdefault(image.repository, DockerReference(image.host, image.path))
+        if not images:
+            return None
+        settings = self._kept.settings(place[0], lambda: _settings(tx, place[0]))
+        insecure = _insecure_hosts(tx, *place)
+        upstreams = [
+            Upstream(image, image.host in insecure or settings.rules.allows_http(image))
+            for image in images.values()
+        ]
+        upstreams.sort(key=lambda upstream: upstream.insecure)
+        return Origin(digest, tuple(upstreams), settings)
 
     def _done(
         self, upstream: Upstream, operation: str, started: float, error: UpstreamError | None
@@ -142,28 +167,9 @@ def _repository(tx: Transaction, repository: str) -> int | None:
     return tags.repository_id(tx.connection, repository)
 
 
-def _origin(tx: Transaction, repository: str, digest: str, references: list[str]) -> Origin | None:
-    """The registries `references` name (one entry each), secure ones first; None for none."""
-    place = split_repository(repository)
-    assert place is not None
-    images: dict[str, DockerReference] = {}
-    for reference in references:
-        try:
-            image = parse_reference(reference)
-        except BadReference:
-            continue
-        images.setdefault(image.repository, DockerReference(image.host, image.path))
-    if not images:
-        return None
+def _settings(tx: Transaction, namespace: str) -> ImportSettings:
     # Layers are large and slow to come: no bound beside the read timeout between chunks.
-    settings = replace(read_settings(tx, place[0]), allowance=Allowance())
-    insecure = _insecure_hosts(tx, *place)
-    upstreams = [
-        Upstream(image, image.host in insecure or settings.rules.allows_http(image))
-        for image in images.values()
-    ]
-    upstreams.sort(key=lambda upstream: upstream.insecure)
-    return Origin(digest, tuple(upstreams), settings)
+    return replace(read_settings(tx, namespace), allowance=Allowance())
 
 
 def _insecure_hosts(tx: Transaction, namespace: str, name: str) -> set[str]:
