@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.support.images import OCI_INDEX, Image, digest_of, image, index, push_image
-from tests.support.k8s import create, namespaced
+from tests.support.k8s import MERGE_PATCH, create, namespaced
 from tests.support.metrics import scrape, value
 from tests.support.oci import assert_oci_error, put_manifest
 from tests.support.registry_auth import Account, log_in
@@ -29,6 +29,7 @@ from tests.support.token_front import TokenFront, token_front
 from tests.support.users import serving_users
 
 IMAGES = "/apis/image.openshift.io/v1"
+IMAGE_CONFIG = "/apis/config.openshift.io/v1/images/cluster"
 PASSWORDS = {"bob": "bob-secret-pw"}
 FRONT_USER, FRONT_PASSWORD = "puller", "front-secret-pw"
 MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json"
@@ -215,6 +216,42 @@ def test_what_was_never_pulled_is_unknown_while_its_registry_is_down(
     missing_manifest = project.get("other/manifests/v1")
     assert_oci_error(missing_manifest, 404, "MANIFEST_UNKNOWN")
     assert "unable to pull manifest from" in missing_manifest.text
+
+
+def test_a_registry_that_dies_mid_blob_leaves_nothing_and_the_next_pull_gets_it_whole(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1, layer_size=5_000_000)
+    _imported(project, upstream, img)
+    assert project.get("app/manifests/v1").status_code == 200
+    layer = f"app/blobs/{digest_of(img.layers[0])}"
+    upstream.front.cut = True
+    with pytest.raises(httpx.RemoteProtocolError):  # the body ends before its length
+        project.get(layer)
+    upstream.front.cut = False
+    assert project.get(layer).content == img.layers[0]
+    upstream.registry.stop()
+    assert project.get(layer).content == img.layers[0]
+
+
+def test_a_registry_blocked_after_the_import_is_not_pulled_through(
+    server: RunningServer, project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1)
+    _imported(project, upstream, img)
+    blocked = {"spec": {"registrySources": {"blockedRegistries": [upstream.front.address]}}}
+    asked_before = len(upstream.front.passed)
+    with server.api_client() as api:
+        answer = api.patch(IMAGE_CONFIG, json=blocked, headers=MERGE_PATCH)
+        assert answer.status_code == 200, answer.text
+        try:
+            refused = project.get("app/manifests/v1")
+        finally:
+            unblocked = {"spec": {"registrySources": None}}
+            assert api.patch(IMAGE_CONFIG, json=unblocked, headers=MERGE_PATCH).status_code == 200
+    assert_oci_error(refused, 404, "MANIFEST_UNKNOWN")
+    assert "blockedRegistries" in refused.text
+    assert len(upstream.front.passed) == asked_before
 
 
 def test_concurrent_first_pulls_fetch_a_blob_from_its_registry_once(

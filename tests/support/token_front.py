@@ -3,7 +3,8 @@ without a valid Bearer token is answered 401 with a challenge naming the token e
 which hands tokens out for Basic credentials. Requests with a token are passed on to the
 registry behind. Counts the tokens it gave, so a test can see the flow was used, and keeps
 the path of every request it passed on; it can hold blob answers back a while (`delay`) or
-refuse them as a registry out of patience does (`throttle`: 429)."""
+refuse them as a registry out of patience does (`throttle`: 429), or die half-way through
+them (`cut`)."""
 
 import asyncio
 import base64
@@ -30,6 +31,7 @@ class TokenFront:
     passed: list[str] = field(default_factory=list)  # paths passed on to the registry
     delay: float = 0.0  # seconds each blob answer waits
     throttle: bool = False
+    cut: bool = False  # blob answers stop half-way, the connection closed
 
     @property
     def address(self) -> str:
@@ -50,7 +52,7 @@ class TokenFront:
         self.scopes.append(request.query.get("scope", ""))
         return web.json_response({"token": token, "expires_in": 300})
 
-    async def _registry(self, request: web.Request) -> web.Response:
+    async def _registry(self, request: web.Request) -> web.StreamResponse:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if given not in self.tokens:
             realm = f"http://{self.address}/token"
@@ -70,7 +72,23 @@ class TokenFront:
             answer = await client.get(request.path_qs, headers=accept)
         kept = ("Content-Type", "Docker-Content-Digest")
         headers = {k: answer.headers[k] for k in kept if k in answer.headers}
+        if "/blobs/" in request.path and self.cut and answer.status_code == 200:
+            return await _half_then_gone(request, answer.content, headers)
         return web.Response(status=answer.status_code, body=answer.content, headers=headers)
+
+
+async def _half_then_gone(
+    request: web.Request, body: bytes, headers: dict[str, str]
+) -> web.StreamResponse:
+    """The whole length announced, half the bytes sent, the connection closed: a registry
+    that died mid-answer."""
+    response = web.StreamResponse(headers=headers)
+    response.content_length = len(body)
+    await response.prepare(request)
+    await response.write(body[: len(body) // 2])
+    assert request.transport is not None
+    request.transport.close()
+    return response
 
 
 @contextmanager

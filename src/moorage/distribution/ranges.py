@@ -1,10 +1,14 @@
 """Answering a blob GET: the whole blob, or the one Range the request asks for."""
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from moorage.content.errors import RegistryError
 from moorage.distribution.errors import error_response
+
+log = logging.getLogger("moorage.distribution")
 
 
 class Unsatisfiable(Exception):
@@ -58,9 +62,18 @@ async def respond(
         await send_body(response, offset, length)
         await response.write_eof()
     except ConnectionError:
-        # The client went away mid-answer: an everyday event, not a server error. The
-        # connection cannot carry another answer after a body cut short.
-        response.force_close()
-        if request.transport is not None:
-            request.transport.close()
+        # The client went away mid-answer: an everyday event, not a server error.
+        _cut_short(request, response)
+    except RegistryError as exc:
+        # The bytes stopped coming (another registry's, pulled through) after the status line
+        # went: a body cut short is all that is left to tell the client.
+        log.warning("%s %s cut short: %s", request.method, request.path, exc.message)
+        _cut_short(request, response)
     return response
+
+
+def _cut_short(request: web.Request, response: web.StreamResponse) -> None:
+    """The connection cannot carry another answer after a body cut short."""
+    response.force_close()
+    if request.transport is not None:
+        request.transport.close()
