@@ -50,6 +50,29 @@ def test_import_image_creates_the_stream_and_prints_it_as_describe_does(
     assert "Unique Images:\t\t1" in lines
 
 
+def test_a_local_reference_policy_is_described_and_the_image_is_pulled_through(
+    cli: Cli, project: str, upstream: ThirdParty
+) -> None:
+    img = image()
+    upstream.push("team/app", img, "v1")
+    source = f"{upstream.address}/team/app:v1"
+    out = cli(
+        "import-image",
+        "app:v1",
+        f"--from={source}",
+        "--confirm",
+        "--insecure",
+        "--reference-policy=local",
+    )
+    lines = out.splitlines()
+    assert "    prefer registry pullthrough when referencing this tag" in lines
+    assert cli.server is not None
+    assert f"  * {cli.server.address}/{project}/app@{img.digest}" in lines
+    with cli.server.registry_client() as registry:
+        pulled = registry.get(f"/v2/{project}/app/manifests/v1", headers={"Accept": img.media_type})
+    assert pulled.content == img.manifest
+
+
 def test_without_confirm_or_with_a_digest_it_says_what_to_do(cli: Cli, project: str) -> None:
     error = cli.fails("import-image", "app", "--from=quay.io/team/app:v1")
     assert error == 'error: no image stream named "app" exists, pass --confirm to create and import'

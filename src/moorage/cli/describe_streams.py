@@ -42,6 +42,8 @@ def _tag(name: str, spec_tag: Object | None, shown: Object) -> list[str]:
         lines.append(f"  {verb} {origin.get('name', '')}")
         if policy.get("insecure"):
             lines.append("    will use insecure HTTPS or HTTP connections")
+        if ((spec_tag or {}).get("referencePolicy") or {}).get("type") == "Local":
+            lines.append("    prefer registry pullthrough when referencing this tag")
     else:
         lines.append("  no spec tag")
     for index, item in enumerate(shown.get("items") or []):
