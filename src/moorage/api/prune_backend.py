@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections import Counter
-from dataclasses import asdict
 from typing import Any
 
 from moorage.api.status import ApiError
 from moorage.imagestreams.prune_rules import Rules
-from moorage.imagestreams.pruner import Outcome, Pruner
+from moorage.imagestreams.pruner import Pruner
 from moorage.operator.durations import seconds
 from moorage.resources.kinds import Kind
 from moorage.resources.objects import Object
@@ -31,7 +29,7 @@ class ImagePruneBackend:
             all_images=spec["all"],
         )
         outcome = self._pruner.prune(rules, spec.get("namespace"), spec["confirm"])
-        return {**request, "status": status_of(outcome)}
+        return {**request, "status": outcome.status()}
 
     def _unsupported(self, *_args: Any) -> Any:
         raise ApiError("MethodNotAllowed", "imageprunes can only be created")
@@ -43,24 +41,3 @@ class ImagePruneBackend:
 
     def events_after(self, version: int) -> builtins.list[Event]:
         return []
-
-
-def status_of(outcome: Outcome) -> Object:
-    counts = Counter(d.kind for d in outcome.deleted)
-    deleted = [
-        {key: value for key, value in asdict(d).items() if value not in ("", 0)}
-        for d in outcome.deleted
-    ]
-    return {
-        "deleted": deleted,
-        "updatedImageStreams": outcome.updated_streams,
-        "summary": {
-            "images": counts["Image"],
-            "tagItems": counts["TagItem"],
-            "imageStreams": len(outcome.updated_streams),
-            "layerLinks": counts["LayerLink"],
-            "manifestLinks": counts["ManifestLink"],
-            "blobs": counts["Blob"],
-            "blobBytes": sum(d.size for d in outcome.deleted if d.kind == "Blob"),
-        },
-    }

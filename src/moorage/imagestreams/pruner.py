@@ -10,8 +10,9 @@ link goes is freed by the online collector once unused for its grace (registry/c
 
 import calendar
 import time
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection
 
@@ -63,6 +64,26 @@ class Outcome:
 
     def dropped_links(self) -> set[str]:
         return {d.digest for d in self.deleted if d.kind in ("ManifestLink", "LayerLink")}
+
+    def status(self) -> Object:
+        """As an ImagePrune's status (resources/prune.py) carries it."""
+        counts = Counter(d.kind for d in self.deleted)
+        return {
+            "deleted": [
+                {key: value for key, value in asdict(d).items() if value not in ("", 0)}
+                for d in self.deleted
+            ],
+            "updatedImageStreams": self.updated_streams,
+            "summary": {
+                "images": counts["Image"],
+                "tagItems": counts["TagItem"],
+                "imageStreams": len(self.updated_streams),
+                "layerLinks": counts["LayerLink"],
+                "manifestLinks": counts["ManifestLink"],
+                "blobs": counts["Blob"],
+                "blobBytes": sum(d.size for d in self.deleted if d.kind == "Blob"),
+            },
+        }
 
 
 class Pruner:

@@ -11,9 +11,19 @@ from pydantic import Field, field_validator
 from moorage.resources.base import ObjectMeta, Open, Strict
 from moorage.resources.core import TopLevel
 from moorage.resources.kinds import Kind
+from moorage.resources.objects import Object
 from moorage.resources.operator import DURATION
 
 GROUP = "image.openshift.io"
+DRY_RUN = "Dry run enabled - no modifications will be made. Add --confirm to remove images"
+API_ONLY = "Only API objects will be removed.  No modifications to the image registry will be made."
+LINES = {
+    "TagItem": "Deleting tag history item {digest} of {repository}:{tag}",
+    "ManifestLink": "Deleting manifest link {digest} in repository {repository}",
+    "LayerLink": "Deleting layer link {digest} in repository {repository}",
+    "Blob": "Deleting blob {digest} ({size} bytes)",
+    "Image": "Deleting image {digest}",
+}
 
 
 class ImagePruneSpec(Strict):
@@ -51,3 +61,28 @@ KINDS = [
         named=False,
     ),
 ]
+
+
+def report(status: Object, confirm: bool, prune_registry: bool) -> list[str]:
+    """What `oc adm prune images` prints, from an ImagePrune's status."""
+    lines = [] if confirm else [DRY_RUN]
+    if not prune_registry:
+        lines.append(API_ONLY)
+    for deleted in status["deleted"]:
+        lines.append(LINES[deleted["kind"]].format_map({"repository": "", "tag": "", **deleted}))
+    summary = status["summary"]
+    lines.append(
+        f"Summary: deleted {summary['images']} image object(s), "
+        f"deleted {summary['tagItems']} image stream tag item(s), "
+        f"updated {summary['imageStreams']} image stream(s), "
+        f"deleted {summary['layerLinks']} layer link(s), "
+        f"deleted {summary['manifestLinks']} manifest link(s), "
+        f"deleted {summary['blobs']} blob(s)"
+    )
+    if summary["blobs"]:
+        lines.append(
+            f"{'Freeing' if confirm else 'Would free'} {summary['blobBytes']} bytes: blobs no "
+            "repository links are deleted by the registry's garbage collector once unused for "
+            "its grace period (moorage serve --gc-grace)"
+        )
+    return lines

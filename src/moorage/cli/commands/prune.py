@@ -13,6 +13,7 @@ from moorage.cli.errors import CliError
 from moorage.cli.options import add_command
 from moorage.cli.session import Session
 from moorage.resources.objects import Object
+from moorage.resources.prune import report
 
 PATH = "/apis/image.openshift.io/v1/imageprunes"
 DESCRIPTION = """Remove images no longer needed: tag history beyond --keep-tag-revisions
@@ -22,15 +23,6 @@ serves now, nor one an index that stays references. With --prune-registry (the d
 the repositories' links to what goes are removed too, and the registry's garbage collector
 frees the bytes once unused for its grace period (moorage serve --gc-grace). Only shows
 what it would delete unless --confirm. Needs cluster-wide rights (system:image-pruner)."""
-DRY_RUN = "Dry run enabled - no modifications will be made. Add --confirm to remove images"
-API_ONLY = "Only API objects will be removed.  No modifications to the image registry will be made."
-LINES = {
-    "TagItem": "Deleting tag history item {digest} of {repository}:{tag}",
-    "ManifestLink": "Deleting manifest link {digest} in repository {repository}",
-    "LayerLink": "Deleting layer link {digest} in repository {repository}",
-    "Blob": "Deleting blob {digest} ({size} bytes)",
-    "Image": "Deleting image {digest}",
-}
 
 
 def register(adm: Any, common: argparse.ArgumentParser) -> None:
@@ -78,30 +70,6 @@ def run(args: argparse.Namespace) -> int:
         answer = session.client.create(PATH, {"kind": "ImagePrune", "spec": spec})
     finally:
         session.close()
-    _report(answer["status"], args)
+    for line in report(answer["status"], args.confirm, args.prune_registry):
+        print(line)
     return 0
-
-
-def _report(status: Object, args: argparse.Namespace) -> None:
-    if not args.confirm:
-        print(DRY_RUN)
-    if not args.prune_registry:
-        print(API_ONLY)
-    for deleted in status["deleted"]:
-        print(LINES[deleted["kind"]].format_map({"repository": "", "tag": "", **deleted}))
-    summary = status["summary"]
-    print(
-        f"Summary: deleted {summary['images']} image object(s), "
-        f"deleted {summary['tagItems']} image stream tag item(s), "
-        f"updated {summary['imageStreams']} image stream(s), "
-        f"deleted {summary['layerLinks']} layer link(s), "
-        f"deleted {summary['manifestLinks']} manifest link(s), "
-        f"deleted {summary['blobs']} blob(s)"
-    )
-    if summary["blobs"]:
-        freeing = "Freeing" if args.confirm else "Would free"
-        print(
-            f"{freeing} {summary['blobBytes']} bytes: blobs no repository links are deleted by "
-            "the registry's garbage collector once unused for its grace period "
-            "(moorage serve --gc-grace)"
-        )
