@@ -3,9 +3,11 @@
 from moorage.resources import (
     apps,
     authorization,
+    batch,
     config,
     core,
     image,
+    image_pruner,
     operator,
     project,
     prune,
@@ -21,6 +23,7 @@ def catalogue() -> Catalogue:
         [
             *core.KINDS,
             *apps.KINDS,
+            *batch.KINDS,
             *project.KINDS,
             *image.KINDS,
             *prune.KINDS,
@@ -28,6 +31,7 @@ def catalogue() -> Catalogue:
             *user.KINDS,
             *authorization.KINDS,
             *operator.KINDS,
+            *image_pruner.KINDS,
             *config.KINDS,
             *route.KINDS,
         ]
