@@ -40,14 +40,19 @@ class Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[ResourceStore]:
-    engine: Engine = open_engine(sqlite_url(tmp_path / "metadata.db"))
-    migrate(engine)
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    opened = open_engine(sqlite_url(tmp_path / "metadata.db"))
+    migrate(opened)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> Iterator[ResourceStore]:
     opened = ResourceStore(engine)
     seed(opened, {})
     yield opened
     opened.close()
-    engine.dispose()
 
 
 @pytest.fixture
@@ -189,6 +194,27 @@ def test_with_the_registry_removed_it_prunes_image_metadata_only(
     (pod,) = pods_of(store, f"image-pruner-{MINUTE}")
     log = pod_logs.path(pod["metadata"]["name"]).read_text()
     assert "Only API objects will be removed." in log
+
+
+def test_a_run_that_fails_is_a_failed_job_saying_why(
+    controller: ImagePrunerController,
+    store: ResourceStore,
+    engine: Engine,
+    pod_logs: PodLogs,
+    clock: Clock,
+) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE repositories")  # what every prune reads first
+    clock.now = MIDNIGHT
+    run_once(controller)
+
+    job = jobs(store)[f"image-pruner-{MINUTE}"]
+    assert job["status"]["failed"] == 1
+    assert job["status"]["conditions"][0]["reason"] == "BackoffLimitExceeded"
+    (pod,) = pods_of(store, f"image-pruner-{MINUTE}")
+    assert pod["status"]["phase"] == "Failed"
+    assert "error: " in pod_logs.path(pod["metadata"]["name"]).read_text()
+    assert conditions(store)["Failed"] == ("True", "JobFailed")
 
 
 def test_a_served_pruner_runs_on_its_schedule_and_prunes(tmp_path: Path) -> None:
