@@ -104,7 +104,7 @@ class Pruner:
         with self._store.reading() as tx:
             held = prune_rows.repositories_in(tx.connection)
             for name in sorted(held):
-                if namespace is None or name.startswith(f"{namespace}/"):
+                if _within(name, namespace):
                     self._simulate(outcome, held[name], stream_prune(held[name], rules))
             if namespace is None:
                 self._simulate_images(outcome, held, self._images(tx), rules)
@@ -132,7 +132,10 @@ class Pruner:
     def _confirmed(self, rules: Rules, namespace: str | None) -> Outcome:
         outcome = Outcome()
         with self._store.reading() as tx:
-            names = sorted(prune_rows.repository_names(tx.connection, namespace).values())
+            held = prune_rows.repositories_in(tx.connection)
+        # A stream with nothing to prune in the snapshot takes no write lock (what pushes
+        # make prunable meanwhile waits for the next prune).
+        names = [n for n in sorted(held) if _within(n, namespace) and stream_prune(held[n], rules)]
         for name in names:
             with self._store.transaction() as tx:
                 self._prune_stream(tx, name, rules, outcome)
@@ -204,6 +207,10 @@ class Pruner:
         sizes = prune_rows.sizes(conn, unlinked)
         for digest in sorted(sizes):
             outcome.deleted.append(Deleted("Blob", digest, size=sizes[digest]))
+
+
+def _within(repository: str, namespace: str | None) -> bool:
+    return namespace is None or repository.startswith(f"{namespace}/")
 
 
 def _write(conn: Connection, held: Held, pruned: RepositoryPrune) -> None:

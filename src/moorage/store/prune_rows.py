@@ -44,14 +44,9 @@ class Held:
     links: dict[str, float] = field(default_factory=dict)  # digest -> when linked or refreshed
 
 
-def repository_names(conn: Connection, namespace: str | None = None) -> dict[int, str]:
-    """id -> name of every repository, or of those of one project."""
+def repository_names(conn: Connection) -> dict[int, str]:
+    """id -> name of every repository."""
     query = select(repositories.c.id, repositories.c.name)
-    if namespace is not None:
-        # Names sort by bytes (collation "C"): '/' + 1 is '0', so this is exactly the prefix.
-        query = query.where(
-            repositories.c.name >= f"{namespace}/", repositories.c.name < f"{namespace}0"
-        )
     return {row.id: row.name for row in conn.execute(query)}
 
 
