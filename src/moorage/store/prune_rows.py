@@ -6,7 +6,7 @@ transaction (ResourceStore.transaction, serialized with every push) what it read
 it changes.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, delete, select
@@ -132,21 +132,27 @@ def referencing(conn: Connection, digest: str) -> set[str]:
 
 
 def sizes(conn: Connection, digests: Iterable[str]) -> dict[str, int]:
-    wanted = sorted(set(digests))
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        query = select(blobs.c.digest, blobs.c.size).where(
-            blobs.c.digest.in_(wanted[start : start + 500])
-        )
+    for batch in _batches(digests):
+        query = select(blobs.c.digest, blobs.c.size).where(blobs.c.digest.in_(batch))
         found.update({digest: size for digest, size in conn.execute(query)})
     return found
 
 
 def unlinked(conn: Connection, digests: Iterable[str]) -> set[str]:
     """Those of `digests` no repository links."""
-    wanted = set(digests)
-    linked = select(repository_blobs.c.digest).where(repository_blobs.c.digest.in_(wanted))
-    return wanted - set(conn.execute(linked).scalars())
+    gone: set[str] = set()
+    for batch in _batches(digests):
+        query = select(repository_blobs.c.digest).where(repository_blobs.c.digest.in_(batch))
+        gone.update(set(batch) - set(conn.execute(query).scalars()))
+    return gone
+
+
+def _batches(digests: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    """In lists short enough for one statement's parameters on every backend."""
+    wanted = sorted(set(digests))
+    for start in range(0, len(wanted), size):
+        yield wanted[start : start + size]
 
 
 # Deletes ------------------------------------------------------------------
