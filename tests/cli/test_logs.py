@@ -106,5 +106,5 @@ def test_what_has_no_log_is_one_error_line(cli: Cli) -> None:
     assert cli.fails("logs", "deployment/nothing", "-n", NAMESPACE) == (
         'error: deployments.apps "nothing" not found (NotFound)'
     )
-    assert "only pods and deployments" in cli.fails("logs", "secret/x", "-n", NAMESPACE)
+    assert "only pods, deployments and jobs" in cli.fails("logs", "secret/x", "-n", NAMESPACE)
     assert "invalid duration" in cli.fails("logs", "--since", "0", "deploy/image-registry")

@@ -25,15 +25,16 @@ def serving_users(
     passwords: dict[str, str],
     workers: int = 1,
     rounds: int = 4,
+    serve_args: tuple[str, ...] = (),
     **options: object,
 ) -> Iterator[RunningServer]:
     """A started server whose htpasswd file holds `passwords` hashed with bcrypt cost `rounds`,
     stopped at the end of the block.
 
-    `options` go to RunningServer (projects, api_tls).
+    `serve_args` go to `moorage serve`; `options` to RunningServer (projects, api_tls).
     """
     htpasswd = write_htpasswd(base / "users.htpasswd", passwords, rounds)
-    args = ["--workers", str(workers), "--htpasswd-file", str(htpasswd)]
+    args = ["--workers", str(workers), "--htpasswd-file", str(htpasswd), *serve_args]
     running = RunningServer(base / "data", base / "server.log", args, **options)  # type: ignore[arg-type]
     try:
         yield running.start()

@@ -32,6 +32,7 @@ from moorage.api.image_backends import (
     ImageStreamTagBackend,
 )
 from moorage.api.import_backends import ImageStreamImportBackend
+from moorage.api.prune_backend import ImagePruneBackend
 from moorage.api.status import ApiError, status_response
 from moorage.auth.identities import Identities
 from moorage.auth.policy import StoredPolicy
@@ -40,6 +41,7 @@ from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
 from moorage.imagestreams.imports import Imports
+from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.sources import MayPull, SourceForbidden
 from moorage.imagestreams.streams import ImageStreams
 from moorage.platform.pod_logs import PodLogs
@@ -118,6 +120,7 @@ def backends(
     policy: StoredPolicy,
     registry_access: RegistryAccess,
     imports: Imports,
+    pruner: Pruner,
 ) -> dict[str, Backend]:
     def kind(group: str, plural: str) -> Kind:
         found = catalogue.find(group, "v1", plural)
@@ -176,6 +179,7 @@ def backends(
     out[f"imagestreamimports.{IMAGES}"] = ImageStreamImportBackend(
         kind(IMAGES, "imagestreamimports"), store, imports
     )
+    out[f"imageprunes.{IMAGES}"] = ImagePruneBackend(kind(IMAGES, "imageprunes"), pruner)
     return out
 
 
@@ -198,12 +202,13 @@ def build_api_app(
     registry_access: RegistryAccess,
     pod_logs: PodLogs,
     imports: Imports,
+    pruner: Pruner,
 ) -> web.Application:
     app = web.Application(middlewares=[statuses, access.authenticate])
     app[POD_LOGS] = pod_logs
     app[CATALOGUE] = catalogue
     app[BACKENDS] = backends(
-        catalogue, store, streams, identities, policy, registry_access, imports
+        catalogue, store, streams, identities, policy, registry_access, imports, pruner
     )
     app[IDENTITIES] = identities
     app[POLICY] = policy

@@ -171,6 +171,8 @@ def _image_pruner() -> list[Object]:
         rule(["delete"], [IMAGE], ["images"]),
         rule(READ, [IMAGE], ["images", "imagestreams"]),
         rule(["update"], [IMAGE], ["imagestreams/status"]),
+        # Moorage prunes in the server: asking it to is creating an ImagePrune.
+        rule(["create"], [IMAGE], ["imageprunes"]),
     ]
 
 

@@ -5,8 +5,9 @@ Keyed by (group, plural), so a kind's columns apply as soon as the server serves
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from moorage.cli.ages import age, ago
+from moorage.cli.ages import age, ago, human_duration, parse_time
 from moorage.resources.objects import Object
 
 DISPLAY_NAME = "openshift.io/display-name"
@@ -129,6 +130,21 @@ def _status_count(obj: Object, field: str) -> int:
 def _deployment_ready(obj: Object) -> str:
     wanted = int((obj.get("spec") or {}).get("replicas") or 0)
     return f"{_status_count(obj, 'readyReplicas')}/{wanted}"
+
+
+def _completions(obj: Object) -> str:
+    wanted = (obj.get("spec") or {}).get("completions", 1)
+    return f"{_status_count(obj, 'succeeded')}/{wanted}"
+
+
+def _job_duration(obj: Object) -> str:
+    """From the start to the completion, or to now while it runs (kubectl's DURATION)."""
+    status = obj.get("status") or {}
+    started = parse_time(status.get("startTime"))
+    if started is None:
+        return ""
+    ended = parse_time(status.get("completionTime")) or datetime.now(UTC)
+    return human_duration((ended - started).total_seconds())
 
 
 def _count(field: str) -> Callable[[Object], str]:
@@ -275,6 +291,12 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("READY", _deployment_ready),
         Column("UP-TO-DATE", _count("updatedReplicas")),
         Column("AVAILABLE", _count("availableReplicas")),
+        AGE,
+    ],
+    ("batch", "jobs"): [
+        NAME,
+        Column("COMPLETIONS", _completions),
+        Column("DURATION", _job_duration),
         AGE,
     ],
     ("", "persistentvolumeclaims"): [

@@ -26,3 +26,15 @@ def parse_duration(text: str) -> int:
     if seconds != int(seconds):
         raise CliError(f'invalid duration "{text}": it cannot be finer than a second')
     return int(seconds)
+
+
+ZERO = re.compile(r"^0+(\.0*)?(ns|us|µs|ms|s|m|h)?$")
+
+
+def parse_age(text: str, flag: str) -> str:
+    """An age that may be zero (`0`, `0s`), as a Go duration: `--keep-younger-than`."""
+    if text.startswith("-"):
+        raise CliError(f"{flag} must be greater than or equal to 0")
+    if ZERO.match(text):
+        return "0s"
+    return f"{parse_duration(text)}s"

@@ -1,10 +1,11 @@
-"""What a new cluster starts with: its system namespaces, the registry's Config and the
-cluster's image configuration."""
+"""What a new cluster starts with: its system namespaces, the registry's Config, the image
+pruner and the cluster's image configuration."""
 
 from moorage.auth.bootstrap import RBAC_GROUP
 from moorage.auth.project_defaults import project_defaults, role_binding
 from moorage.operator.image_config import IMAGE_CONFIG_REF, blank_image_config
 from moorage.resources.catalogue import catalogue
+from moorage.resources.image_pruner import DEFAULT_AGE, DEFAULT_SCHEDULE
 from moorage.resources.kinds import Catalogue
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP, SINGLETON
@@ -22,6 +23,7 @@ SYSTEM_NAMESPACES = (
     "openshift-ingress-operator",  # router-ca: the ingress CA
 )
 CONFIG = Ref(GROUP, "configs", "", SINGLETON)
+IMAGE_PRUNER = Ref(GROUP, "imagepruners", "", SINGLETON)
 
 
 def seed(store: ResourceStore, spec: Object, claim: Object | None = None) -> list[str]:
@@ -44,9 +46,28 @@ def seed(store: ResourceStore, spec: Object, claim: Object | None = None) -> lis
                 name = claim["metadata"]["name"]
                 if _create(tx, kinds, Ref("", "persistentvolumeclaims", NAMESPACE, name), claim):
                     created.append(f"persistentvolumeclaim {NAMESPACE}/{name}")
+        if _create(tx, kinds, IMAGE_PRUNER, image_pruner()):
+            created.append(f"imagepruners.{GROUP}/{SINGLETON}")
         if _create(tx, kinds, IMAGE_CONFIG_REF, blank_image_config()):
             created.append("images.config.openshift.io/cluster")
     return created
+
+
+def image_pruner() -> Object:
+    """The ImagePruner OpenShift's operator makes: every night at midnight, keeping each
+    tag's 3 newest revisions and whatever is younger than an hour."""
+    spec = {
+        "schedule": DEFAULT_SCHEDULE,
+        "suspend": False,
+        "keepTagRevisions": 3,
+        "keepYoungerThanDuration": DEFAULT_AGE,
+        "successfulJobsHistoryLimit": 3,
+        "failedJobsHistoryLimit": 3,
+    }
+    pruner = {"apiVersion": f"{GROUP}/v1", "kind": "ImagePruner", "spec": spec}
+    kind = catalogue().find(GROUP, "v1", "imagepruners")
+    assert kind is not None
+    return kind.validate({**pruner, "metadata": {"name": SINGLETON}})
 
 
 def _contents(namespace: Object) -> list[tuple[Ref, Object]]:

@@ -13,6 +13,7 @@ from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.registry_access import RegistryAccess
 from moorage.imagestreams.imports import Imports
+from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.scheduled import run_scheduled
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
@@ -42,8 +43,9 @@ async def _api(plan: WorkerPlan) -> None:
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
     imports = Imports(store, streams)
+    pruner = Pruner(store, streams, config.gc_grace)
     app = build_api_app(
-        catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports
+        catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports, pruner
     )
     app.on_response_prepare.append(low_space_warning(plan.data_root))
     trimming = asyncio.create_task(_trim_events(store, identities))

@@ -14,9 +14,12 @@ from multiprocessing.synchronize import Event
 
 from sqlalchemy import Engine
 
+from moorage.imagestreams.pruner import Pruner
+from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.image_config import SERVICE_HOST
+from moorage.operator.image_pruner import ImagePrunerController
 from moorage.operator.pods import OPERATOR_POD
 from moorage.operator.reconciler import Operator
 from moorage.operator.routes import Routes
@@ -77,12 +80,14 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         internal_hostname=f"{SERVICE_HOST}:{plan.config.port}",
         blobs=MissingBlobs(engine, plan.data_root),
     )
+    pruner = _image_pruner(plan, store)
     collector = _collector(plan, engine, operator)
     api, started = _start_api(context, plan), time.monotonic()
     logs.event(log, "started the API server and the registry operator")
     failed_starts = 0
     while not stopping:
         operator.tick()
+        pruner.tick()
         sentinels = [api.sentinel, *(r.process.sentinel for r in replicas.replicas)]
         wait(sentinels, timeout=TICK_SECONDS)
         if api.is_alive() or stopping:
@@ -98,11 +103,18 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
         api, started = _start_api(context, plan), time.monotonic()
     if collector is not None:
         collector.stop(plan.config.shutdown_timeout)
+    pruner.wait(plan.config.shutdown_timeout)
     operator.stop()
     _stop_api(api, plan.config.shutdown_timeout)
     engine.dispose()
     logs.event(log, "registry stopped")
     return 1 if failed_starts >= MAX_FAILED_STARTS else 0
+
+
+def _image_pruner(plan: WorkerPlan, store: ResourceStore) -> ImagePrunerController:
+    config = plan.config
+    pruner = Pruner(store, ImageStreams(config.registry_host), config.gc_grace)
+    return ImagePrunerController(store, pruner, plan.pod_logs)
 
 
 def _collector(plan: WorkerPlan, engine: Engine, operator: Operator) -> CollectorThread | None:

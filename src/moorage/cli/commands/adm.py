@@ -3,7 +3,7 @@
 import argparse
 from typing import Any
 
-from moorage.cli.commands import rotate_keys
+from moorage.cli.commands import prune, rotate_keys
 from moorage.cli.commands.policy import CLUSTER_CHANGES, PROJECT_CHANGES, add_policy_commands
 from moorage.cli.options import add_command
 
@@ -12,13 +12,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     adm = add_command(
         commands,
         "adm",
-        "administrative commands: cluster-wide policy, registry token keys",
+        "administrative commands: cluster-wide policy, pruning, registry token keys",
         "Administrative commands, as `oc adm` has them.",
         common,
         "example:\n  moorage adm policy add-cluster-role-to-user prometheus-scraper alice",
     )
     groups = adm.add_subparsers(
-        dest="adm_command", metavar="policy|rotate-registry-token-keys", required=True
+        dest="adm_command", metavar="policy|prune|rotate-registry-token-keys", required=True
     )
     policy = add_command(
         groups,
@@ -34,4 +34,5 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "system:authenticated:oauth",
     )
     add_policy_commands(policy, common, PROJECT_CHANGES + CLUSTER_CHANGES, "adm policy ")
+    prune.register(groups, common)
     rotate_keys.register(groups, common)

@@ -1,4 +1,4 @@
-"""`moorage logs`: print a pod's log, or the log of one of a deployment's pods."""
+"""`moorage logs`: print a pod's log, or the log of one of a deployment's or a job's pods."""
 
 import argparse
 import sys
@@ -11,13 +11,15 @@ from moorage.cli.session import Session
 from moorage.resources.objects import Object
 
 DESCRIPTION = """Print the log of a pod (POD or pod/POD), or of one of a deployment's pods
-(deployment/NAME): the first ready one, as oc chooses. With -f, go on printing each
-line as it is written, until interrupted or the pod is gone."""
+(deployment/NAME) or a job's (job/NAME): the first ready one, as oc chooses. With -f, go
+on printing each line as it is written, until interrupted or the pod is gone."""
+SELECTING = (("apps", "deployments"), ("batch", "jobs"))  # kinds whose pods a selector names
 EXAMPLES = """examples:
   moorage logs deployments/image-registry -n openshift-image-registry
   moorage logs -f --tail 20 deployment/image-registry -n openshift-image-registry
   moorage logs --timestamps --since 5m image-registry-6b7d9c1e4a-x2k9p
-  moorage logs -p image-registry-6b7d9c1e4a-x2k9p   # why did it restart?"""
+  moorage logs -p image-registry-6b7d9c1e4a-x2k9p   # why did it restart?
+  moorage logs job/image-pruner-29433600 -n openshift-image-registry"""
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -79,21 +81,24 @@ def _pod(session: Session, target: str) -> str:
     kind = session.resolve(typed)
     if (kind.group, kind.plural) == ("", "pods"):
         return name
-    if (kind.group, kind.plural) != ("apps", "deployments"):
-        raise CliError(f"cannot get the logs of {kind.qualified}: only pods and deployments log")
-    deployment = session.client.get(kind.path(session.namespace, name))
-    return _chosen(session, deployment)
+    if (kind.group, kind.plural) not in SELECTING:
+        raise CliError(
+            f"cannot get the logs of {kind.qualified}: only pods, deployments and jobs log"
+        )
+    owner = session.client.get(kind.path(session.namespace, name))
+    return _chosen(session, owner, kind.plural)
 
 
-def _chosen(session: Session, deployment: Object) -> str:
-    labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+def _chosen(session: Session, owner: Object, plural: str) -> str:
+    """One of the pods a deployment or job selects."""
+    labels = ((owner.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
     namespace = session.namespace
     found = session.client.get(f"/api/v1/namespaces/{namespace}/pods", {"labelSelector": selector})
     pods = found.get("items") or []
-    name = deployment["metadata"]["name"]
+    name = owner["metadata"]["name"]
     if not pods:
-        raise CliError(f"deployments/{name} has no pods in the namespace {namespace!r}")
+        raise CliError(f"{plural}/{name} has no pods in the namespace {namespace!r}")
     chosen = min(pods, key=_logging_order)["metadata"]["name"]
     if len(pods) > 1:
         print(f"Found {len(pods)} pods, using pod/{chosen}", file=sys.stderr)
