@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,6 +29,7 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.support.clients import Sandbox, logged_requests
+from tests.support.connect_proxy import loopback_proxy
 from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.moto import SECRET_KEY, MotoServer
 from tests.support.oci import close_upload, patch_chunk, start_upload
@@ -284,3 +286,34 @@ def test_the_collector_frees_a_deleted_image_s_blobs_in_the_bucket(
         assert "garbage collection removed" in server.log()
     finally:
         server.stop()
+
+
+def test_the_bucket_is_reached_through_the_configs_proxy_unless_no_proxy_names_it(
+    cluster: RunningServer, oc: Cli, moto: MotoServer
+) -> None:
+    """The endpoint's name resolves nowhere (RFC 2606 .invalid): only the proxy, which takes
+    every name to loopback, reaches it."""
+    hidden = f"http://s3.moorage-test.invalid:{urlsplit(moto.endpoint).port}"
+    with loopback_proxy() as proxy:
+        oc(
+            "patch",
+            CONFIG,
+            "--type",
+            "merge",
+            "-p",
+            json.dumps({"spec": {"proxy": {"http": proxy}}}),
+        )
+        bucket = moto.new_bucket()
+        run_on_s3(oc, {"bucket": bucket, "regionEndpoint": hidden})
+        assert condition(oc, "Degraded").get("status") == "False", condition(oc, "Degraded")
+        img = image()
+        with cluster.registry_client() as registry:
+            assert push_image(registry, "openshift/app", img, "v1").status_code == 201
+        client: Any = moto.client()
+        listed = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/blobs/")
+        client.close()
+        hex_ = img.digest.removeprefix("sha256:")
+        assert any(hex_ in item["Key"] for item in listed.get("Contents", []))
+        direct = {"spec": {"proxy": {"noProxy": ".moorage-test.invalid"}}}
+        oc("patch", CONFIG, "--type", "merge", "-p", json.dumps(direct))
+        wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded without the proxy")

@@ -1,8 +1,11 @@
-"""An HTTP CONNECT proxy that takes every host name to loopback: how the tests reach a
-route by its hostname without DNS or /etc/hosts (podman and skopeo honour HTTPS_PROXY).
+"""An HTTP proxy that takes every host name to loopback: how the tests reach a route by its
+hostname without DNS or /etc/hosts (podman and skopeo honour HTTPS_PROXY), or a plain-HTTP
+endpoint named by a host that resolves nowhere.
 
-The client still speaks TLS to the route's hostname through the tunnel, so SNI and the
-certificate's name are checked as they would be with a real DNS record.
+HTTPS goes through a CONNECT tunnel: the client still speaks TLS to the route's hostname,
+so SNI and the certificate's name are checked as they would be with a real DNS record.
+Plain HTTP (a request in absolute form) is passed on as it came to the same port on
+loopback, which every HTTP/1.1 server must accept.
 """
 
 import socket
@@ -10,22 +13,32 @@ import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from urllib.parse import urlsplit
 
 CHUNK = 1 << 16
 
 
 class _Tunnel(socketserver.StreamRequestHandler):
     def handle(self) -> None:
-        request = self.rfile.readline().decode("latin-1").split()
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-            pass  # the request's headers: nothing in them matters here
-        if len(request) < 2 or request[0] != "CONNECT":
+        head = [self.rfile.readline()]
+        while head[-1] not in (b"\r\n", b"\n", b""):
+            head.append(self.rfile.readline())
+        request = head[0].decode("latin-1").split()
+        if len(request) >= 2 and request[0] == "CONNECT":
+            _, _, port = request[1].rpartition(":")
+            self._forward(int(port), b"HTTP/1.1 200 Connection established\r\n\r\n", b"")
+        elif len(request) >= 2 and request[1].startswith("http://"):
+            self._forward(urlsplit(request[1]).port or 80, b"", b"".join(head))
+        else:
             self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
-            return
-        _, _, port = request[1].rpartition(":")
-        with socket.create_connection(("127.0.0.1", int(port))) as upstream:
-            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+    def _forward(self, port: int, answer: bytes, sent: bytes) -> None:
+        """Connect to `port` on loopback, answer the client, send `sent` on, then copy both
+        ways until each side ends."""
+        with socket.create_connection(("127.0.0.1", port)) as upstream:
+            self.wfile.write(answer)
             self.wfile.flush()
+            upstream.sendall(sent)
             back = threading.Thread(target=_pipe, args=(upstream.recv, self.connection))
             back.start()
             _pipe(self.rfile.read1, upstream)  # what the client sent after its headers first
@@ -53,7 +66,7 @@ class _Server(socketserver.ThreadingTCPServer):
 
 @contextmanager
 def loopback_proxy() -> Iterator[str]:
-    """A running proxy; yields its URL for HTTPS_PROXY."""
+    """A running proxy; yields its URL for HTTPS_PROXY (or HTTP_PROXY)."""
     server = _Server(("127.0.0.1", 0), _Tunnel)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

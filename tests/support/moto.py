@@ -4,6 +4,7 @@ It takes any credentials and keeps everything in memory; each test makes a bucke
 own, so tests sharing one server (per test session and xdist worker) never meet.
 """
 
+import os
 import subprocess
 import sys
 import time
@@ -42,6 +43,8 @@ class MotoServer:
             [str(self.program), "-H", "127.0.0.1", "-p", str(self.port), *serving],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Buckets are in the path (path-style) whatever the endpoint's host is called.
+            env={**os.environ, "S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"},
         )
         deadline = time.monotonic() + 30
         while not self._answers():

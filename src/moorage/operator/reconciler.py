@@ -39,6 +39,7 @@ from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP, storage_type
 from moorage.store.errors import Unavailable
 from moorage.store.resources import Conflict, Ref, ResourceStore, Transaction
+from moorage.upstream.reach import Proxy
 
 log = logging.getLogger("moorage.operator")
 
@@ -171,7 +172,9 @@ class Operator:
         trusted, problem = (None, None)
         if ca_ref is not None:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
-        bucket, secret_problem = location(storage["s3"], secret, trusted)
+        proxy = spec.get("proxy") or {}
+        reach = Proxy(proxy.get("http"), proxy.get("https"), proxy.get("noProxy"))
+        bucket, secret_problem = location(storage["s3"], secret, trusted, reach)
         problem = problem or secret_problem
         managed = storage.get("managementState") == "Managed"
         if problem is not None:

@@ -30,12 +30,14 @@ from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
 from moorage.store.resources import Ref
+from moorage.upstream.reach import Proxy
 
 CONFIG_NAMESPACE = "openshift-config"
 CA_BUNDLE = "ca-bundle.crt"
 CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
 ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
 DEFAULT_REGION = "us-east-1"
+NO_PROXY = Proxy()
 DEFAULT_CHUNK_MIB = 10
 RECHECK = 10.0
 PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
@@ -65,15 +67,18 @@ def with_defaults(storage: Object) -> Object | None:
 
 
 def location(
-    s3: Object, secret: Object | None, trusted_ca: Path | None = None
+    s3: Object, secret: Object | None, trusted_ca: Path | None = None, proxy: Proxy = NO_PROXY
 ) -> tuple[S3Location, str | None]:
     """The bucket spec.storage.s3 names with the Secret's credentials (and the CA bundle its
-    trustedCA names, in a file), and what is wrong with that Secret, if anything."""
+    trustedCA names, in a file) reached through the Config's `proxy`, and what is wrong with
+    that Secret, if anything."""
     keys, problem = _credentials(secret)
+    region = s3.get("region") or DEFAULT_REGION
+    endpoint = s3.get("regionEndpoint") or ""
     return S3Location(
         bucket=s3.get("bucket") or "",
-        region=s3.get("region") or DEFAULT_REGION,
-        endpoint=s3.get("regionEndpoint") or "",
+        region=region,
+        endpoint=endpoint,
         virtual_hosted_style=bool(s3.get("virtualHostedStyle")),
         access_key=keys.get(ACCESS_KEY, ""),
         secret_key=keys.get(SECRET_KEY, ""),
@@ -82,6 +87,7 @@ def location(
         trusted_ca=str(trusted_ca or ""),
         encrypt=bool(s3.get("encrypt")),
         key_id=s3.get("keyID") or "",
+        proxy=proxy.for_url(endpoint or f"https://s3.{region}.amazonaws.com"),
     ), problem
 
 

@@ -47,6 +47,7 @@ class S3Location:
     trusted_ca: str = ""  # a CA bundle file to verify the endpoint with; empty: the system's
     encrypt: bool = False  # server-side encryption of every object written: SSE-S3, or
     key_id: str = ""  # with encrypt, SSE-KMS with this KMS key
+    proxy: str = ""  # the Config's proxy for the endpoint (noProxy applied); empty: direct
 
     def __repr__(self) -> str:
         credentials = hashlib.sha256(f"{self.access_key}\0{self.secret_key}".encode())
@@ -66,6 +67,7 @@ def make_client(location: S3Location, attempts: int = ATTEMPTS, timeout: float =
         connect_timeout=min(5, timeout),
         read_timeout=timeout,
         max_pool_connections=THREADS,
+        proxies={"http": location.proxy, "https": location.proxy} if location.proxy else None,
     )
     return boto3.session.Session().client(
         "s3",

@@ -5,6 +5,7 @@ trusts the `image-registry-certificates` it gathers them into."""
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,18 +21,39 @@ class Proxy:
 
     def direct_patterns(self) -> list[str] | None:
         """httpx mount patterns that go direct; None: everything does (`*`)."""
+        direct = self._direct()
+        if direct is None:
+            return None
         patterns = []
+        for bare, itself in direct:
+            patterns.append(f"all://*.{bare}")
+            if itself:
+                patterns.append(f"all://{bare}")
+        return patterns
+
+    def for_url(self, url: str) -> str:
+        """The proxy a call to `url` goes through; empty: it goes direct."""
+        parts = urlsplit(url)
+        proxy = (self.https if parts.scheme == "https" else self.http) or ""
+        host = (parts.hostname or "").lower()
+        direct = self._direct()
+        if direct is None or any(
+            host.endswith(f".{bare}") or (itself and host == bare) for bare, itself in direct
+        ):
+            return ""
+        return proxy
+
+    def _direct(self) -> list[tuple[str, bool]] | None:
+        """noProxy's names: (name, whether the name itself goes direct, not only names under
+        it); None: everything does (`*`). CIDR ranges are not matched here."""
+        found = []
         for entry in (self.no_proxy or "").split(","):
             entry = entry.strip().lower()
             if entry == "*":
                 return None
-            if not entry or "/" in entry:  # CIDR ranges: not matched here
-                continue
-            bare = entry.lstrip(".")
-            patterns.append(f"all://*.{bare}")
-            if not entry.startswith("."):
-                patterns.append(f"all://{bare}")
-        return patterns
+            if entry and "/" not in entry:
+                found.append((entry.lstrip("."), not entry.startswith(".")))
+        return found
 
 
 @dataclass(frozen=True)
