@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy import Connection
+
 from moorage.content.digest import is_digest
 from moorage.content.names import is_tag, split_repository
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
@@ -73,14 +75,13 @@ class Origins:
                 digest = tags.current(conn, repo_id, reference)
             if digest is None:
                 return None
-            found = tags.upstream_references(conn, repo_id, digest)
-            if not found and tags.referencing_manifest(conn, repo_id, digest):
-                found = tags.upstream_references(conn, repo_id)  # a child of an index here
+            found = _imported(conn, repo_id, digest)
             return self._origin(tx, repository, digest, found)
 
     def of_blob(self, repository: str, digest: str) -> Origin | None:
-        """Where a blob that a manifest of `repository` references comes from; None when no
-        manifest here references it, or the repository imported nothing."""
+        """Where a blob that a manifest of `repository` references comes from: where that
+        manifest came from. None when no manifest here references it, or the one that does was
+        imported from no other registry. Index lookups only, however long the history."""
         with self._resources.reading() as tx:
             repo_id = _repository(tx, repository)
             if repo_id is None:
@@ -88,7 +89,7 @@ class Origins:
             referrer = tags.referencing_manifest(tx.connection, repo_id, digest)
             if referrer is None:
                 return None
-            found = tags.upstream_references(tx.connection, repo_id)
+            found = _imported(tx.connection, repo_id, referrer)
             origin = self._origin(tx, repository, digest, found)
             return origin and replace(origin, referrer=referrer)
 
@@ -159,6 +160,17 @@ class Origins:
     ) -> None:
         reason = None if error is None else error.reason
         self._report(upstream.image.host, operation, time.monotonic() - started, reason)
+
+
+def _imported(conn: Connection, repo_id: int, digest: str) -> list[str]:
+    """Where the tag history says the manifest `digest` came from; for a manifest of an
+    index imported whole, where the index came from."""
+    found = tags.upstream_references(conn, repo_id, digest)
+    if not found:
+        index = tags.referencing_manifest(conn, repo_id, digest)
+        if index is not None:
+            found = tags.upstream_references(conn, repo_id, index)
+    return found
 
 
 def _repository(tx: Transaction, repository: str) -> int | None:

@@ -144,6 +144,7 @@ tag_history = Table(
     Column("generation", BigInteger, nullable=False),
     Column("reference", String(1024)),  # where another registry serves it; None: here
     Index("ix_tag_history_tag", "repository_id", "tag", "id"),
+    Index("ix_tag_history_digest", "repository_id", "digest"),
 )
 
 tag_conditions = Table(

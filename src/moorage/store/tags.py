@@ -209,14 +209,14 @@ def current(conn: Connection, repo_id: int, tag: str) -> str | None:
     return conn.execute(query).scalar()
 
 
-def upstream_references(conn: Connection, repo_id: int, digest: str | None = None) -> list[str]:
-    """Where other registries serve the images this repository imported, newest first: the
-    tag history's references to `digest`, or to any image when None; at most UPSTREAMS."""
+def upstream_references(conn: Connection, repo_id: int, digest: str) -> list[str]:
+    """Where other registries serve the image `digest` this repository imported, newest
+    first (the tag history's references to it); at most UPSTREAMS."""
     query = select(tag_history.c.reference).where(
-        tag_history.c.repository_id == repo_id, tag_history.c.reference.is_not(None)
+        tag_history.c.repository_id == repo_id,
+        tag_history.c.digest == digest,
+        tag_history.c.reference.is_not(None),
     )
-    if digest is not None:
-        query = query.where(tag_history.c.digest == digest)
     found: list[str] = []
     for (reference,) in conn.execute(query.order_by(tag_history.c.id.desc())):
         if reference not in found:
