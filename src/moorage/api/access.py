@@ -20,6 +20,7 @@ from moorage.auth import tokens
 from moorage.auth.credentials import BEARER, NONE, BadCredentials, parse
 from moorage.auth.principal import ANONYMOUS, AUTHENTICATED, Principal
 from moorage.auth.rbac import Attributes
+from moorage.observability import health
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OAUTH = "oauth.openshift.io"
@@ -27,7 +28,7 @@ OAUTH = "oauth.openshift.io"
 # that a project's admin may get, update and delete it.
 SELF_NAMESPACED = {("", "namespaces"), ("project.openshift.io", "projects")}
 # The login flow authenticates with a password, not a token: it answers for itself.
-OPEN_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server")
+OPEN_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server", *health.PATHS)
 
 
 @web.middleware

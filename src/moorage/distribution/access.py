@@ -9,6 +9,7 @@
     manifests and blobs DELETE      delete
     GET /openshift/token            nothing: it answers for itself
     GET /extensions/v2/metrics      nothing here: it checks its own credentials
+    GET /healthz, /readyz           nothing: they tell nothing about content
 
 Refusals: no or bad credentials, 401 UNAUTHORIZED with a Bearer challenge
 naming the token realm; a token that says nothing of the repository, 401 with
@@ -38,6 +39,7 @@ from moorage.distribution.callers import CALLER
 from moorage.distribution.context import GUARD
 from moorage.distribution.errors import error_response
 from moorage.distribution.requests import repository
+from moorage.observability import health
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPEN = "open"
@@ -60,6 +62,8 @@ NEEDS: dict[Handler, str] = {
     uploads.cancel_upload: PUSH,
     token.issue: OPEN,
     metrics.scrape: OPEN,
+    health.healthz: OPEN,
+    health.readyz: OPEN,
 }
 # The actions a challenge asks a client to request a token for.
 CHALLENGE_ACTIONS = {PULL: "pull", PUSH: "pull,push", DELETE: "delete"}

@@ -11,6 +11,7 @@ from moorage.distribution.errors import oci_errors
 from moorage.distribution.instrumentation import Instrumentation
 from moorage.distribution.metrics import SCRAPING, Scraping
 from moorage.distribution.sending import Senders
+from moorage.observability.health import Health
 from moorage.registry.service import Registry
 from moorage.registry.settings import RequestLimits
 
@@ -38,6 +39,7 @@ def build_app(
     read_limits: RequestLimits | None = None,
     write_limits: RequestLimits | None = None,
     redirect: bool = True,
+    health: Health | None = None,
 ) -> web.Application:
     """The registry's application; with `scraping`, measured and serving its metrics; with
     `read_only`, refusing pushes and deletes; with limits, bounding requests in flight; with
@@ -54,6 +56,7 @@ def build_app(
     app.on_cleanup.append(_stop_senders)
     app.on_response_prepare.append(_common_headers)
     route = app.router
+    (health or Health({})).install(app)
     route.add_get("/openshift/token", token.issue)
     route.add_get("/v2/", manifests.base)
     route.add_get("/v2/_catalog", manifests.catalog)

@@ -17,15 +17,19 @@ from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.scheduled import run_scheduled
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
+from moorage.observability.health import Health
 from moorage.observability.space import measure
 from moorage.resources.catalogue import catalogue
 from moorage.server.listener import serve_until_stopped
 from moorage.server.worker import WorkerPlan
 from moorage.store.database import open_engine
 from moorage.store.errors import Unavailable
-from moorage.store.resources import ResourceStore
+from moorage.store.resources import Ref, ResourceStore
 
 log = logging.getLogger("moorage.server")
+
+
+NAMESPACE_DEFAULT = Ref("", "namespaces", "", "default")  # read to see the store answer
 
 
 def run_api_server(plan: WorkerPlan) -> None:
@@ -48,6 +52,7 @@ async def _api(plan: WorkerPlan) -> None:
         catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports, pruner
     )
     app.on_response_prepare.append(low_space_warning(plan.data_root))
+    _health(store).install(app)
     trimming = asyncio.create_task(_trim_events(store, identities))
     watching = asyncio.create_task(_warn_while_space_low(plan.data_root))
     scheduling = asyncio.create_task(run_scheduled(imports, config.scheduled_import_interval))
@@ -59,6 +64,19 @@ async def _api(plan: WorkerPlan) -> None:
         task.cancel()
     store.close()
     engine.dispose()
+
+
+def _health(store: ResourceStore) -> Health:
+    """Ready while the store answers."""
+
+    async def store_answers() -> None:
+        def read() -> None:
+            with store.reading() as tx:
+                tx.get(NAMESPACE_DEFAULT)
+
+        await asyncio.to_thread(read)
+
+    return Health({"store": store_answers})
 
 
 async def _trim_events(store: ResourceStore, identities: Identities, every: float = 60.0) -> None:

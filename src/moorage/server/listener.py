@@ -12,6 +12,7 @@ from multiprocessing.synchronize import Event
 from aiohttp import web
 
 from moorage.observability import logs
+from moorage.observability.health import HEALTH
 from moorage.platform.listeners import listening_socket
 from moorage.server.draining import InFlight
 
@@ -57,6 +58,8 @@ async def serve_until_stopped(
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     in_flight.stopping = True
+    if HEALTH in app:
+        app[HEALTH].stopping = True  # out of a load balancer's rotation from now on
     for site in list(runner.sites):
         await site.stop()
     await app.shutdown()  # long-lived requests (watches) end now; others finish below

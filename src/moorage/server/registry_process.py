@@ -27,6 +27,7 @@ from moorage.imagestreams.projects import ProjectRepositories
 from moorage.imagestreams.streams import ImageStreams
 from moorage.observability import logs
 from moorage.observability.build_info import build_info
+from moorage.observability.health import Health
 from moorage.observability.metrics import (
     DIGEST_CACHE,
     PULLTHROUGH_CACHE,
@@ -48,6 +49,7 @@ from moorage.store.registry_metadata import RegistryMetadata
 from moorage.store.resources import ResourceStore
 
 log = logging.getLogger("moorage.registry")
+NO_SUCH_BLOB = "sha256:" + "0" * 64  # asked for to see the storage answer
 PULLTHROUGH_SPOOL = "pullthrough"  # in the data directory: blobs on their way from elsewhere
 
 
@@ -98,6 +100,7 @@ async def _registry(
         read_limits=settings.read_limits,
         write_limits=settings.write_limits,
         redirect=not settings.disable_redirect,
+        health=_health(metadata, store),
     )
     # Every replica sweeps now and then; sweeps racing each other skip what the other took.
     sweeping = asyncio.create_task(keep_sweeping(store))
@@ -142,6 +145,18 @@ async def _scraping(plan: WorkerPlan, metrics: Metrics, registry: Registry) -> S
     exchange = Exchange(plan.metrics_dir, metrics)
     await exchange.start()
     return Scraping(plan.metrics_secret, exchange, build_info())
+
+
+def _health(metadata: RegistryMetadata, store: BlobStore) -> Health:
+    """Ready while the metadata store and the blob storage answer."""
+
+    async def metadata_answers() -> None:
+        await asyncio.to_thread(metadata.repository_exists, "")
+
+    async def storage_answers() -> None:
+        await store.exists(NO_SUCH_BLOB)
+
+    return Health({"store": metadata_answers, "storage": storage_answers})
 
 
 def _reporter(metrics: Metrics, loop: asyncio.AbstractEventLoop) -> Report:
