@@ -1,7 +1,7 @@
 """A blob on its way from another registry is downloaded once, into a spool file every
 request for it reads as it grows; only verified bytes are kept; a failure reaches every
 reader; a download another process runs is followed, not repeated; a spool file a dead
-process left is taken over."""
+process left is taken over; another repository's download of the same blob is its own."""
 
 import asyncio
 import hashlib
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from moorage.content.errors import BlobUnknown, RegistryError
@@ -17,6 +17,7 @@ from moorage.registry.blob_mirrors import BlobMirrors, Fetch
 
 BLOB = bytes(range(256)) * 4096  # 1 MiB
 DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
+REPOSITORY = "project/app"
 
 
 @dataclass
@@ -40,8 +41,10 @@ class Upstream:
     async def keep(self, chunks: AsyncIterator[bytes]) -> None:
         self.kept.append(b"".join([chunk async for chunk in chunks]))
 
-    def fetch(self) -> Fetch:
-        return Fetch(DIGEST, len(BLOB), self.download, self.keep, _failure, lambda: False)
+    def fetch(self, repository: str = REPOSITORY) -> Fetch:
+        return Fetch(
+            repository, DIGEST, len(BLOB), self.download, self.keep, _failure, lambda: False
+        )
 
 
 def _failure(exc: Exception) -> RegistryError:
@@ -133,7 +136,7 @@ def test_bytes_that_are_not_the_digest_are_never_kept(tmp_path: Path) -> None:
 
 
 def test_a_spool_file_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
-    (tmp_path / DIGEST.removeprefix("sha256:")).write_bytes(b"half of something else")
+    (tmp_path / Upstream().fetch().spool_name).write_bytes(b"half of something else")
     upstream = Upstream()
 
     async def scenario() -> bytes:
@@ -160,7 +163,7 @@ for start in range(0, len(blob), 262144):
 
 
 def test_a_download_another_process_runs_is_followed_not_repeated(tmp_path: Path) -> None:
-    spool = tmp_path / DIGEST.removeprefix("sha256:")
+    spool = tmp_path / Upstream().fetch().spool_name
     command = [sys.executable, "-c", _OTHER_REPLICA, str(spool)]
     upstream = Upstream()
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as other:
@@ -172,10 +175,31 @@ def test_a_download_another_process_runs_is_followed_not_repeated(tmp_path: Path
 
 def test_a_blob_stored_meanwhile_is_not_downloaded(tmp_path: Path) -> None:
     upstream = Upstream()
-    stored = Fetch(DIGEST, len(BLOB), upstream.download, upstream.keep, _failure, lambda: True)
+    stored = replace(upstream.fetch(), stored=lambda: True)
 
     async def scenario() -> object:
         return BlobMirrors(tmp_path).read(stored, 0, len(BLOB))
 
     assert asyncio.run(scenario()) is None
     assert upstream.downloads == 0
+
+
+def test_a_blob_another_repository_is_downloading_is_not_read_from_that_download(
+    tmp_path: Path,
+) -> None:
+    """Its own registry may not have it: that one's failure is its readers' alone."""
+    theirs, ours = Upstream(pause=0.005), Upstream(data=b"")
+
+    async def scenario() -> tuple[bytes, Exception | None]:
+        mirrors = BlobMirrors(tmp_path)
+        downloading = asyncio.create_task(_read(mirrors, theirs.fetch("other/private")))
+        await asyncio.sleep(0)
+        try:
+            await _read(mirrors, ours.fetch("mine/app"))
+        except BlobUnknown as exc:
+            return await downloading, exc
+        return await downloading, None
+
+    read, failed = asyncio.run(scenario())
+    assert read == BLOB and isinstance(failed, BlobUnknown)
+    assert theirs.downloads == ours.downloads == 1

@@ -8,9 +8,11 @@ bob administers his own project and nothing else.
 
 import base64
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.images import OCI_INDEX, Image, digest_of, image, index, push_image
+from tests.support.images import (
+    OCI_INDEX,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    Image,
+    descriptor,
+    digest_of,
+    image,
+    index,
+    push_image,
+)
 from tests.support.k8s import create, namespaced
 from tests.support.metrics import scrape, value
 from tests.support.oci import assert_oci_error, put_manifest
@@ -105,6 +117,11 @@ class Project:
             auth=auth or self.owner.basic,
             timeout=60,
         )
+
+    def stream(self, path: str) -> AbstractContextManager[httpx.Response]:
+        """GET `path` in this project, its body read as the caller wants it."""
+        url = f"{self.server.url}/v2/{self.name}/{path}"
+        return httpx.stream("GET", url, auth=self.owner.basic, timeout=60)
 
 
 @pytest.fixture
@@ -302,3 +319,41 @@ def test_pulls_through_are_counted_in_the_pullthrough_metrics(
     assert grew(duration, registry=host, operation="BlobStore.Open") == 2
     errors = "imageregistry_pullthrough_repository_errors_total"
     assert grew(errors, registry=host, operation="BlobStore.Open", code="InternalError") == 1
+
+
+def _naming(upstream: Upstream, project: Project, img: Image, blobs: list[bytes]) -> None:
+    """`project` imports an image of its own upstream repository whose manifest names
+    `blobs` (which that repository does not have) beside `img`'s config."""
+    repository = f"{project.name}/app"
+    upstream.registry.push(repository, img, "v1")
+    manifest = json.loads(img.manifest)
+    manifest["layers"] = [descriptor(OCI_LAYER, blob) for blob in blobs]
+    body = json.dumps(manifest).encode()
+    for reference in ("v1", digest_of(body)):
+        upstream.front.served[f"/v2/{repository}/manifests/{reference}"] = (OCI_MANIFEST, body)
+    project.import_image("app", f"{upstream.front.address}/{repository}:v1")
+    assert project.get("app/manifests/v1").status_code == 200
+
+
+def test_a_blob_another_project_is_fetching_is_not_followed_by_a_manifest_naming_it(
+    server: RunningServer, project: Project, upstream: Upstream
+) -> None:
+    """bob's image names the layer kubeadmin's project is pulling through: bob's pull fetches
+    it from bob's registry, which has no such layer, never from the other's download."""
+    theirs = _project(server, Account("kubeadmin", server.admin_token), upstream)
+    img = image(layers=1, layer_size=3 << 20)
+    _imported(theirs, upstream, img)
+    assert theirs.get("app/manifests/v1").status_code == 200
+    layer = img.layers[0]
+    _naming(upstream, project, image(layers=0), [layer])
+    upstream.front.gate = gate = threading.Event()
+    path = f"app/blobs/{digest_of(layer)}"
+    try:
+        with theirs.stream(path) as pulling:
+            assert pulling.status_code == 200  # half of it is on its way here
+            with project.stream(path) as bobs:
+                assert bobs.status_code == 404, "bob was sent what the other project downloads"
+            gate.set()
+            assert pulling.read() == layer
+    finally:
+        gate.set()

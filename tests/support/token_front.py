@@ -2,8 +2,10 @@
 without a valid Bearer token is answered 401 with a challenge naming the token endpoint,
 which hands tokens out for Basic credentials. Requests with a token are passed on to the
 registry behind. Counts the tokens it gave, so a test can see the flow was used, and keeps
-the path of every request it passed on; it can hold blob answers back a while (`delay`) or
-refuse them as a registry out of patience does (`throttle`: 429)."""
+the path of every request it passed on; it can hold blob answers back a while (`delay`),
+send half of each and wait for a `gate` before the rest, refuse them as a registry out of
+patience does (`throttle`: 429), or answer some paths itself as a hostile registry would
+(`served`)."""
 
 import asyncio
 import base64
@@ -30,6 +32,8 @@ class TokenFront:
     passed: list[str] = field(default_factory=list)  # paths passed on to the registry
     delay: float = 0.0  # seconds each blob answer waits
     throttle: bool = False
+    gate: threading.Event | None = None  # when set: a blob's first half, then the rest once open
+    served: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path: (type, body)
 
     @property
     def address(self) -> str:
@@ -65,12 +69,28 @@ class TokenFront:
         self.passed.append(request.path)
         if "/blobs/" in request.path:
             await asyncio.sleep(self.delay)
+        if request.path in self.served:
+            media_type, body = self.served[request.path]
+            return web.Response(body=body, headers={"Content-Type": media_type})
         accept = {"Accept": request.headers.get("Accept", "*/*")}
         async with httpx.AsyncClient(base_url=self.backend) as client:
             answer = await client.get(request.path_qs, headers=accept)
         kept = ("Content-Type", "Docker-Content-Digest")
         headers = {k: answer.headers[k] for k in kept if k in answer.headers}
+        if "/blobs/" in request.path and self.gate is not None and answer.status_code == 200:
+            return await self._in_halves(request, answer.content, headers, self.gate)
         return web.Response(status=answer.status_code, body=answer.content, headers=headers)
+
+    async def _in_halves(
+        self, request: web.Request, body: bytes, headers: dict[str, str], gate: threading.Event
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={**headers, "Content-Length": str(len(body))})
+        await response.prepare(request)
+        half = len(body) // 2
+        await response.write(body[:half])
+        await asyncio.get_running_loop().run_in_executor(None, gate.wait)
+        await response.write(body[half:])
+        return response
 
 
 @contextmanager

@@ -132,6 +132,7 @@ class PullThrough(Generic[OriginT]):
         if size is None:
             return None
         fetch = Fetch(
+            repository,
             digest,
             size,
             partial(self._origins.download, origin),
