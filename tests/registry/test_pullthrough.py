@@ -7,6 +7,7 @@ bob administers his own project and nothing else.
 """
 
 import base64
+import hashlib
 import json
 import threading
 import uuid
@@ -357,3 +358,31 @@ def test_a_blob_another_project_is_fetching_is_not_followed_by_a_manifest_naming
             assert pulling.read() == layer
     finally:
         gate.set()
+
+
+def test_a_manifest_whose_bytes_are_not_its_sha512_digest_is_neither_served_nor_kept(
+    server: RunningServer, project: Project, upstream: Upstream
+) -> None:
+    """bob's registry names an index's child by sha512 and, once imported, answers it with
+    other bytes: they would be kept under that digest, for any project that pushes it."""
+    real = image(layers=1)
+    named = "sha512:" + hashlib.sha512(real.manifest).hexdigest()
+    repository = f"{project.name}/multi"
+    upstream.registry.push(repository, real, "real")
+    child = {"mediaType": OCI_MANIFEST, "digest": named, "size": len(real.manifest)}
+    listing = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [child]})
+    served = upstream.front.served
+    for reference in ("v1", digest_of(listing.encode())):
+        served[f"/v2/{repository}/manifests/{reference}"] = (OCI_INDEX, listing.encode())
+    served[f"/v2/{repository}/manifests/{named}"] = (OCI_MANIFEST, real.manifest)
+    source = f"{upstream.front.address}/{repository}:v1"
+    project.import_image("multi", source, mode="PreserveOriginal")
+    served[f"/v2/{repository}/manifests/{named}"] = (OCI_MANIFEST, image(layers=1).manifest)
+    assert project.get("multi/manifests/v1", accept=OCI_INDEX).status_code == 200
+    assert_oci_error(project.get(f"multi/manifests/{named}"), 404, "MANIFEST_UNKNOWN")
+    secret = f"secret-{uuid.uuid4().hex[:8]}"
+    server.create_projects(secret)
+    with server.registry_client() as admin:
+        assert push_image(admin, f"{secret}/private", real, "v1").status_code == 201
+        assert put_manifest(admin, f"{secret}/private", named, real.manifest).status_code == 201
+        assert admin.get(f"/v2/{secret}/private/manifests/{named}").content == real.manifest

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import httpx
 
 from moorage.content import mediatypes as mt
+from moorage.content.digest import Digest, is_digest
+from moorage.content.errors import DigestInvalid
 from moorage.content.manifest import MAX_MANIFEST_BYTES
 from moorage.upstream.allowance import Allowance
 from moorage.upstream.challenges import Challenge, parse_challenge
@@ -85,7 +87,7 @@ class RegistryClient:
         response, body = self._get(image, url, {"Accept": ACCEPT}, MAX_MANIFEST_BYTES)
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
-        if reference.startswith("sha256:") and reference != digest:
+        if is_digest(reference) and not _names(reference, body):
             raise UpstreamUnavailable(f"{image.host} sent a manifest for {reference} of {digest}")
         return Fetched(body, media_type, digest)
 
@@ -263,6 +265,15 @@ def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> 
         if time.monotonic() > deadline:
             raise UpstreamUnavailable(f"{url} took more than {seconds:g} s to arrive")
     return bytes(body)
+
+
+def _names(reference: str, body: bytes) -> bool:
+    """Whether `body` has the digest `reference` (in an algorithm this registry knows)."""
+    try:
+        algorithm = Digest.parse(reference).algorithm
+    except DigestInvalid:
+        return False
+    return str(Digest.of(body, algorithm)) == reference
 
 
 def _reason(exc: Exception) -> str:
