@@ -12,8 +12,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pytest
+
 from moorage.content.errors import BlobUnknown, RegistryError
 from moorage.registry.blob_mirrors import BlobMirrors, Fetch
+from moorage.storage.base import StorageUnavailable
 
 BLOB = bytes(range(256)) * 4096  # 1 MiB
 DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
@@ -203,3 +206,15 @@ def test_a_blob_another_repository_is_downloading_is_not_read_from_that_download
     read, failed = asyncio.run(scenario())
     assert read == BLOB and isinstance(failed, BlobUnknown)
     assert theirs.downloads == ours.downloads == 1
+
+
+def test_a_blob_the_volume_cannot_hold_is_refused_before_any_download(tmp_path: Path) -> None:
+    upstream = Upstream()
+    huge = replace(upstream.fetch(), size=1 << 60)
+
+    async def scenario() -> None:
+        with pytest.raises(StorageUnavailable):
+            BlobMirrors(tmp_path).read(huge, 0, huge.size)
+
+    asyncio.run(scenario())
+    assert upstream.downloads == 0 and not any(tmp_path.iterdir())

@@ -322,13 +322,15 @@ def test_pulls_through_are_counted_in_the_pullthrough_metrics(
     assert grew(errors, registry=host, operation="BlobStore.Open", code="InternalError") == 1
 
 
-def _naming(upstream: Upstream, project: Project, img: Image, blobs: list[bytes]) -> None:
+def _naming(
+    upstream: Upstream, project: Project, img: Image, layers: list[dict[str, object]]
+) -> None:
     """`project` imports an image of its own upstream repository whose manifest names
-    `blobs` (which that repository does not have) beside `img`'s config."""
+    `layers` (which that repository does not have) beside `img`'s config."""
     repository = f"{project.name}/app"
     upstream.registry.push(repository, img, "v1")
     manifest = json.loads(img.manifest)
-    manifest["layers"] = [descriptor(OCI_LAYER, blob) for blob in blobs]
+    manifest["layers"] = layers
     body = json.dumps(manifest).encode()
     for reference in ("v1", digest_of(body)):
         upstream.front.served[f"/v2/{repository}/manifests/{reference}"] = (OCI_MANIFEST, body)
@@ -346,7 +348,7 @@ def test_a_blob_another_project_is_fetching_is_not_followed_by_a_manifest_naming
     _imported(theirs, upstream, img)
     assert theirs.get("app/manifests/v1").status_code == 200
     layer = img.layers[0]
-    _naming(upstream, project, image(layers=0), [layer])
+    _naming(upstream, project, image(layers=0), [descriptor(OCI_LAYER, layer)])
     upstream.front.gate = gate = threading.Event()
     path = f"app/blobs/{digest_of(layer)}"
     try:
@@ -386,3 +388,17 @@ def test_a_manifest_whose_bytes_are_not_its_sha512_digest_is_neither_served_nor_
         assert push_image(admin, f"{secret}/private", real, "v1").status_code == 201
         assert put_manifest(admin, f"{secret}/private", named, real.manifest).status_code == 201
         assert admin.get(f"/v2/{secret}/private/manifests/{named}").content == real.manifest
+
+
+def test_a_blob_larger_than_the_space_left_is_refused_before_it_is_fetched(
+    project: Project, upstream: Upstream
+) -> None:
+    """A manifest says how large a layer is, and its registry may send that much: a size
+    the volume cannot hold is not taken on, so pull-through never fills the registry's disk."""
+    layer = image(layers=1).layers[0]
+    huge = {**descriptor(OCI_LAYER, layer), "size": 1 << 60}
+    _naming(upstream, project, image(layers=0), [huge])
+    refused = project.get(f"app/blobs/{digest_of(layer)}")
+    assert_oci_error(refused, 503, "UNAVAILABLE")
+    assert "space" in refused.text
+    assert upstream.blob_requests(digest_of(layer)) == 0

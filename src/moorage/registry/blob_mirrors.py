@@ -18,6 +18,10 @@ A download is the repository's own, never shared with another that wants the sam
 each repository's comes from its own registries with its project's credentials, and a
 manifest naming a digest must not let another project read what its download brings in.
 
+A manifest says how large a blob is and its registry may send that much: a download is
+started only when it leaves the spool's volume above its low mark (observability/space.py)
+with the downloads running here, so pull-through never takes the space pushes need.
+
 Bytes reach a client before the digest is verified, as from any registry that
 streams: a client verifies what it pulls, and nothing unverified is ever stored.
 """
@@ -32,10 +36,12 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from moorage.content.errors import BlobUnknown, RegistryError
+from moorage.observability.space import measure
+from moorage.storage.base import StorageUnavailable
 
 log = logging.getLogger("moorage.registry")
 
@@ -73,6 +79,9 @@ class BlobMirrors:
         self._spool = spool
         self._mirrors: set[asyncio.Task[None]] = set()
         self._failed: OrderedDict[str, RegistryError] = OrderedDict()  # by spool name
+        # Bytes the downloads running here may write: all of each while it runs, though what
+        # it wrote already shows in the free space too (erring on the side of pushes).
+        self._reserved = 0
         # Downloads hold a thread for as long as a layer takes to come: threads of their own,
         # so that the worker's other blocking calls never wait behind them. More wait here.
         self._downloads = ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="mirror")
@@ -88,9 +97,16 @@ class BlobMirrors:
                 _unlink_if_same(path, fd)
                 os.close(fd)
                 return None
+            if not self._room_for(fetch.size):
+                _release(path, fd)
+                raise StorageUnavailable(
+                    f"blob {fetch.digest} ({fetch.size} bytes) cannot be fetched from its "
+                    "registry now: the registry has too little space left for it"
+                )
             os.ftruncate(fd, 0)  # what a download that died left is no part of this one
             reader = os.open(path, os.O_RDONLY)  # its own lock state: before the mirror can go
             self._failed.pop(fetch.spool_name, None)
+            self._reserved += fetch.size
             task = asyncio.get_running_loop().create_task(self._mirror(fd, path, fetch))
             self._mirrors.add(task)
             task.add_done_callback(self._mirrors.discard)
@@ -109,7 +125,15 @@ class BlobMirrors:
             log.warning("mirroring %s failed: %s", fetch.digest, exc)
         finally:
             # The descriptor is closed once no thread writes to it: its number may be reused.
-            filling.add_done_callback(lambda _: _release(path, fd))
+            filling.add_done_callback(lambda _: self._done(path, fd, fetch.size))
+
+    def _room_for(self, size: int) -> bool:
+        space = measure(self._spool)
+        return not replace(space, free=space.free - self._reserved - size).low
+
+    def _done(self, path: Path, fd: int, size: int) -> None:
+        self._reserved -= size
+        _release(path, fd)
 
     async def _follow(
         self, fd: int, fetch: Fetch, offset: int, length: int
