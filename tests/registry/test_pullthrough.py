@@ -52,7 +52,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     base = tmp_path_factory.mktemp("pullthrough")
     with serving_users(base, PASSWORDS, projects=()) as running:
         yield running
-    assert "unhandled error" not in running.log()
+    log = running.log()
+    assert "unhandled error" not in log
+    pair = base64.b64encode(f"{FRONT_USER}:{FRONT_PASSWORD}".encode()).decode()
+    assert FRONT_PASSWORD not in log and pair not in log  # nor is any pull secret
 
 
 @pytest.fixture(scope="module")
