@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from tests.support.images import (
     index,
     push_image,
 )
-from tests.support.k8s import create, namespaced
+from tests.support.k8s import MERGE_PATCH, create, namespaced
 from tests.support.metrics import scrape, value
 from tests.support.oci import assert_oci_error, put_manifest
 from tests.support.registry_auth import Account, log_in
@@ -42,6 +42,7 @@ from tests.support.token_front import TokenFront, token_front
 from tests.support.users import serving_users
 
 IMAGES = "/apis/image.openshift.io/v1"
+IMAGE_CONFIG = "/apis/config.openshift.io/v1/images/cluster"
 PASSWORDS = {"bob": "bob-secret-pw"}
 FRONT_USER, FRONT_PASSWORD = "puller", "front-secret-pw"
 MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json"
@@ -405,3 +406,39 @@ def test_a_blob_larger_than_the_space_left_is_refused_before_it_is_fetched(
     assert_oci_error(refused, 503, "UNAVAILABLE")
     assert "space" in refused.text
     assert upstream.blob_requests(digest_of(layer)) == 0
+
+
+def test_an_imported_image_tagged_into_another_stream_before_any_pull_is_pulled_through_there(
+    project: Project, upstream: Upstream
+) -> None:
+    """The new tag keeps the image's other registry, trusted for plain HTTP by the cluster
+    (the copy's spec tag does not say insecure, as the import's did)."""
+    img = image(layers=1)
+    _imported(project, upstream, img)
+    stream = {
+        "kind": "ImageStream",
+        "apiVersion": "image.openshift.io/v1",
+        "metadata": {"name": "copy"},
+        "spec": {"tags": [{"name": "v1", "from": {"kind": "ImageStreamTag", "name": "app:v1"}}]},
+    }
+    with project.server.api_client(project.owner.token) as api:
+        create(api, f"{IMAGES}/namespaces/{project.name}/imagestreams", stream)
+    with _insecure_registry(project.server, upstream.front.address):
+        pulled = project.get("copy/manifests/v1")
+        assert pulled.content == img.manifest, pulled.text
+        assert project.get(f"copy/blobs/{digest_of(img.layers[0])}").content == img.layers[0]
+
+
+@contextmanager
+def _insecure_registry(server: RunningServer, address: str) -> Iterator[None]:
+    """The cluster lets `address` be reached over plain HTTP, for the block."""
+    with server.api_client(server.admin_token) as api:
+        saved = api.get(IMAGE_CONFIG).json()["spec"]
+        sources = {"registrySources": {"insecureRegistries": [address]}}
+        patched = api.patch(IMAGE_CONFIG, json={"spec": sources}, headers=MERGE_PATCH)
+        assert patched.status_code == 200, patched.text
+        try:
+            yield
+        finally:
+            current = api.get(IMAGE_CONFIG).json()
+            assert api.put(IMAGE_CONFIG, json={**current, "spec": saved}).status_code == 200
