@@ -218,3 +218,18 @@ def test_a_blob_the_volume_cannot_hold_is_refused_before_any_download(tmp_path: 
 
     asyncio.run(scenario())
     assert upstream.downloads == 0 and not any(tmp_path.iterdir())
+
+
+def test_settling_a_blob_waits_until_it_is_kept_and_fails_as_its_download_does(
+    tmp_path: Path,
+) -> None:
+    kept, broken = Upstream(pause=0.002), Upstream(fail_after=3)
+
+    async def scenario() -> None:
+        mirrors = BlobMirrors(tmp_path)
+        await mirrors.settle(replace(kept.fetch(), stored=lambda: bool(kept.kept)))
+        assert kept.kept == [BLOB]
+        with pytest.raises(BlobUnknown):
+            await mirrors.settle(broken.fetch("other/app"))
+
+    asyncio.run(scenario())

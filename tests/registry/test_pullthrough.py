@@ -30,6 +30,7 @@ from tests.support.images import (
     digest_of,
     image,
     index,
+    push_blob,
     push_image,
 )
 from tests.support.k8s import MERGE_PATCH, create, namespaced
@@ -442,3 +443,42 @@ def _insecure_registry(server: RunningServer, address: str) -> Iterator[None]:
         finally:
             current = api.get(IMAGE_CONFIG).json()
             assert api.put(IMAGE_CONFIG, json={**current, "spec": saved}).status_code == 200
+
+
+def test_an_image_built_on_an_imported_one_is_pushed_as_clients_push_it(
+    project: Project, upstream: Upstream
+) -> None:
+    """A client skips uploading a layer the registry says it has (HEAD 200): the manifest
+    that names it must then be taken."""
+    base = image(layers=1)
+    _imported(project, upstream, base)
+    assert project.get("app/manifests/v1").status_code == 200
+    built = image(layers=1)
+    manifest = json.loads(built.manifest)
+    manifest["layers"] = [descriptor(OCI_LAYER, base.layers[0])]
+    body = json.dumps(manifest).encode()
+    with project.server.registry_client() as client:
+        client.auth = project.owner.basic
+        repository = f"{project.name}/app"
+        for blob in (base.layers[0], built.config):
+            if client.head(f"/v2/{repository}/blobs/{digest_of(blob)}").status_code != 200:
+                assert push_blob(client, repository, blob).status_code == 201
+        pushed = put_manifest(client, repository, "v2", body)
+        assert pushed.status_code == 201, pushed.text
+    assert project.get(f"app/blobs/{digest_of(base.layers[0])}").content == base.layers[0]
+
+
+def test_a_pushed_manifest_naming_a_layer_its_registry_does_not_have_is_refused(
+    project: Project, upstream: Upstream
+) -> None:
+    layer = image(layers=1).layers[0]
+    _naming(upstream, project, image(layers=0), [descriptor(OCI_LAYER, layer)])
+    built = image(layers=1)
+    manifest = json.loads(built.manifest)
+    manifest["layers"] = [descriptor(OCI_LAYER, layer)]
+    with project.server.registry_client() as client:
+        client.auth = project.owner.basic
+        assert push_blob(client, f"{project.name}/app", built.config).status_code == 201
+        body = json.dumps(manifest).encode()
+        refused = put_manifest(client, f"{project.name}/app", "v2", body)
+    assert_oci_error(refused, 400, "MANIFEST_BLOB_UNKNOWN")

@@ -36,6 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -112,6 +113,33 @@ class BlobMirrors:
             task.add_done_callback(self._mirrors.discard)
             fd = reader
         return self._follow(fd, fetch, offset, length)
+
+    async def settle(self, fetch: Fetch) -> None:
+        """Until the blob is stored here, by the download this starts or the one running;
+        raises as a read does when that download fails."""
+        chunks = self.read(fetch, 0, fetch.size)
+        if chunks is None:
+            return
+        async with aclosing(chunks):
+            async for _ in chunks:
+                pass
+        pause = POLL_FIRST
+        while not fetch.stored():  # all came: the download is storing it
+            if not self._downloading(fetch) and not fetch.stored():
+                raise self._failure_of(fetch)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, POLL_MOST)
+
+    def _downloading(self, fetch: Fetch) -> bool:
+        """Whether a download of the blob still holds its spool file."""
+        try:
+            fd = os.open(self._spool / fetch.spool_name, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            return not _try_lock(fd, fcntl.LOCK_SH)
+        finally:
+            os.close(fd)
 
     async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
         loop = asyncio.get_running_loop()

@@ -125,13 +125,32 @@ class PullThrough(Generic[OriginT]):
 
     async def blob(self, repository: str, digest: str) -> RemoteBlob | None:
         """The blob, when a manifest `repository` pulled through references it."""
+        fetch = await self._fetch(repository, digest)
+        if fetch is None:
+            return None
+        self.fetched += 1
+        return RemoteBlob(fetch.size, partial(self._read, fetch))
+
+    async def store_blob(self, repository: str, digest: str) -> bool:
+        """Fetch the blob into storage now, when a manifest `repository` pulled through
+        references it: True once it is stored, False when it cannot be."""
+        fetch = await self._fetch(repository, digest)
+        if fetch is None:
+            return False
+        try:
+            await self._mirrors.settle(fetch)
+        except RegistryError:
+            return False
+        return True
+
+    async def _fetch(self, repository: str, digest: str) -> Fetch | None:
         origin = await self._call(self._origins.of_blob, repository, digest)
         if origin is None or origin.referrer is None:
             return None
         size = await self._size(repository, origin.referrer, digest)
         if size is None:
             return None
-        fetch = Fetch(
+        return Fetch(
             repository,
             digest,
             size,
@@ -140,8 +159,6 @@ class PullThrough(Generic[OriginT]):
             partial(_failure, origin.where, digest),
             partial(self._stored, repository, digest),
         )
-        self.fetched += 1
-        return RemoteBlob(size, partial(self._read, fetch))
 
     def _read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         chunks = self._mirrors.read(fetch, offset, length)
