@@ -4,7 +4,9 @@ reader; a download another process runs is followed, not repeated; a spool file 
 process left is taken over; another repository's download of the same blob is its own."""
 
 import asyncio
+import fcntl
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -139,11 +141,11 @@ def test_bytes_that_are_not_the_digest_are_never_kept(tmp_path: Path) -> None:
 
 
 def test_a_spool_file_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
-    (tmp_path / Upstream().fetch().spool_name).write_bytes(b"half of something else")
     upstream = Upstream()
 
     async def scenario() -> bytes:
-        mirrors = BlobMirrors(tmp_path)
+        mirrors = BlobMirrors(tmp_path)  # the other process dies after this one started
+        (tmp_path / upstream.fetch().spool_name).write_bytes(b"half of something else")
         read = await _read(mirrors, upstream.fetch())
         await _settled(tmp_path)
         return read
@@ -233,3 +235,16 @@ def test_settling_a_blob_waits_until_it_is_kept_and_fails_as_its_download_does(
             await mirrors.settle(broken.fetch("other/app"))
 
     asyncio.run(scenario())
+
+
+def test_spool_files_no_download_holds_are_removed_when_a_worker_starts(tmp_path: Path) -> None:
+    """A process stopped or killed mid-download leaves its file; another's running stays."""
+    left, running = tmp_path / "left", tmp_path / "running"
+    left.write_bytes(b"half of a layer")
+    held = os.open(running, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        BlobMirrors(tmp_path)
+        assert sorted(tmp_path.iterdir()) == [running]
+    finally:
+        os.close(held)

@@ -482,3 +482,27 @@ def test_a_pushed_manifest_naming_a_layer_its_registry_does_not_have_is_refused(
         body = json.dumps(manifest).encode()
         refused = put_manifest(client, f"{project.name}/app", "v2", body)
     assert_oci_error(refused, 400, "MANIFEST_BLOB_UNKNOWN")
+
+
+def test_a_download_cut_by_a_restart_leaves_no_spool_file_behind(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """The spool is as empty after the restart as if the download had not begun, however
+    seldom that blob is asked for again."""
+    with serving_users(tmp_path, {}, projects=()) as server:
+        project = _project(server, Account("kubeadmin", server.admin_token), upstream)
+        img = image(layers=1, layer_size=3 << 20)
+        _imported(project, upstream, img)
+        assert project.get("app/manifests/v1").status_code == 200
+        spool = server.data_dir / "pullthrough"
+        upstream.front.gate = gate = threading.Event()
+        try:
+            with project.stream(f"app/blobs/{digest_of(img.layers[0])}") as pulling:
+                assert pulling.status_code == 200
+                server.kill()
+            assert any(spool.iterdir())
+        finally:
+            gate.set()
+        server.start()
+        assert not any(spool.iterdir())
+        assert project.get(f"app/blobs/{digest_of(img.layers[0])}").content == img.layers[0]

@@ -11,8 +11,9 @@ arrive and the upstream is asked once.
 The lock is the file's, so the same holds across the replicas of a host: a
 request that cannot take the lock follows the download of whoever holds it. A
 lock that nobody holds means the download ended: what is missing then is missing
-for good (the mirror failed), and a mirror that died with its process left a file
-the next request takes over, starting again.
+for good (the mirror failed), and a mirror that died with its process (or was stopped
+with it: a thread blocked on the network is not waited for) left a file that the next
+request takes over, starting again, or a worker starting removes.
 
 A download is the repository's own, never shared with another that wants the same digest:
 each repository's comes from its own registries with its project's credentials, and a
@@ -77,6 +78,7 @@ class Fetch:
 class BlobMirrors:
     def __init__(self, spool: Path) -> None:
         spool.mkdir(parents=True, exist_ok=True)
+        _remove_left(spool)
         self._spool = spool
         self._mirrors: set[asyncio.Task[None]] = set()
         self._failed: OrderedDict[str, RegistryError] = OrderedDict()  # by spool name
@@ -239,6 +241,18 @@ async def _chunks(fd: int, size: int) -> AsyncIterator[bytes]:
             raise BlobUnknown("the spool file ended early")
         position += len(chunk)
         yield chunk
+
+
+def _remove_left(spool: Path) -> None:
+    """Remove the spool files no download holds (the lock goes with its process)."""
+    for path in spool.iterdir():
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        if _try_lock(fd, fcntl.LOCK_EX):
+            _unlink_if_same(path, fd)
+        os.close(fd)
 
 
 def _try_lock(fd: int, kind: int) -> bool:
