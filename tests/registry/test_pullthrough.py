@@ -424,19 +424,19 @@ def test_an_imported_image_tagged_into_another_stream_before_any_pull_is_pulled_
     }
     with project.server.api_client(project.owner.token) as api:
         create(api, f"{IMAGES}/namespaces/{project.name}/imagestreams", stream)
-    with _insecure_registry(project.server, upstream.front.address):
+    insecure = {"registrySources": {"insecureRegistries": [upstream.front.address]}}
+    with _image_config(project.server, insecure):
         pulled = project.get("copy/manifests/v1")
         assert pulled.content == img.manifest, pulled.text
         assert project.get(f"copy/blobs/{digest_of(img.layers[0])}").content == img.layers[0]
 
 
 @contextmanager
-def _insecure_registry(server: RunningServer, address: str) -> Iterator[None]:
-    """The cluster lets `address` be reached over plain HTTP, for the block."""
+def _image_config(server: RunningServer, spec: dict[str, Any]) -> Iterator[None]:
+    """The cluster's image config patched with `spec`, for the block."""
     with server.api_client(server.admin_token) as api:
         saved = api.get(IMAGE_CONFIG).json()["spec"]
-        sources = {"registrySources": {"insecureRegistries": [address]}}
-        patched = api.patch(IMAGE_CONFIG, json={"spec": sources}, headers=MERGE_PATCH)
+        patched = api.patch(IMAGE_CONFIG, json={"spec": spec}, headers=MERGE_PATCH)
         assert patched.status_code == 200, patched.text
         try:
             yield
@@ -506,3 +506,17 @@ def test_a_download_cut_by_a_restart_leaves_no_spool_file_behind(
         server.start()
         assert not any(spool.iterdir())
         assert project.get(f"app/blobs/{digest_of(img.layers[0])}").content == img.layers[0]
+
+
+def test_a_registry_the_cluster_blocks_after_the_import_is_not_called(
+    project: Project, upstream: Upstream
+) -> None:
+    img = image(layers=1)
+    _imported(project, upstream, img)
+    asked = len(upstream.front.passed)
+    blocked = {"registrySources": {"blockedRegistries": [upstream.front.address]}}
+    with _image_config(project.server, blocked):
+        refused = project.get("app/manifests/v1")
+    assert_oci_error(refused, 404, "MANIFEST_UNKNOWN")
+    assert "blockedRegistries" in refused.text
+    assert len(upstream.front.passed) == asked
