@@ -520,3 +520,18 @@ def test_a_registry_the_cluster_blocks_after_the_import_is_not_called(
     assert_oci_error(refused, 404, "MANIFEST_UNKNOWN")
     assert "blockedRegistries" in refused.text
     assert len(upstream.front.passed) == asked
+
+
+def test_a_layer_is_said_to_be_here_only_when_its_registry_has_it(
+    project: Project, upstream: Upstream
+) -> None:
+    """HEAD asks the other registry: a client told 200 skips uploading that layer."""
+    img, missing = image(layers=1), image(layers=1).layers[0]
+    upstream.registry.push(f"{project.name}/app", img, "base")
+    layers = [descriptor(OCI_LAYER, img.layers[0]), descriptor(OCI_LAYER, missing)]
+    _naming(upstream, project, image(layers=0), layers)
+    url = f"{project.server.url}/v2/{project.name}/app/blobs"
+    there = httpx.head(f"{url}/{digest_of(img.layers[0])}", auth=project.owner.basic)
+    assert there.status_code == 200 and there.headers["Content-Length"] == str(len(img.layers[0]))
+    gone = httpx.head(f"{url}/{digest_of(missing)}", auth=project.owner.basic)
+    assert gone.status_code == 404

@@ -57,6 +57,8 @@ class Origins(Protocol, Generic[OriginT]):
 
     def fetch_manifest(self, origin: OriginT) -> tuple[bytes, str]: ...
 
+    def has_blob(self, origin: OriginT) -> bool: ...
+
     def download(self, origin: OriginT, write: Callable[[bytes], None]) -> None: ...
 
 
@@ -143,13 +145,27 @@ class PullThrough(Generic[OriginT]):
             return False
         return True
 
-    async def _fetch(self, repository: str, digest: str) -> Fetch | None:
+    async def blob_size(self, repository: str, digest: str) -> int | None:
+        """The blob's size, when a manifest `repository` pulled through references it and
+        its registry has it."""
+        found = await self._found(repository, digest)
+        if found is None or not await self._call(self._origins.has_blob, found[0]):
+            return None
+        return found[1]
+
+    async def _found(self, repository: str, digest: str) -> tuple[OriginT, int] | None:
+        """Where the blob comes from and its size, when a manifest here references it."""
         origin = await self._call(self._origins.of_blob, repository, digest)
         if origin is None or origin.referrer is None:
             return None
         size = await self._size(repository, origin.referrer, digest)
-        if size is None:
+        return None if size is None else (origin, size)
+
+    async def _fetch(self, repository: str, digest: str) -> Fetch | None:
+        found = await self._found(repository, digest)
+        if found is None:
             return None
+        origin, size = found
         return Fetch(
             repository,
             digest,
