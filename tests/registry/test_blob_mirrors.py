@@ -9,6 +9,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from moorage.content.errors import BlobUnknown, RegistryError
+from moorage.registry import blob_mirrors
 from moorage.registry.blob_mirrors import BlobMirrors, Fetch
 from moorage.storage.base import StorageUnavailable
 
@@ -248,3 +250,40 @@ def test_spool_files_no_download_holds_are_removed_when_a_worker_starts(tmp_path
         assert sorted(tmp_path.iterdir()) == [running]
     finally:
         os.close(held)
+
+
+def test_a_download_waiting_for_a_thread_has_not_stalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every download thread busy with a slow registry: the next blob's readers wait for
+    its turn, however long, instead of giving it up as a registry that stopped sending."""
+    monkeypatch.setattr(blob_mirrors, "STALL_SECONDS", 0.1)
+    release = threading.Event()
+    slow = [
+        Fetch(f"slow/{n}", DIGEST, len(BLOB), _held(release), _ignored, _failure, lambda: False)
+        for n in range(blob_mirrors.DOWNLOADS_AT_ONCE)
+    ]
+    upstream = Upstream()
+
+    async def scenario() -> bytes:
+        mirrors = BlobMirrors(tmp_path)
+        for fetch in slow:
+            assert mirrors.read(fetch, 0, 0) is not None
+        waiting = asyncio.create_task(_read(mirrors, upstream.fetch()))
+        await asyncio.sleep(0.3)  # well past STALL_SECONDS
+        release.set()
+        return await waiting
+
+    assert asyncio.run(scenario()) == BLOB
+
+
+def _held(release: threading.Event) -> Callable[[Callable[[bytes], None]], None]:
+    def download(_write: Callable[[bytes], None]) -> None:
+        release.wait()
+        raise ConnectionError("given up")
+
+    return download
+
+
+async def _ignored(chunks: AsyncIterator[bytes]) -> None:
+    raise AssertionError("nothing is kept")

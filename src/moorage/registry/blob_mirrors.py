@@ -88,6 +88,7 @@ class BlobMirrors:
         # Downloads hold a thread for as long as a layer takes to come: threads of their own,
         # so that the worker's other blocking calls never wait behind them. More wait here.
         self._downloads = ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="mirror")
+        self._queued: set[str] = set()  # spool names of downloads waiting for a thread
         self._stopping = threading.Event()
 
     def read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None] | None:
@@ -110,6 +111,7 @@ class BlobMirrors:
             reader = os.open(path, os.O_RDONLY)  # its own lock state: before the mirror can go
             self._failed.pop(fetch.spool_name, None)
             self._reserved += fetch.size
+            self._queued.add(fetch.spool_name)
             task = asyncio.get_running_loop().create_task(self._mirror(fd, path, fetch))
             self._mirrors.add(task)
             task.add_done_callback(self._mirrors.discard)
@@ -145,7 +147,7 @@ class BlobMirrors:
 
     async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
         loop = asyncio.get_running_loop()
-        filling = loop.run_in_executor(self._downloads, _fill, fd, fetch, self._stopping)
+        filling = loop.run_in_executor(self._downloads, self._download, fd, fetch)
         try:
             await asyncio.shield(filling)  # cancelled, the thread goes on until it sees _stopping
             await fetch.keep(_chunks(fd, fetch.size))
@@ -155,14 +157,19 @@ class BlobMirrors:
             log.warning("mirroring %s failed: %s", fetch.digest, exc)
         finally:
             # The descriptor is closed once no thread writes to it: its number may be reused.
-            filling.add_done_callback(lambda _: self._done(path, fd, fetch.size))
+            filling.add_done_callback(lambda _: self._done(path, fd, fetch))
 
     def _room_for(self, size: int) -> bool:
         space = measure(self._spool)
         return not replace(space, free=space.free - self._reserved - size).low
 
-    def _done(self, path: Path, fd: int, size: int) -> None:
-        self._reserved -= size
+    def _download(self, fd: int, fetch: Fetch) -> None:
+        self._queued.discard(fetch.spool_name)
+        _fill(fd, fetch, self._stopping)
+
+    def _done(self, path: Path, fd: int, fetch: Fetch) -> None:
+        self._queued.discard(fetch.spool_name)  # cancelled before a thread took it
+        self._reserved -= fetch.size
         _release(path, fd)
 
     async def _follow(
@@ -183,7 +190,9 @@ class BlobMirrors:
                     if not os.pread(fd, 1, position):
                         raise self._failure_of(fetch)
                     continue
-                if time.monotonic() - idle_since > STALL_SECONDS:
+                if fetch.spool_name in self._queued:  # waiting for a thread is no stall
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > STALL_SECONDS:
                     raise BlobUnknown(f"blob {fetch.digest}: its registry stopped sending it")
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, POLL_MOST)
