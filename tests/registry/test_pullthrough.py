@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -135,9 +136,11 @@ def project(server: RunningServer, bob: Account, upstream: Upstream) -> Project:
     return _project(server, bob, upstream)
 
 
-def _project(server: RunningServer, owner: Account, upstream: Upstream) -> Project:
+def _project(
+    server: RunningServer, owner: Account, upstream: Upstream, name: str | None = None
+) -> Project:
     """A project `owner` administers, with a pull secret for the upstream's front."""
-    name = f"{owner.name}-{uuid.uuid4().hex[:8]}"
+    name = name or f"{owner.name}-{uuid.uuid4().hex[:8]}"
     server.create_projects(name, token=owner.token)
     pair = f"{FRONT_USER}:{FRONT_PASSWORD}"
     auth = {"auth": base64.b64encode(pair.encode()).decode()}
@@ -535,3 +538,36 @@ def test_a_layer_is_said_to_be_here_only_when_its_registry_has_it(
     assert there.status_code == 200 and there.headers["Content-Length"] == str(len(img.layers[0]))
     gone = httpx.head(f"{url}/{digest_of(missing)}", auth=project.owner.basic)
     assert gone.status_code == 404
+
+
+def test_a_download_outliving_its_project_leaves_nothing_to_the_next_project_of_that_name(
+    server: RunningServer, bob: Account, upstream: Upstream
+) -> None:
+    """kubeadmin's project goes while a layer is on its way; bob then makes a project of
+    the same name: the layer the download stored is not his to pull."""
+    kubeadmin = Account("kubeadmin", server.admin_token)
+    theirs = _project(server, kubeadmin, upstream)
+    img = image(layers=1, layer_size=3 << 20)
+    _imported(theirs, upstream, img)
+    assert theirs.get("app/manifests/v1").status_code == 200
+    layer = f"app/blobs/{digest_of(img.layers[0])}"
+    upstream.front.gate = gate = threading.Event()
+    try:
+        with theirs.stream(layer) as pulling:
+            assert pulling.status_code == 200
+            with server.api_client(kubeadmin.token) as api:
+                gone = api.delete(f"/apis/project.openshift.io/v1/projects/{theirs.name}")
+                assert gone.status_code == 200, gone.text
+    finally:
+        gate.set()
+    _until_downloads_end(server)
+    mine = _project(server, bob, upstream, name=theirs.name)
+    assert mine.get(layer).status_code == 404
+
+
+def _until_downloads_end(server: RunningServer) -> None:
+    spool = server.data_dir / "pullthrough"
+    deadline = time.monotonic() + 60
+    while any(spool.iterdir()):
+        assert time.monotonic() < deadline, "a download never ended"
+        time.sleep(0.05)
