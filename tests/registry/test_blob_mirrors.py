@@ -1,22 +1,30 @@
 """A blob on its way from another registry is downloaded once, into a spool file every
 request for it reads as it grows; only verified bytes are kept; a failure reaches every
 reader; a download another process runs is followed, not repeated; a spool file a dead
-process left is taken over."""
+process left is taken over; another repository's download of the same blob is its own."""
 
 import asyncio
+import fcntl
 import hashlib
+import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pytest
+
 from moorage.content.errors import BlobUnknown, RegistryError
+from moorage.registry import blob_mirrors
 from moorage.registry.blob_mirrors import BlobMirrors, Fetch
+from moorage.storage.base import StorageUnavailable
 
 BLOB = bytes(range(256)) * 4096  # 1 MiB
 DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
+REPOSITORY = "project/app"
 
 
 @dataclass
@@ -40,8 +48,10 @@ class Upstream:
     async def keep(self, chunks: AsyncIterator[bytes]) -> None:
         self.kept.append(b"".join([chunk async for chunk in chunks]))
 
-    def fetch(self) -> Fetch:
-        return Fetch(DIGEST, len(BLOB), self.download, self.keep, _failure, lambda: False)
+    def fetch(self, repository: str = REPOSITORY) -> Fetch:
+        return Fetch(
+            repository, DIGEST, len(BLOB), self.download, self.keep, _failure, lambda: False
+        )
 
 
 def _failure(exc: Exception) -> RegistryError:
@@ -133,11 +143,11 @@ def test_bytes_that_are_not_the_digest_are_never_kept(tmp_path: Path) -> None:
 
 
 def test_a_spool_file_a_dead_process_left_is_taken_over(tmp_path: Path) -> None:
-    (tmp_path / DIGEST.removeprefix("sha256:")).write_bytes(b"half of something else")
     upstream = Upstream()
 
     async def scenario() -> bytes:
-        mirrors = BlobMirrors(tmp_path)
+        mirrors = BlobMirrors(tmp_path)  # the other process dies after this one started
+        (tmp_path / upstream.fetch().spool_name).write_bytes(b"half of something else")
         read = await _read(mirrors, upstream.fetch())
         await _settled(tmp_path)
         return read
@@ -160,7 +170,7 @@ for start in range(0, len(blob), 262144):
 
 
 def test_a_download_another_process_runs_is_followed_not_repeated(tmp_path: Path) -> None:
-    spool = tmp_path / DIGEST.removeprefix("sha256:")
+    spool = tmp_path / Upstream().fetch().spool_name
     command = [sys.executable, "-c", _OTHER_REPLICA, str(spool)]
     upstream = Upstream()
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as other:
@@ -172,10 +182,108 @@ def test_a_download_another_process_runs_is_followed_not_repeated(tmp_path: Path
 
 def test_a_blob_stored_meanwhile_is_not_downloaded(tmp_path: Path) -> None:
     upstream = Upstream()
-    stored = Fetch(DIGEST, len(BLOB), upstream.download, upstream.keep, _failure, lambda: True)
+    stored = replace(upstream.fetch(), stored=lambda: True)
 
     async def scenario() -> object:
         return BlobMirrors(tmp_path).read(stored, 0, len(BLOB))
 
     assert asyncio.run(scenario()) is None
     assert upstream.downloads == 0
+
+
+def test_a_blob_another_repository_is_downloading_is_not_read_from_that_download(
+    tmp_path: Path,
+) -> None:
+    """Its own registry may not have it: that one's failure is its readers' alone."""
+    theirs, ours = Upstream(pause=0.005), Upstream(data=b"")
+
+    async def scenario() -> tuple[bytes, Exception | None]:
+        mirrors = BlobMirrors(tmp_path)
+        downloading = asyncio.create_task(_read(mirrors, theirs.fetch("other/private")))
+        await asyncio.sleep(0)
+        try:
+            await _read(mirrors, ours.fetch("mine/app"))
+        except BlobUnknown as exc:
+            return await downloading, exc
+        return await downloading, None
+
+    read, failed = asyncio.run(scenario())
+    assert read == BLOB and isinstance(failed, BlobUnknown)
+    assert theirs.downloads == ours.downloads == 1
+
+
+def test_a_blob_the_volume_cannot_hold_is_refused_before_any_download(tmp_path: Path) -> None:
+    upstream = Upstream()
+    huge = replace(upstream.fetch(), size=1 << 60)
+
+    async def scenario() -> None:
+        with pytest.raises(StorageUnavailable):
+            BlobMirrors(tmp_path).read(huge, 0, huge.size)
+
+    asyncio.run(scenario())
+    assert upstream.downloads == 0 and not any(tmp_path.iterdir())
+
+
+def test_settling_a_blob_waits_until_it_is_kept_and_fails_as_its_download_does(
+    tmp_path: Path,
+) -> None:
+    kept, broken = Upstream(pause=0.002), Upstream(fail_after=3)
+
+    async def scenario() -> None:
+        mirrors = BlobMirrors(tmp_path)
+        await mirrors.settle(replace(kept.fetch(), stored=lambda: bool(kept.kept)))
+        assert kept.kept == [BLOB]
+        with pytest.raises(BlobUnknown):
+            await mirrors.settle(broken.fetch("other/app"))
+
+    asyncio.run(scenario())
+
+
+def test_spool_files_no_download_holds_are_removed_when_a_worker_starts(tmp_path: Path) -> None:
+    """A process stopped or killed mid-download leaves its file; another's running stays."""
+    left, running = tmp_path / "left", tmp_path / "running"
+    left.write_bytes(b"half of a layer")
+    held = os.open(running, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        BlobMirrors(tmp_path)
+        assert sorted(tmp_path.iterdir()) == [running]
+    finally:
+        os.close(held)
+
+
+def test_a_download_waiting_for_a_thread_has_not_stalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every download thread busy with a slow registry: the next blob's readers wait for
+    its turn, however long, instead of giving it up as a registry that stopped sending."""
+    monkeypatch.setattr(blob_mirrors, "STALL_SECONDS", 0.1)
+    release = threading.Event()
+    slow = [
+        Fetch(f"slow/{n}", DIGEST, len(BLOB), _held(release), _ignored, _failure, lambda: False)
+        for n in range(blob_mirrors.DOWNLOADS_AT_ONCE)
+    ]
+    upstream = Upstream()
+
+    async def scenario() -> bytes:
+        mirrors = BlobMirrors(tmp_path)
+        for fetch in slow:
+            assert mirrors.read(fetch, 0, 0) is not None
+        waiting = asyncio.create_task(_read(mirrors, upstream.fetch()))
+        await asyncio.sleep(0.3)  # well past STALL_SECONDS
+        release.set()
+        return await waiting
+
+    assert asyncio.run(scenario()) == BLOB
+
+
+def _held(release: threading.Event) -> Callable[[Callable[[bytes], None]], None]:
+    def download(_write: Callable[[bytes], None]) -> None:
+        release.wait()
+        raise ConnectionError("given up")
+
+    return download
+
+
+async def _ignored(chunks: AsyncIterator[bytes]) -> None:
+    raise AssertionError("nothing is kept")

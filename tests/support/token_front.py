@@ -2,9 +2,10 @@
 without a valid Bearer token is answered 401 with a challenge naming the token endpoint,
 which hands tokens out for Basic credentials. Requests with a token are passed on to the
 registry behind. Counts the tokens it gave, so a test can see the flow was used, and keeps
-the path of every request it passed on; it can hold blob answers back a while (`delay`) or
-refuse them as a registry out of patience does (`throttle`: 429), or die half-way through
-them (`cut`)."""
+the path of every request it passed on; it can hold blob answers back a while (`delay`),
+send half of each and wait for a `gate` before the rest, die half-way through them (`cut`),
+refuse them as a registry out of patience does (`throttle`: 429), or answer some paths itself
+as a hostile registry would (`served`)."""
 
 import asyncio
 import base64
@@ -32,6 +33,8 @@ class TokenFront:
     delay: float = 0.0  # seconds each blob answer waits
     throttle: bool = False
     cut: bool = False  # blob answers stop half-way, the connection closed
+    gate: threading.Event | None = None  # when set: a blob's first half, then the rest once open
+    served: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path: (type, body)
 
     @property
     def address(self) -> str:
@@ -67,27 +70,34 @@ class TokenFront:
         self.passed.append(request.path)
         if "/blobs/" in request.path:
             await asyncio.sleep(self.delay)
+        if request.path in self.served:
+            media_type, body = self.served[request.path]
+            return web.Response(body=body, headers={"Content-Type": media_type})
         accept = {"Accept": request.headers.get("Accept", "*/*")}
         async with httpx.AsyncClient(base_url=self.backend) as client:
             answer = await client.get(request.path_qs, headers=accept)
         kept = ("Content-Type", "Docker-Content-Digest")
         headers = {k: answer.headers[k] for k in kept if k in answer.headers}
-        if "/blobs/" in request.path and self.cut and answer.status_code == 200:
-            return await _half_then_gone(request, answer.content, headers)
+        halves = "/blobs/" in request.path and answer.status_code == 200
+        if halves and (self.cut or self.gate is not None):
+            response = await _first_half(request, answer.content, headers)
+            if self.gate is None:  # cut: a registry that died mid-answer
+                assert request.transport is not None
+                request.transport.close()
+                return response
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait)
+            await response.write(answer.content[len(answer.content) // 2 :])
+            return response
         return web.Response(status=answer.status_code, body=answer.content, headers=headers)
 
 
-async def _half_then_gone(
+async def _first_half(
     request: web.Request, body: bytes, headers: dict[str, str]
 ) -> web.StreamResponse:
-    """The whole length announced, half the bytes sent, the connection closed: a registry
-    that died mid-answer."""
-    response = web.StreamResponse(headers=headers)
-    response.content_length = len(body)
+    """The whole length announced, the first half of the bytes sent."""
+    response = web.StreamResponse(headers={**headers, "Content-Length": str(len(body))})
     await response.prepare(request)
     await response.write(body[: len(body) // 2])
-    assert request.transport is not None
-    request.transport.close()
     return response
 
 

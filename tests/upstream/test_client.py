@@ -3,6 +3,7 @@ Basic auth, the Bearer token flow, TLS trusted through the additional CAs alone,
 and every read bounded."""
 
 import contextlib
+import hashlib
 import socket
 import socketserver
 import threading
@@ -24,7 +25,7 @@ from moorage.upstream.errors import (
 from moorage.upstream.reach import Proxy, Reach
 from moorage.upstream.references import parse_reference
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import digest_of, image
+from tests.support.images import OCI_MANIFEST, digest_of, image
 from tests.support.third_party import ThirdParty, third_party
 from tests.support.token_front import token_front
 
@@ -111,6 +112,24 @@ def test_the_bearer_challenge_is_answered_with_a_token_from_its_realm(plain: Thi
             pytest.raises(UpstreamUnauthorized),
         ):
             upstream.manifest(ref, "v1")
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512"])
+def test_a_manifest_asked_for_by_digest_is_refused_unless_its_bytes_have_that_digest(
+    plain: ThirdParty, algorithm: str
+) -> None:
+    real, other = image(), image()
+    named = f"{algorithm}:" + hashlib.new(algorithm, real.manifest).hexdigest()
+    with token_front(plain.url, "robot", "robot-pw") as front:
+        front.served[f"/v2/team/app/manifests/{named}"] = (OCI_MANIFEST, other.manifest)
+        ref = parse_reference(f"{front.address}/team/app@{named}")
+        robot = Credentials("robot", "robot-pw")
+        with (
+            RegistryClient(front.address, Reach(), robot, insecure=True) as upstream,
+            pytest.raises(UpstreamUnavailable) as refused,
+        ):
+            upstream.manifest(ref, named)
+    assert f"sent a manifest for {named} of {other.digest}" in refused.value.message
 
 
 def test_tls_is_trusted_through_the_additional_cas_alone(tls: ThirdParty) -> None:

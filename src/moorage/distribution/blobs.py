@@ -26,11 +26,15 @@ def _blob_headers(digest: str) -> dict[str, str]:
 
 
 async def head_blob(request: web.Request) -> web.StreamResponse:
-    digest = request.match_info["digest"]
+    name, digest = repository(request), request.match_info["digest"]
     try:
-        size = request.app[REGISTRY].blobs.size(repository(request), digest)
-    except BlobUnknown as unknown:
-        size = (await _pulled_through(request, digest, unknown)).size
+        size = request.app[REGISTRY].blobs.size(name, digest)
+    except BlobUnknown:
+        pullthrough = request.app[REGISTRY].pullthrough
+        found = None if pullthrough is None else await pullthrough.blob_size(name, digest)
+        if found is None:
+            raise
+        size = found
     headers = _blob_headers(digest)
     headers["Content-Length"] = str(size)
     headers["Content-Type"] = "application/octet-stream"

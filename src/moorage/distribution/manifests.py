@@ -7,11 +7,17 @@ from aiohttp import web
 
 from moorage.content import mediatypes as mt
 from moorage.content.bodies import BodyTooLarge
-from moorage.content.errors import ManifestTooLarge, ManifestUnknown, NameUnknown
+from moorage.content.errors import (
+    ManifestBlobUnknown,
+    ManifestTooLarge,
+    ManifestUnknown,
+    NameUnknown,
+)
 from moorage.content.manifest import MAX_MANIFEST_BYTES
 from moorage.distribution.callers import visible
 from moorage.distribution.context import REGISTRY
 from moorage.distribution.requests import page, page_headers, repository, whole_body
+from moorage.registry.manifests import PutResult
 
 
 def _acceptable(request: web.Request, media_type: str) -> bool:
@@ -64,7 +70,7 @@ async def put_manifest(request: web.Request) -> web.StreamResponse:
     except BodyTooLarge:
         raise ManifestTooLarge(f"manifest exceeds {MAX_MANIFEST_BYTES} bytes") from None
     content_type = request.headers.get("Content-Type", "")
-    result = await request.app[REGISTRY].manifests.put(name, reference, body, content_type)
+    result = await _put(request, name, reference, body, content_type)
     headers = {
         "Location": f"/v2/{name}/manifests/{result.digest}",
         "Docker-Content-Digest": result.digest,
@@ -73,6 +79,24 @@ async def put_manifest(request: web.Request) -> web.StreamResponse:
     if result.subject:
         headers["OCI-Subject"] = result.subject
     return web.Response(status=201, headers=headers)
+
+
+async def _put(
+    request: web.Request, name: str, reference: str, body: bytes, content_type: str
+) -> PutResult:
+    """The manifest stored; a layer the client did not send since pull-through serves it
+    here (a HEAD said so) is fetched into storage first."""
+    registry, fetched = request.app[REGISTRY], set()
+    while True:
+        try:
+            return await registry.manifests.put(name, reference, body, content_type)
+        except ManifestBlobUnknown as missing:
+            digest, pullthrough = (missing.detail or {}).get("digest"), registry.pullthrough
+            if pullthrough is None or not isinstance(digest, str) or digest in fetched:
+                raise
+            if not await pullthrough.store_blob(name, digest):
+                raise
+            fetched.add(digest)
 
 
 async def delete_manifest(request: web.Request) -> web.StreamResponse:

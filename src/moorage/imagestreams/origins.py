@@ -18,6 +18,7 @@ Calls block (network and database): the registry runs them on threads.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -29,12 +30,14 @@ from moorage.imagestreams.streams import spec_tags, stream_ref
 from moorage.store import tags
 from moorage.store.resources import ResourceStore, Transaction
 from moorage.upstream.allowance import Allowance
+from moorage.upstream.client import RegistryClient
 from moorage.upstream.errors import UpstreamError, UpstreamNotFound
 from moorage.upstream.references import BadReference, DockerReference, parse_reference
 
 # Told of every call to another registry: (its host, the operation, seconds, error reason).
 Report = Callable[[str, str, float, str | None], None]
-GET_MANIFEST, GET_BLOB = "ManifestService.Get", "BlobStore.Open"
+GET_MANIFEST, GET_BLOB, STAT_BLOB = "ManifestService.Get", "BlobStore.Open", "BlobStore.Stat"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,18 +99,34 @@ class Origins:
     def fetch_manifest(self, origin: Origin) -> tuple[bytes, str]:
         """The manifest's body and media type, verified against its digest; the last
         registry's error when none serves it."""
+        fetched = self._first(origin, GET_MANIFEST, lambda c, i: c.manifest(i, origin.digest))
+        return fetched.body, fetched.media_type
+
+    def has_blob(self, origin: Origin) -> bool:
+        """Whether a registry the blob comes from has it (asked with a HEAD)."""
+        try:
+            self._first(origin, STAT_BLOB, lambda c, i: c.stat_blob(i, origin.digest))
+        except UpstreamError:
+            return False
+        return True
+
+    def _first(
+        self, origin: Origin, operation: str, call: Callable[[RegistryClient, DockerReference], T]
+    ) -> T:
+        """What `call` answers for the first registry that answers it; the last registry's
+        error when none does."""
         failed: UpstreamError = UpstreamNotFound(f"{origin.digest} has no registry to come from")
         for upstream in origin.upstreams:
             started = time.monotonic()
             try:
                 client = self._kept.client(origin.settings, upstream.image, upstream.insecure)
-                fetched = client.manifest(upstream.image, origin.digest)
+                answer = call(client, upstream.image)
             except UpstreamError as exc:
                 failed = exc
-                self._done(upstream, GET_MANIFEST, started, exc)
+                self._done(upstream, operation, started, exc)
                 continue
-            self._done(upstream, GET_MANIFEST, started, None)
-            return fetched.body, fetched.media_type
+            self._done(upstream, operation, started, None)
+            return answer
         raise failed
 
     def download(self, origin: Origin, write: Callable[[bytes], None]) -> None:

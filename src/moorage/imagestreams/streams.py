@@ -110,12 +110,15 @@ class ImageStreams:
     # Tags through the API --------------------------------------------------
 
     def set_tag(self, tx: Transaction, namespace: str, name: str, tag: str, source: Source) -> None:
-        """Point `tag` at the source's image, linking it (and what it references) here first."""
+        """Point `tag` at the source's image, linking it (and what it references) here first;
+        an imported image keeps the other registry's reference, to be pulled through here."""
         conn = tx.connection
         target_id = tags.repository_id(conn, f"{namespace}/{name}", create=True)
         assert target_id is not None
         tags.link_manifest(conn, source.repository_id, target_id, source.digest)
-        tags.set_tag(conn, target_id, tag, source.digest)
+        upstream = tags.upstream_references(conn, source.repository_id, source.digest)
+        reference = upstream[0] if upstream else None
+        tags.set_tag(conn, target_id, tag, source.digest, reference=reference)
         self.touch(tx, namespace, name, create=True)
 
     def record_import(

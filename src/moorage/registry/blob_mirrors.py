@@ -1,7 +1,7 @@
 """Blobs on their way from another registry: each fetched once, however many ask for it.
 
-The first request for a blob takes an exclusive lock (flock) on its spool file,
-`<spool>/<hex>`, and starts the mirror: a task that downloads the blob into the
+The first request for a blob of a repository takes an exclusive lock (flock) on its spool
+file, named after both, and starts the mirror: a task that downloads the blob into the
 file, verifies its digest and size, then stores and links it as an upload would
 be, and only then unlinks the file and lets the lock go. The mirror goes on when
 the client that started it goes away. Every request for the blob, the first one
@@ -11,8 +11,17 @@ arrive and the upstream is asked once.
 The lock is the file's, so the same holds across the replicas of a host: a
 request that cannot take the lock follows the download of whoever holds it. A
 lock that nobody holds means the download ended: what is missing then is missing
-for good (the mirror failed), and a mirror that died with its process left a file
-the next request takes over, starting again.
+for good (the mirror failed), and a mirror that died with its process (or was stopped
+with it: a thread blocked on the network is not waited for) left a file that the next
+request takes over, starting again, or a worker starting removes.
+
+A download is the repository's own, never shared with another that wants the same digest:
+each repository's comes from its own registries with its project's credentials, and a
+manifest naming a digest must not let another project read what its download brings in.
+
+A manifest says how large a blob is and its registry may send that much: a download is
+started only when it leaves the spool's volume above its low mark (observability/space.py)
+with the downloads running here, so pull-through never takes the space pushes need.
 
 Bytes reach a client before the digest is verified, as from any registry that
 streams: a client verifies what it pulls, and nothing unverified is ever stored.
@@ -28,10 +37,13 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import aclosing
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from moorage.content.errors import BlobUnknown, RegistryError
+from moorage.observability.space import measure
+from moorage.storage.base import StorageUnavailable
 
 log = logging.getLogger("moorage.registry")
 
@@ -48,8 +60,9 @@ Download = Callable[[Callable[[bytes], None]], None]
 
 @dataclass(frozen=True)
 class Fetch:
-    """One blob to fetch, and what to do with it."""
+    """One blob to fetch for a repository, and what to do with it."""
 
+    repository: str
     digest: str
     size: int
     download: Download  # blocking: run on a thread
@@ -57,53 +70,110 @@ class Fetch:
     failure: Callable[[Exception], RegistryError]  # what a failed download is answered with
     stored: Callable[[], bool]  # whether the blob is stored here by now
 
+    @property
+    def spool_name(self) -> str:
+        return hashlib.sha256(f"{self.repository}\n{self.digest}".encode()).hexdigest()
+
 
 class BlobMirrors:
     def __init__(self, spool: Path) -> None:
         spool.mkdir(parents=True, exist_ok=True)
+        _remove_left(spool)
         self._spool = spool
         self._mirrors: set[asyncio.Task[None]] = set()
-        self._failed: OrderedDict[str, RegistryError] = OrderedDict()
+        self._failed: OrderedDict[str, RegistryError] = OrderedDict()  # by spool name
+        # Bytes the downloads running here may write: all of each while it runs, though what
+        # it wrote already shows in the free space too (erring on the side of pushes).
+        self._reserved = 0
         # Downloads hold a thread for as long as a layer takes to come: threads of their own,
         # so that the worker's other blocking calls never wait behind them. More wait here.
         self._downloads = ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="mirror")
+        self._queued: set[str] = set()  # spool names of downloads waiting for a thread
         self._stopping = threading.Event()
 
     def read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None] | None:
         """The blob's bytes from `offset`, as the one download of it brings them in; starts
         that download unless one is running. None when the blob is stored here by now."""
-        path = self._spool / fetch.digest.partition(":")[2]
+        path = self._spool / fetch.spool_name
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         if _try_lock(fd, fcntl.LOCK_EX):
             if fetch.stored():  # a download finished since the caller looked
                 _unlink_if_same(path, fd)
                 os.close(fd)
                 return None
+            if not self._room_for(fetch.size):
+                _release(path, fd)
+                raise StorageUnavailable(
+                    f"blob {fetch.digest} ({fetch.size} bytes) cannot be fetched from its "
+                    "registry now: the registry has too little space left for it"
+                )
             os.ftruncate(fd, 0)  # what a download that died left is no part of this one
             reader = os.open(path, os.O_RDONLY)  # its own lock state: before the mirror can go
-            self._failed.pop(fetch.digest, None)
+            self._failed.pop(fetch.spool_name, None)
+            self._reserved += fetch.size
+            self._queued.add(fetch.spool_name)
             task = asyncio.get_running_loop().create_task(self._mirror(fd, path, fetch))
             self._mirrors.add(task)
             task.add_done_callback(self._mirrors.discard)
             fd = reader
-        return self._follow(fd, fetch.digest, offset, length)
+        return self._follow(fd, fetch, offset, length)
+
+    async def settle(self, fetch: Fetch) -> None:
+        """Until the blob is stored here, by the download this starts or the one running;
+        raises as a read does when that download fails."""
+        chunks = self.read(fetch, 0, fetch.size)
+        if chunks is None:
+            return
+        async with aclosing(chunks):
+            async for _ in chunks:
+                pass
+        pause = POLL_FIRST
+        while not fetch.stored():  # all came: the download is storing it
+            if not self._downloading(fetch) and not fetch.stored():
+                raise self._failure_of(fetch)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, POLL_MOST)
+
+    def _downloading(self, fetch: Fetch) -> bool:
+        """Whether a download of the blob still holds its spool file."""
+        try:
+            fd = os.open(self._spool / fetch.spool_name, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            return not _try_lock(fd, fcntl.LOCK_SH)
+        finally:
+            os.close(fd)
 
     async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
         loop = asyncio.get_running_loop()
-        filling = loop.run_in_executor(self._downloads, _fill, fd, fetch, self._stopping)
+        filling = loop.run_in_executor(self._downloads, self._download, fd, fetch)
         try:
             await asyncio.shield(filling)  # cancelled, the thread goes on until it sees _stopping
             await fetch.keep(_chunks(fd, fetch.size))
         except Exception as exc:
             answer = exc if isinstance(exc, RegistryError) else fetch.failure(exc)
-            self._remember(fetch.digest, answer)
+            self._remember(fetch.spool_name, answer)
             log.warning("mirroring %s failed: %s", fetch.digest, exc)
         finally:
             # The descriptor is closed once no thread writes to it: its number may be reused.
-            filling.add_done_callback(lambda _: _release(path, fd))
+            filling.add_done_callback(lambda _: self._done(path, fd, fetch))
+
+    def _room_for(self, size: int) -> bool:
+        space = measure(self._spool)
+        return not replace(space, free=space.free - self._reserved - size).low
+
+    def _download(self, fd: int, fetch: Fetch) -> None:
+        self._queued.discard(fetch.spool_name)
+        _fill(fd, fetch, self._stopping)
+
+    def _done(self, path: Path, fd: int, fetch: Fetch) -> None:
+        self._queued.discard(fetch.spool_name)  # cancelled before a thread took it
+        self._reserved -= fetch.size
+        _release(path, fd)
 
     async def _follow(
-        self, fd: int, digest: str, offset: int, length: int
+        self, fd: int, fetch: Fetch, offset: int, length: int
     ) -> AsyncGenerator[bytes, None]:
         try:
             position, end = offset, offset + length
@@ -118,23 +188,25 @@ class BlobMirrors:
                 if _try_lock(fd, fcntl.LOCK_SH):  # nobody downloads: what is missing stays so
                     fcntl.flock(fd, fcntl.LOCK_UN)
                     if not os.pread(fd, 1, position):
-                        raise self._failure_of(digest)
+                        raise self._failure_of(fetch)
                     continue
-                if time.monotonic() - idle_since > STALL_SECONDS:
-                    raise BlobUnknown(f"blob {digest}: its registry stopped sending it")
+                if fetch.spool_name in self._queued:  # waiting for a thread is no stall
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > STALL_SECONDS:
+                    raise BlobUnknown(f"blob {fetch.digest}: its registry stopped sending it")
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, POLL_MOST)
         finally:
             os.close(fd)
 
-    def _remember(self, digest: str, error: RegistryError) -> None:
-        self._failed[digest] = error
+    def _remember(self, name: str, error: RegistryError) -> None:
+        self._failed[name] = error
         while len(self._failed) > REMEMBERED_FAILURES:
             self._failed.popitem(last=False)
 
-    def _failure_of(self, digest: str) -> RegistryError:
-        return self._failed.get(digest) or BlobUnknown(
-            f"blob {digest} could not be fetched from its registry", {"digest": digest}
+    def _failure_of(self, fetch: Fetch) -> RegistryError:
+        return self._failed.get(fetch.spool_name) or BlobUnknown(
+            f"blob {fetch.digest} could not be fetched from its registry", {"digest": fetch.digest}
         )
 
     async def close(self) -> None:
@@ -178,6 +250,18 @@ async def _chunks(fd: int, size: int) -> AsyncIterator[bytes]:
             raise BlobUnknown("the spool file ended early")
         position += len(chunk)
         yield chunk
+
+
+def _remove_left(spool: Path) -> None:
+    """Remove the spool files no download holds (the lock goes with its process)."""
+    for path in spool.iterdir():
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        if _try_lock(fd, fcntl.LOCK_EX):
+            _unlink_if_same(path, fd)
+        os.close(fd)
 
 
 def _try_lock(fd: int, kind: int) -> bool:

@@ -13,7 +13,13 @@ from functools import partial
 from pathlib import Path
 
 from moorage.content.digest import Digest
-from moorage.content.errors import BlobUnknown, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from moorage.content.errors import (
+    BlobUnknown,
+    BlobUploadUnknown,
+    DigestInvalid,
+    NameUnknown,
+    RangeInvalid,
+)
 from moorage.registry.blob_claims import bytes_stored, collected_meanwhile
 from moorage.registry.ingest import ingest
 from moorage.registry.policy import PushPolicy
@@ -78,8 +84,11 @@ class BlobService:
         self, repository: str, digest: str, size: int, body: AsyncIterator[bytes]
     ) -> None:
         """Store bytes already verified against `digest` (fetched by the pull-through) and
-        link them in `repository`; bytes stored already are linked, not written again."""
-        linking = partial(self._metadata.link_blob, repository, digest)
+        link them in `repository`; bytes stored already are linked, not written again.
+        NameUnknown when the repository went meanwhile: it is not made again."""
+        if not self._metadata.repository_exists(repository):
+            raise NameUnknown(f"repository {repository} is not known", {"name": repository})
+        linking = partial(self._metadata.link_blob, repository, digest, create=False)
         if await bytes_stored(self._metadata, digest) and await asyncio.to_thread(linking):
             return
         _, key = self._ids.new(repository)
@@ -90,7 +99,7 @@ class BlobService:
                 await ingest(body, writer, None)
             finally:
                 await writer.close()
-            await self._keep(repository, key, digest, size)
+            await self._keep(repository, key, digest, size, create=False)
 
     # Uploading -------------------------------------------------------------
 
@@ -162,14 +171,18 @@ class BlobService:
         await self._keep(repository, key, digest, size)
         return size
 
-    async def _keep(self, repository: str, key: str, digest: str, size: int) -> None:
-        """Link the stored copy when there is one (this upload goes), else store this one."""
+    async def _keep(
+        self, repository: str, key: str, digest: str, size: int, create: bool = True
+    ) -> None:
+        """Link the stored copy when there is one (this upload goes), else store this one;
+        `create`: make the repository if it is not there (else NameUnknown)."""
+        linking = partial(self._metadata.link_blob, repository, digest, create=create)
         while await bytes_stored(self._metadata, digest):
-            if await asyncio.to_thread(self._metadata.link_blob, repository, digest):
+            if await asyncio.to_thread(linking):
                 await self._store.abort_upload(key)
                 return
         await self._store.commit_upload(key, digest)
-        if not await asyncio.to_thread(self._metadata.link_blob, repository, digest, size):
+        if not await asyncio.to_thread(linking, size):
             raise collected_meanwhile(digest)
 
     async def cancel(self, repository: str, upload_id: str) -> None:

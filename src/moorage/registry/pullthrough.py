@@ -57,6 +57,8 @@ class Origins(Protocol, Generic[OriginT]):
 
     def fetch_manifest(self, origin: OriginT) -> tuple[bytes, str]: ...
 
+    def has_blob(self, origin: OriginT) -> bool: ...
+
     def download(self, origin: OriginT, write: Callable[[bytes], None]) -> None: ...
 
 
@@ -125,13 +127,47 @@ class PullThrough(Generic[OriginT]):
 
     async def blob(self, repository: str, digest: str) -> RemoteBlob | None:
         """The blob, when a manifest `repository` pulled through references it."""
+        fetch = await self._fetch(repository, digest)
+        if fetch is None:
+            return None
+        self.fetched += 1
+        return RemoteBlob(fetch.size, partial(self._read, fetch))
+
+    async def store_blob(self, repository: str, digest: str) -> bool:
+        """Fetch the blob into storage now, when a manifest `repository` pulled through
+        references it: True once it is stored, False when it cannot be."""
+        fetch = await self._fetch(repository, digest)
+        if fetch is None:
+            return False
+        try:
+            await self._mirrors.settle(fetch)
+        except RegistryError:
+            return False
+        return True
+
+    async def blob_size(self, repository: str, digest: str) -> int | None:
+        """The blob's size, when a manifest `repository` pulled through references it and
+        its registry has it."""
+        found = await self._found(repository, digest)
+        if found is None or not await self._call(self._origins.has_blob, found[0]):
+            return None
+        return found[1]
+
+    async def _found(self, repository: str, digest: str) -> tuple[OriginT, int] | None:
+        """Where the blob comes from and its size, when a manifest here references it."""
         origin = await self._call(self._origins.of_blob, repository, digest)
         if origin is None or origin.referrer is None:
             return None
         size = await self._size(repository, origin.referrer, digest)
-        if size is None:
+        return None if size is None else (origin, size)
+
+    async def _fetch(self, repository: str, digest: str) -> Fetch | None:
+        found = await self._found(repository, digest)
+        if found is None:
             return None
-        fetch = Fetch(
+        origin, size = found
+        return Fetch(
+            repository,
             digest,
             size,
             partial(self._origins.download, origin),
@@ -139,8 +175,6 @@ class PullThrough(Generic[OriginT]):
             partial(_failure, origin.where, digest),
             partial(self._stored, repository, digest),
         )
-        self.fetched += 1
-        return RemoteBlob(size, partial(self._read, fetch))
 
     def _read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None]:
         chunks = self._mirrors.read(fetch, offset, length)

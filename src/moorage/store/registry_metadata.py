@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, select
 from sqlalchemy.sql.elements import BindParameter
 
-from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid
+from moorage.content.errors import ManifestBlobUnknown, ManifestInvalid, NameUnknown
 from moorage.content.manifest import Descriptor, PushedManifest
 from moorage.store.blob_rows import BlobDeleting, BlobState, link
 from moorage.store.database import writer
@@ -188,12 +188,19 @@ class RegistryMetadata:
             return BlobState.MISSING
         return BlobState.STORED if row[0] is None else BlobState.DELETING
 
-    def link_blob(self, repository: str, digest: str, written_size: int | None = None) -> bool:
+    def link_blob(
+        self,
+        repository: str,
+        digest: str,
+        written_size: int | None = None,
+        create: bool = True,
+    ) -> bool:
         """Link a stored blob to a repository (or refresh the link); `written_size` when the
-        caller has just stored its bytes. False when the collector is deleting it or has."""
+        caller has just stored its bytes. False when the collector is deleting it or has.
+        NameUnknown when the repository is gone and not to be `create`d again."""
         try:
             with self._writer.begin() as conn:
-                repo_id = _existing(repository_id(conn, repository, create=True))
+                repo_id = _existing(repository, repository_id(conn, repository, create=create))
                 link(conn, repo_id, digest, time.time(), written_size)
         except BlobDeleting:
             return False
@@ -209,12 +216,12 @@ class RegistryMetadata:
     ) -> None:
         """Record a manifest whose bytes are stored (`written`: by the caller, just now); check
         what it references first, unless it is `mirrored` from another registry (its blobs
-        come from there when first pulled). BlobDeleting when the collector is deleting its
-        bytes."""
+        come from there when first pulled, and its repository is not made again once gone:
+        NameUnknown). BlobDeleting when the collector is deleting its bytes."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
         with self._writer.begin() as conn:
-            repo_id = _existing(repository_id(conn, repository, create=True))
+            repo_id = _existing(repository, repository_id(conn, repository, create=not mirrored))
             if not mirrored:
                 self._check_blobs(conn, repo_id, manifest.blobs)
                 self._check_children(conn, repo_id, manifest.children)
@@ -337,6 +344,7 @@ class RegistryMetadata:
             )
 
 
-def _existing(repo_id: int | None) -> int:
-    assert repo_id is not None, "repository_id(create=True) returns the id"
+def _existing(repository: str, repo_id: int | None) -> int:
+    if repo_id is None:  # gone, and not to be made again
+        raise NameUnknown(f"repository {repository} is not known", {"name": repository})
     return repo_id

@@ -10,11 +10,14 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
 from moorage.content import mediatypes as mt
+from moorage.content.digest import Digest, is_digest
+from moorage.content.errors import DigestInvalid
 from moorage.content.manifest import MAX_MANIFEST_BYTES
 from moorage.upstream.allowance import Allowance
 from moorage.upstream.challenges import Challenge, parse_challenge
@@ -85,7 +88,7 @@ class RegistryClient:
         response, body = self._get(image, url, {"Accept": ACCEPT}, MAX_MANIFEST_BYTES)
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
-        if reference.startswith("sha256:") and reference != digest:
+        if is_digest(reference) and not _names(reference, body):
             raise UpstreamUnavailable(f"{image.host} sent a manifest for {reference} of {digest}")
         return Fetched(body, media_type, digest)
 
@@ -106,17 +109,30 @@ class RegistryClient:
     def blob_stream(self, image: DockerReference, digest: str) -> Iterator[bytes]:
         """The blob's bytes as they arrive, unverified (the caller hashes them); bounded in
         time only between chunks (the client's read timeout), since layers may be large."""
+        with self._blob_answer("GET", image, digest) as response:
+            yield from response.iter_bytes(BLOB_CHUNK)
+
+    def stat_blob(self, image: DockerReference, digest: str) -> None:
+        """Nothing when the registry has the blob (a HEAD); UpstreamNotFound when not."""
+        with self._blob_answer("HEAD", image, digest):
+            pass
+
+    @contextmanager
+    def _blob_answer(
+        self, method: str, image: DockerReference, digest: str
+    ) -> Iterator[httpx.Response]:
+        """The registry's 200 to `method` on the blob, its body unread (a 401 answered once)."""
         path = f"/v2/{image.path}/blobs/{digest}"
         scope = f"repository:{image.path}:pull"
         for attempt in range(2):
             url = f"{self._base or self._choose_base()}{path}"
             try:
-                with self._http.stream("GET", url, headers=self._auth_header(scope)) as response:
+                with self._http.stream(method, url, headers=self._auth_header(scope)) as response:
                     if response.status_code == 401 and attempt == 0:
                         self._answer(response.headers.get("www-authenticate", ""), scope)
                         continue
                     self._check(response, image, path)
-                    yield from response.iter_bytes(BLOB_CHUNK)
+                    yield response
                     return
             except _FAILURES as exc:
                 raise UpstreamUnavailable(f"cannot reach {self.host}: {_reason(exc)}") from None
@@ -263,6 +279,15 @@ def _bounded(response: httpx.Response, limit: int, url: str, seconds: float) -> 
         if time.monotonic() > deadline:
             raise UpstreamUnavailable(f"{url} took more than {seconds:g} s to arrive")
     return bytes(body)
+
+
+def _names(reference: str, body: bytes) -> bool:
+    """Whether `body` has the digest `reference` (in an algorithm this registry knows)."""
+    try:
+        algorithm = Digest.parse(reference).algorithm
+    except DigestInvalid:
+        return False
+    return str(Digest.of(body, algorithm)) == reference
 
 
 def _reason(exc: Exception) -> str:
