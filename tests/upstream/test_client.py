@@ -18,6 +18,7 @@ from moorage.upstream.client import RegistryClient
 from moorage.upstream.credentials import Credentials
 from moorage.upstream.errors import (
     HttpOnly,
+    UpstreamForbidden,
     UpstreamNotFound,
     UpstreamUnauthorized,
     UpstreamUnavailable,
@@ -289,3 +290,47 @@ def test_past_its_allowed_time_a_client_waits_for_no_answer_and_sends_no_request
             with pytest.raises(UpstreamUnavailable, match="the import ran out of time before GET"):
                 upstream.tags(ref)
         slow.shutdown()
+
+
+class _Redirecting(socketserver.StreamRequestHandler):
+    """A registry on loopback, plain HTTP only, that sends every read but /v2/ to its server's
+    `target`."""
+
+    def handle(self) -> None:
+        if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+            return  # a TLS ClientHello: this registry speaks no TLS
+        path = self.rfile.readline().split()[1]
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        head = "HTTP/1.1 {}\r\nConnection: close\r\nContent-Length: 0\r\n{}\r\n"
+        if path == b"/v2/":
+            self.wfile.write(head.format("200 OK", "").encode())
+        else:
+            where = f"Location: {self.server.target}\r\n"  # type: ignore[attr-defined]
+            self.wfile.write(head.format("302 Found", where).encode())
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "http://2852039166/latest/meta-data/",  # the same, spelled as one number
+        "http://[::ffff:169.254.169.254]/",  # and as an IPv4-mapped IPv6 address
+        "http://[fe80::1]/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_a_redirect_further_inside_the_network_than_the_registry_is_not_followed(
+    target: str,
+) -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Redirecting) as server:
+        server.daemon_threads = True
+        server.target = target  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        host = f"127.0.0.1:{server.server_address[1]}"
+        with (
+            RegistryClient(host, Reach(), None, insecure=True) as upstream,
+            pytest.raises(UpstreamForbidden, match="further inside the network"),
+        ):
+            upstream.manifest(parse_reference(f"{host}/team/app:v1"), "v1")
+        server.shutdown()

@@ -19,6 +19,7 @@ from moorage.content import mediatypes as mt
 from moorage.content.digest import Digest, is_digest
 from moorage.content.errors import DigestInvalid
 from moorage.content.manifest import MAX_MANIFEST_BYTES
+from moorage.upstream.addresses import NEVER, inwardness
 from moorage.upstream.allowance import Allowance
 from moorage.upstream.challenges import Challenge, parse_challenge
 from moorage.upstream.credentials import Credentials
@@ -76,6 +77,7 @@ class RegistryClient:
         self._http = reach.client(verify=not insecure, on_request=self._refuse_forbidden)
         self._base: str | None = None
         self._authorization: dict[str, str] = {}  # scope -> Authorization header
+        self._inwardness: int | None = None  # the registry's own, once asked
 
     def __enter__(self) -> "RegistryClient":
         return self
@@ -220,6 +222,19 @@ class RegistryClient:
         refused = self._refusal(host)
         if refused is not None:
             raise UpstreamForbidden(f"{self.host} sent the import to {host}, which {refused}")
+        if host != self.host and self._further_inside(request.url.host):
+            raise UpstreamForbidden(
+                f"{self.host} sent the import to {host}, an address further inside the "
+                "network than the registry itself, which is not followed"
+            )
+
+    def _further_inside(self, host: str) -> bool:
+        """Whether `host` (a redirect's, a token realm's) reaches further inside the network
+        than the registry does (upstream/addresses.py)."""
+        if self._inwardness is None:
+            self._inwardness = inwardness(httpx.URL(f"//{self.host}").host)
+        target = inwardness(host)
+        return target == NEVER or target > self._inwardness
 
     # -- authentication ----------------------------------------------------------------
 
