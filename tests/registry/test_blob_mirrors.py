@@ -287,3 +287,34 @@ def _held(release: threading.Event) -> Callable[[Callable[[bytes], None]], None]
 
 async def _ignored(chunks: AsyncIterator[bytes]) -> None:
     raise AssertionError("nothing is kept")
+
+
+def test_a_project_whose_registry_holds_its_downloads_leaves_threads_to_the_others(
+    tmp_path: Path,
+) -> None:
+    """The hog's registry sends nothing until released; it asks for a download per thread.
+    Another project's blob still comes in full while every one of the hog's waits."""
+    released = threading.Event()
+
+    def held(write: Callable[[bytes], None]) -> None:
+        released.wait(30)
+        write(BLOB)
+
+    hogging = [
+        replace(Upstream().fetch(f"hog/app{n}"), download=held)
+        for n in range(blob_mirrors.DOWNLOADS_AT_ONCE)
+    ]
+    other = Upstream()
+
+    async def scenario() -> tuple[bytes, bool, list[bytes]]:
+        mirrors = BlobMirrors(tmp_path)
+        hogs = [asyncio.ensure_future(_read(mirrors, fetch)) for fetch in hogging]
+        await asyncio.sleep(0.1)  # every one of the hog's downloads asked for
+        theirs = await asyncio.wait_for(_read(mirrors, other.fetch("other/app")), 30)
+        hog_done_before = any(hog.done() for hog in hogs)
+        released.set()
+        return theirs, hog_done_before, await asyncio.gather(*hogs)
+
+    theirs, hog_done_before, hogs = asyncio.run(scenario())
+    assert theirs == BLOB and not hog_done_before
+    assert hogs == [BLOB] * blob_mirrors.DOWNLOADS_AT_ONCE

@@ -19,6 +19,10 @@ A download is the repository's own, never shared with another that wants the sam
 each repository's comes from its own registries with its project's credentials, and a
 manifest naming a digest must not let another project read what its download brings in.
 
+Downloads take threads of their own, DOWNLOADS_AT_ONCE per worker, and one project at most
+PER_PROJECT of them at once: a project whose registry trickles its layers slows its own
+pulls, not every project's.
+
 A manifest says how large a blob is and its registry may send that much: a download is
 started only when it leaves the spool's volume above its low mark (observability/space.py)
 with the downloads running here, so pull-through never takes the space pushes need.
@@ -53,6 +57,7 @@ POLL_FIRST, POLL_MOST = 0.001, 0.02
 STALL_SECONDS = 120.0
 REMEMBERED_FAILURES = 256
 DOWNLOADS_AT_ONCE = 8  # per worker
+PER_PROJECT = 4  # of those, for one project at most
 
 # Fetches the blob, handing each chunk to the writer as it comes; raises on failure.
 Download = Callable[[Callable[[bytes], None]], None]
@@ -88,7 +93,9 @@ class BlobMirrors:
         # Downloads hold a thread for as long as a layer takes to come: threads of their own,
         # so that the worker's other blocking calls never wait behind them. More wait here.
         self._downloads = ThreadPoolExecutor(DOWNLOADS_AT_ONCE, thread_name_prefix="mirror")
-        self._queued: set[str] = set()  # spool names of downloads waiting for a thread
+        self._queued: set[str] = set()  # spool names of downloads waiting for a turn or thread
+        self._turns: dict[str, asyncio.Semaphore] = {}  # by project
+        self._waiting_or_running: dict[str, int] = {}  # by project: its semaphore's users
         self._stopping = threading.Event()
 
     def read(self, fetch: Fetch, offset: int, length: int) -> AsyncGenerator[bytes, None] | None:
@@ -146,8 +153,15 @@ class BlobMirrors:
             os.close(fd)
 
     async def _mirror(self, fd: int, path: Path, fetch: Fetch) -> None:
+        project = fetch.repository.partition("/")[0]
+        try:
+            await self._take_turn(project)
+        except asyncio.CancelledError:
+            self._done(path, fd, fetch)
+            raise
         loop = asyncio.get_running_loop()
         filling = loop.run_in_executor(self._downloads, self._download, fd, fetch)
+        filling.add_done_callback(lambda _: self._leave(project))
         try:
             await asyncio.shield(filling)  # cancelled, the thread goes on until it sees _stopping
             await fetch.keep(_chunks(fd, fetch.size))
@@ -158,6 +172,24 @@ class BlobMirrors:
         finally:
             # The descriptor is closed once no thread writes to it: its number may be reused.
             filling.add_done_callback(lambda _: self._done(path, fd, fetch))
+
+    async def _take_turn(self, project: str) -> None:
+        """One of the project's PER_PROJECT downloads at once; the others wait here, not for a
+        thread, so a project whose registry trickles cannot hold every download thread."""
+        turns = self._turns.setdefault(project, asyncio.Semaphore(PER_PROJECT))
+        self._waiting_or_running[project] = self._waiting_or_running.get(project, 0) + 1
+        try:
+            await turns.acquire()
+        except BaseException:
+            self._leave(project, took_turn=False)
+            raise
+
+    def _leave(self, project: str, took_turn: bool = True) -> None:
+        if took_turn:
+            self._turns[project].release()
+        self._waiting_or_running[project] -= 1
+        if not self._waiting_or_running[project]:
+            del self._waiting_or_running[project], self._turns[project]
 
     def _room_for(self, size: int) -> bool:
         space = measure(self._spool)
@@ -190,7 +222,7 @@ class BlobMirrors:
                     if not os.pread(fd, 1, position):
                         raise self._failure_of(fetch)
                     continue
-                if fetch.spool_name in self._queued:  # waiting for a thread is no stall
+                if fetch.spool_name in self._queued:  # waiting for a turn or a thread is no stall
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > STALL_SECONDS:
                     raise BlobUnknown(f"blob {fetch.digest}: its registry stopped sending it")
