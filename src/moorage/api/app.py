@@ -40,6 +40,7 @@ from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
+from moorage.imagestreams import quotas
 from moorage.imagestreams.imports import Imports
 from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.sources import MayPull, SourceForbidden
@@ -136,6 +137,9 @@ def backends(
         on_create=[create_project_defaults],
     )
     out["namespaces"] = namespaces
+    out["resourcequotas"] = StoredBackend(
+        kind("", "resourcequotas"), store, stored_as=quotas.with_status
+    )
 
     def visibility() -> Callable[[str], bool]:
         """Whether the caller may see a project, from one snapshot of the policy."""

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Connection
 
 from moorage.content.names import split_repository
+from moorage.imagestreams import quotas
 from moorage.imagestreams.prune_rules import (
     ImageFacts,
     RepositoryPrune,
@@ -163,6 +164,8 @@ class Pruner:
         place = split_repository(name)
         if pruned.items and place is not None:
             self._streams.touch(tx, *place, create=False)
+        if pruned and place is not None:
+            quotas.refresh(tx, place[0])
 
     def _prune_image(self, tx: Transaction, digest: str, rules: Rules, outcome: Outcome) -> None:
         if not self._still_prunable(tx, digest, rules):
@@ -174,6 +177,8 @@ class Pruner:
             pruned = RepositoryPrune(name, (), (digest,), unused_links(held, {digest}, rules))
             _write(conn, held, pruned)
             outcome.record(pruned, held.manifests)
+        for project in {place[0] for _, name in holding if (place := split_repository(name))}:
+            quotas.refresh(tx, project)
         tx.delete(image_ref(digest))
         outcome.deleted.append(Deleted("Image", digest))
 

@@ -7,12 +7,14 @@ disagree about a tag.
 """
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection
 
 from moorage.content.manifest import PushedManifest
 from moorage.content.names import split_repository
+from moorage.imagestreams import quotas
 from moorage.imagestreams.images import image_object
 from moorage.imagestreams.importing import Imported
 from moorage.imagestreams.sources import Source
@@ -96,6 +98,10 @@ class ImageStreams:
         place = split_repository(repository)
         if place is not None:
             self.touch(Transaction(conn), *place, create=False)
+
+    def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
+        place = split_repository(repository)
+        return nullcontext() if place is None else quotas.admitted(conn, place[0])
 
     def touch(self, tx: Transaction, namespace: str, name: str, create: bool) -> None:
         """A new resourceVersion and a watch event for a stream whose tags changed."""

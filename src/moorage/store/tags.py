@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, select
+from sqlalchemy import ColumnElement, Connection, Select, delete, select
 
 from moorage.store.blob_rows import BlobDeleting, link
 from moorage.store.errors import Conflict
@@ -105,9 +105,13 @@ def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) 
 def forget_project(conn: Connection, project: str) -> int:
     """Every repository `<project>/...` goes, with its tags, history and links (the database
     cascades); blobs stay until pruned. Returns how many repositories went."""
+    return conn.execute(delete(repositories).where(in_project(project))).rowcount
+
+
+def in_project(project: str) -> ColumnElement[bool]:
+    """Repositories named `<project>/...`."""
     # Names sort by bytes (collation "C"): '/' + 1 is '0', so this is exactly the prefix.
-    within = (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
-    return conn.execute(delete(repositories).where(within)).rowcount
+    return (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
 
 
 def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:
