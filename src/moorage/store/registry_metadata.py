@@ -80,6 +80,11 @@ class MetadataHooks(Protocol):
 
     def tags_changed(self, conn: Connection, repository: str) -> None: ...
 
+    def tag_changing(self, conn: Connection, repository: str, tag: str, digest: str | None) -> None:
+        """Before `tag` is pointed at `digest` (None: deleted): raises store.errors.Forbidden
+        to refuse it."""
+        ...
+
     def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
         """Around a change to the repository: raises store.errors.Forbidden, after the change,
         to refuse it (the transaction rolls back)."""
@@ -93,6 +98,9 @@ class NoHooks:
         return None
 
     def tags_changed(self, conn: Connection, repository: str) -> None:
+        return None
+
+    def tag_changing(self, conn: Connection, repository: str, tag: str, digest: str | None) -> None:
         return None
 
     def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
@@ -269,12 +277,14 @@ class RegistryMetadata:
                 ],
             )
             if tag is not None:
+                self._hooks.tag_changing(conn, repository, tag, digest)
                 set_tag(conn, repo_id, tag, digest)
             self._hooks.manifest_recorded(conn, repository, pushed, tag)
 
     def delete_tag(self, repository: str, tag: str) -> bool:
         with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = repository_id(conn, repository)
+            self._hooks.tag_changing(conn, repository, tag, None)
             if repo_id is None or not remove_tags(conn, repo_id, [tag]):
                 return False
             self._hooks.tags_changed(conn, repository)
@@ -286,7 +296,10 @@ class RegistryMetadata:
             repo_id = repository_id(conn, repository)
             if repo_id is None:
                 return False
-            if remove_tags(conn, repo_id, tags_pointing_at(conn, repo_id, digest)):
+            pointing = tags_pointing_at(conn, repo_id, digest)
+            for tag in pointing:
+                self._hooks.tag_changing(conn, repository, tag, None)
+            if remove_tags(conn, repo_id, pointing):
                 self._hooks.tags_changed(conn, repository)
             conn.execute(
                 delete(manifest_references).where(

@@ -114,6 +114,11 @@ def in_project(project: str) -> ColumnElement[bool]:
     return (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
 
 
+def names(conn: Connection, repo_id: int) -> list[str]:
+    """The repository's tags."""
+    return list(conn.execute(select(tags.c.name).where(tags.c.repository_id == repo_id)).scalars())
+
+
 def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:
     query = select(tags.c.name).where(tags.c.repository_id == repo_id, tags.c.digest == digest)
     return list(conn.execute(query).scalars())
