@@ -48,6 +48,36 @@ def test_tag_by_digest_and_delete(cli: Cli, project: str, registry: httpx.Client
     assert served(registry, f"{project}/app", "pinned") is None
 
 
+def test_tagging_an_earlier_image_by_digest_rolls_the_tag_back(
+    cli: Cli, project: str, registry: httpx.Client
+) -> None:
+    old, new = image(), image()
+    for img in (old, new):
+        assert push_image(registry, f"{project}/app", img, "latest").status_code == 201
+    said = cli("tag", f"app@{old.digest}", "app:latest")
+    assert said == f"Tag app:latest set to {project}/app@{old.digest}.\n"
+    assert served(registry, f"{project}/app", "latest") == old.digest
+    stream = json.loads(cli("get", "is", "app", "-o", "json"))
+    items = stream["status"]["tags"][0]["items"]
+    assert [item["image"] for item in items] == [old.digest, new.digest, old.digest]
+
+
+def test_a_deleted_tag_is_listed_and_restored_to_the_image_it_served(
+    cli: Cli, project: str, registry: httpx.Client
+) -> None:
+    img = image()
+    assert push_image(registry, f"{project}/app", img, "v1").status_code == 201
+    cli("tag", "-d", "app:v1")
+    listed = cli("get", "deletedimagestreamtags").splitlines()
+    assert listed[0].split() == ["NAME", "IMAGE", "DELETED", "RESTORABLE", "UNTIL"]
+    assert listed[1].split()[:2] == ["app:v1", img.digest]
+    assert cli("tag", "--restore", "app:v1") == f"Tag {project}/app:v1 restored to {img.digest}.\n"
+    assert served(registry, f"{project}/app", "v1") == img.digest
+    assert cli("get", "distag") == ""
+    error = cli.fails("tag", "--restore", "app:v1")
+    assert error.startswith("error:") and len(error.strip().splitlines()) == 1
+
+
 def test_tagging_from_a_missing_tag_is_one_line(cli: Cli, project: str) -> None:
     error = cli.fails("tag", "nothing:here", "app:stable")
     assert error.startswith("error:") and len(error.strip().splitlines()) == 1

@@ -25,6 +25,7 @@ from moorage.api.context import (
     POLICY,
     STOPPING,
 )
+from moorage.api.deleted_tag_backend import DeletedTagBackend
 from moorage.api.image_backends import (
     ImageStreamBackend,
     ImageStreamImageBackend,
@@ -184,6 +185,9 @@ def backends(
         kind(IMAGES, "imagestreamimports"), store, imports
     )
     out[f"imageprunes.{IMAGES}"] = ImagePruneBackend(kind(IMAGES, "imageprunes"), pruner)
+    out[f"deletedimagestreamtags.{IMAGES}"] = DeletedTagBackend(
+        kind(IMAGES, "deletedimagestreamtags"), store, pruner.restore_window
+    )
     return out
 
 

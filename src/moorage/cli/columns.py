@@ -347,6 +347,12 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("REQUEST", _quota_column(limits=False)),
         Column("LIMIT", _quota_column(limits=True)),
     ],
+    ("image.openshift.io", "deletedimagestreamtags"): [
+        NAME,
+        Column("IMAGE", lambda o: str(o.get("image", ""))),
+        Column("DELETED", lambda o: ago(o.get("deleted"))),
+        Column("RESTORABLE UNTIL", lambda o: str(o.get("restorableUntil", ""))),
+    ],
     ("image.openshift.io", "images"): [
         NAME,
         Column("IMAGE REFERENCE", lambda o: str(o.get("dockerImageReference", ""))),

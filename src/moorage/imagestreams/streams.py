@@ -164,7 +164,7 @@ class ImageStreams:
     def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:
         check_tag_change(tx.connection, f"{namespace}/{name}", tag, None)
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
-        if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag]):
+        if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag], restorable=True):
             raise NotFound(f'imagestreamtags.image.openshift.io "{name}:{tag}" not found')
         self.touch(tx, namespace, name, create=False)
 
@@ -179,7 +179,7 @@ class ImageStreams:
         if repo_id is not None:
             for tag in tags.names(conn, repo_id):
                 check_tag_change(conn, f"{namespace}/{name}", tag, None)
-            tags.remove_tags(conn, repo_id)
+            tags.remove_tags(conn, repo_id, restorable=True)
 
 
 def spec_tags(stream: Object) -> list[Object]:

@@ -6,8 +6,15 @@ bytes count each blob once per project, however many of its repositories link it
 
 from sqlalchemy import Connection, func, select
 
-from moorage.store.schema import blobs, manifests, repositories, repository_blobs, resources, tags
-from moorage.store.tags import in_project
+from moorage.store.schema import (
+    blobs,
+    in_project,
+    manifests,
+    repositories,
+    repository_blobs,
+    resources,
+    tags,
+)
 
 
 def streams(conn: Connection, project: str) -> int:

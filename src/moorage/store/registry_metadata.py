@@ -285,7 +285,7 @@ class RegistryMetadata:
         with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = repository_id(conn, repository)
             self._hooks.tag_changing(conn, repository, tag, None)
-            if repo_id is None or not remove_tags(conn, repo_id, [tag]):
+            if repo_id is None or not remove_tags(conn, repo_id, [tag], restorable=True):
                 return False
             self._hooks.tags_changed(conn, repository)
             return True
