@@ -4,7 +4,7 @@ Each count is one indexed range over the project's repositories (`<project>/...`
 bytes count each blob once per project, however many of its repositories link it.
 """
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from moorage.store.schema import (
     blobs,
@@ -58,14 +58,17 @@ def stored_bytes(conn: Connection, project: str) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+# Built once: on the request path this is all a project without a quota costs.
+_QUOTAS = select(resources.c.name, resources.c.body).where(
+    resources.c.api_group == "",
+    resources.c.plural == "resourcequotas",
+    resources.c.namespace == bindparam("project"),
+)
+
+
 def quota_bodies(conn: Connection, project: str) -> list[tuple[str, str]]:
     """(name, body) of the project's ResourceQuotas: one indexed lookup, none most often."""
-    query = select(resources.c.name, resources.c.body).where(
-        resources.c.api_group == "",
-        resources.c.plural == "resourcequotas",
-        resources.c.namespace == project,
-    )
-    return [(name, body) for name, body in conn.execute(query)]
+    return [(name, body) for name, body in conn.execute(_QUOTAS, {"project": project})]
 
 
 def projects_with_quotas(conn: Connection) -> list[str]:
