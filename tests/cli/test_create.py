@@ -1,5 +1,5 @@
 """create -f (files, stdin, Lists, JSON), create secret generic|tls|docker-registry, create
-configmap."""
+configmap, create quota."""
 
 import base64
 import json
@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from tests.cli.conftest import Cli
+from tests.support.images import image, push_image
 
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----\n"
@@ -198,3 +199,34 @@ def test_namespace_mismatch_is_refused(cli: Cli, project: str, tmp_path: Path) -
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: elsewhere}\n"
     )
     assert "--namespace=elsewhere" in cli.fails("create", "-f", "ns.yaml", "-n", project)
+
+
+def test_quota_counts_what_the_project_holds_and_describe_prints_it_as_oc_does(
+    cli: Cli, project: str
+) -> None:
+    hard = "openshift.io/imagestreams=2,openshift.io/image-tags=5,"
+    hard += "openshift.io/imagestreams.storage=1Gi"
+    assert cli("create", "quota", "images", f"--hard={hard}") == "resourcequota/images created\n"
+    assert cli.server is not None
+    with cli.server.registry_client() as registry:
+        img = image(layers=1, layer_size=1024)
+        assert push_image(registry, f"{project}/app", img, "v1").status_code == 201
+    stored = str(sum(len(b) for b in (*img.blobs, img.manifest)))
+    used = len(stored) + 2  # the Used column: as wide as its widest cell, and two spaces
+    assert cli("describe", "quota", "images") == (
+        "Name:                              images\n"
+        f"Namespace:                         {project}\n"
+        f"Resource                           {'Used':<{used}}Hard\n"
+        f"--------                           {'----':<{used}}----\n"
+        f"openshift.io/image-tags            {'1':<{used}}5\n"
+        f"openshift.io/imagestreams          {'1':<{used}}2\n"
+        f"openshift.io/imagestreams.storage  {stored:<{used}}1Gi\n"
+    )
+    row = cli("get", "quota").splitlines()[1]
+    assert row.startswith("images") and "openshift.io/image-tags: 1/5" in row
+
+
+def test_quota_refuses_a_hard_limit_that_is_no_quantity(cli: Cli, project: str) -> None:
+    failed = cli.run("create", "quota", "q", "--hard=openshift.io/images=lots")
+    assert failed.returncode != 0
+    assert "spec.hard.openshift.io/images" in failed.stderr and failed.stderr[-1:] == "\n"

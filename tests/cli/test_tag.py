@@ -2,7 +2,7 @@
 imported from another registry."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -46,6 +46,56 @@ def test_tag_by_digest_and_delete(cli: Cli, project: str, registry: httpx.Client
     assert served(registry, f"{project}/app", "pinned") == img.digest
     assert "Deleted tag" in cli("tag", "-d", "app:pinned")
     assert served(registry, f"{project}/app", "pinned") is None
+
+
+def test_tagging_an_earlier_image_by_digest_rolls_the_tag_back(
+    cli: Cli, project: str, registry: httpx.Client
+) -> None:
+    old, new = image(), image()
+    for img in (old, new):
+        assert push_image(registry, f"{project}/app", img, "latest").status_code == 201
+    said = cli("tag", f"app@{old.digest}", "app:latest")
+    assert said == f"Tag app:latest set to {project}/app@{old.digest}.\n"
+    assert served(registry, f"{project}/app", "latest") == old.digest
+    stream = json.loads(cli("get", "is", "app", "-o", "json"))
+    items = stream["status"]["tags"][0]["items"]
+    assert [item["image"] for item in items] == [old.digest, new.digest, old.digest]
+
+
+def test_a_deleted_tag_is_listed_and_restored_to_the_image_it_served(
+    cli: Cli, project: str, registry: httpx.Client
+) -> None:
+    img = image()
+    assert push_image(registry, f"{project}/app", img, "v1").status_code == 201
+    cli("tag", "-d", "app:v1")
+    listed = cli("get", "deletedimagestreamtags").splitlines()
+    assert listed[0].split() == ["NAME", "IMAGE", "DELETED", "RESTORABLE", "UNTIL"]
+    assert listed[1].split()[:2] == ["app:v1", img.digest]
+    assert cli("tag", "--restore", "app:v1") == f"Tag {project}/app:v1 restored to {img.digest}.\n"
+    assert served(registry, f"{project}/app", "v1") == img.digest
+    assert cli("get", "distag") == ""
+    error = cli.fails("tag", "--restore", "app:v1")
+    assert error.startswith("error:") and len(error.strip().splitlines()) == 1
+
+
+def test_a_registry_editor_restores_a_tag_and_a_viewer_only_lists_it(
+    cli: Cli, project: str, login_as: Callable[[str], Cli]
+) -> None:
+    alice, dave = login_as("alice"), login_as("dave")
+    cli("policy", "add-role-to-user", "registry-editor", "alice")
+    cli("policy", "add-role-to-user", "registry-viewer", "dave")
+    assert cli.server is not None
+    img = image()
+    with httpx.Client(base_url=cli.server.url, timeout=30, auth=alice.registry_auth) as registry:
+        assert push_image(registry, f"{project}/app", img, "v1").status_code == 201
+        assert registry.delete(f"/v2/{project}/app/manifests/v1").status_code == 403
+        alice("tag", "-d", f"{project}/app:v1")
+        listed = dave("get", "distag", "-n", project, "-o", "name")
+        assert listed == "deletedimagestreamtag.image.openshift.io/app:v1\n"
+        error = dave.fails("tag", "--restore", f"{project}/app:v1")
+        assert "forbidden" in error.lower() and len(error.strip().splitlines()) == 1
+        alice("tag", "--restore", f"{project}/app:v1")
+        assert served(registry, f"{project}/app", "v1") == img.digest
 
 
 def test_tagging_from_a_missing_tag_is_one_line(cli: Cli, project: str) -> None:

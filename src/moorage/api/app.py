@@ -25,6 +25,7 @@ from moorage.api.context import (
     POLICY,
     STOPPING,
 )
+from moorage.api.deleted_tag_backend import DeletedTagBackend
 from moorage.api.image_backends import (
     ImageStreamBackend,
     ImageStreamImageBackend,
@@ -40,6 +41,7 @@ from moorage.auth.project_defaults import project_defaults
 from moorage.auth.ratelimit import LoginLimits
 from moorage.auth.rbac import Attributes
 from moorage.auth.registry_access import PULL, RegistryAccess
+from moorage.imagestreams import quotas
 from moorage.imagestreams.imports import Imports
 from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.sources import MayPull, SourceForbidden
@@ -136,6 +138,9 @@ def backends(
         on_create=[create_project_defaults],
     )
     out["namespaces"] = namespaces
+    out["resourcequotas"] = StoredBackend(
+        kind("", "resourcequotas"), store, stored_as=quotas.with_status
+    )
 
     def visibility() -> Callable[[str], bool]:
         """Whether the caller may see a project, from one snapshot of the policy."""
@@ -180,6 +185,9 @@ def backends(
         kind(IMAGES, "imagestreamimports"), store, imports
     )
     out[f"imageprunes.{IMAGES}"] = ImagePruneBackend(kind(IMAGES, "imageprunes"), pruner)
+    out[f"deletedimagestreamtags.{IMAGES}"] = DeletedTagBackend(
+        kind(IMAGES, "deletedimagestreamtags"), store, pruner.restore_window
+    )
     return out
 
 

@@ -56,10 +56,13 @@ class StoredBackend:
         store: ResourceStore,
         on_delete: list[Callable[[Transaction, str], None]] | None = None,
         on_create: list[Callable[[Transaction, Object], None]] | None = None,
+        stored_as: Callable[[Transaction, Object], Object] | None = None,
     ) -> None:
         self.kind, self._store = kind, store
         self._on_delete = on_delete or []
         self._on_create = on_create or []
+        # What is stored of a valid object written (a status the server keeps).
+        self._stored_as = stored_as or (lambda _tx, obj: obj)
 
     def _ref(self, namespace: str, name: str) -> Ref:
         return Ref(
@@ -81,6 +84,7 @@ class StoredBackend:
         with self._store.transaction() as tx:
             if self.kind.namespaced:
                 require_namespace(tx, namespace)
+            obj = self._stored_as(tx, obj)
             created = tx.create(self._ref(namespace, obj["metadata"]["name"]), obj)
             for follow_up in self._on_create:
                 follow_up(tx, created)
@@ -101,7 +105,7 @@ class StoredBackend:
                 obj["metadata"] = {**current["metadata"], "resourceVersion": sent_version}
             else:
                 obj = self._spec_update(current, obj)
-            obj = self.kind.validate(obj)
+            obj = self._stored_as(tx, self.kind.validate(obj))
             return tx.update(ref, obj, obj["metadata"].get("resourceVersion"))
 
     def _spec_update(self, current: Object, sent: Object) -> Object:

@@ -14,6 +14,7 @@ from moorage.api.backends import (
 from moorage.api.status import ApiError, success
 from moorage.content.names import is_tag
 from moorage.imagestreams.imports import Imports, TagImport, pending_imports
+from moorage.imagestreams.quotas import admitted
 from moorage.imagestreams.sources import (
     MayPull,
     SourceRef,
@@ -65,7 +66,7 @@ class ImageStreamBackend(StoredBackend):
         obj.pop("status", None)
         name = obj["metadata"]["name"]
         may_pull = self._may_pull()  # read before the write transaction, not inside it
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             require_namespace(tx, namespace)
             tx.create(stream_ref(namespace, name), obj, shown=self.streams.renderer(tx.connection))
             local = self._follow_spec_tags(tx, namespace, name, obj, {}, may_pull)
@@ -77,7 +78,7 @@ class ImageStreamBackend(StoredBackend):
         _require_name(obj, name)
         ref = stream_ref(namespace, name)
         may_pull = self._may_pull()
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             current = tx.require(ref)
             if subresource == "status":  # derived from the registry: nothing to write
                 return self.streams.render(tx.connection, current)
@@ -91,7 +92,7 @@ class ImageStreamBackend(StoredBackend):
 
     def delete(self, namespace: str, name: str) -> Object:
         """The stream goes, and with it its tags in the registry (blobs stay until pruned)."""
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             shown = self.streams.render(tx.connection, tx.require(stream_ref(namespace, name)))
             self.streams.remove_all_tags(tx, namespace, name)
             tx.delete(stream_ref(namespace, name))
@@ -177,7 +178,7 @@ class ImageStreamTagBackend:
         if ref is None:
             return self._import(namespace, stream, {**obj["tag"], "name": tag})
         may_pull = self._may_pull()
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             require_namespace(tx, namespace)
             found = resolve_source(tx, ref, may_pull)
             self.streams.set_tag(tx, namespace, stream, tag, found)
@@ -189,7 +190,7 @@ class ImageStreamTagBackend:
 
     def delete(self, namespace: str, name: str) -> Object:
         stream, tag = _split(name, ":")
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             shown = self._view(tx, namespace, stream, tag)
             self.streams.remove_tag(tx, namespace, stream, tag)
             return shown
@@ -199,7 +200,7 @@ class ImageStreamTagBackend:
 
     def _import(self, namespace: str, stream: str, spec_tag: Object) -> Object:
         wanted = TagImport.of(spec_tag)
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             require_namespace(tx, namespace)
             self._imports.write_spec_tags(tx, namespace, stream, [wanted])
         self._imports.run(namespace, stream, [wanted])
@@ -307,7 +308,7 @@ class ImageStreamMappingBackend(OneVerbBackend):
         stream, image = obj["metadata"]["name"], obj["image"]
         ref = self._source(namespace, stream, image)
         may_pull = self._may_pull()
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             require_namespace(tx, namespace)
             found = resolve_source(tx, ref, may_pull)
             if tx.get(image_ref(found.digest)) is None:

@@ -12,6 +12,7 @@ from moorage.api.status import ApiError
 from moorage.imagestreams.import_settings import ImportSettings
 from moorage.imagestreams.importing import Imported, import_repository
 from moorage.imagestreams.imports import Imports, TagImport
+from moorage.imagestreams.quotas import admitted
 from moorage.imagestreams.streams import stream_ref
 from moorage.resources.kinds import Kind
 from moorage.resources.objects import Object
@@ -87,7 +88,7 @@ class ImageStreamImportBackend(OneVerbBackend):
 
     def _write(self, namespace: str, name: str, kept: list[tuple[TagImport, Imported]]) -> Object:
         wanted = [w for w, _ in kept]
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             require_namespace(tx, namespace)
             self._imports.write_spec_tags(tx, namespace, name, wanted)
             self._imports.record(tx, namespace, name, wanted, [f for _, f in kept])

@@ -26,6 +26,7 @@ class ImagePruneBackend:
             keep_younger_than=seconds(spec["keepYoungerThanDuration"]),
             prune_registry=spec["pruneRegistry"],
             grace=self._pruner.grace,
+            restore_window=self._pruner.restore_window,
             all_images=spec["all"],
         )
         outcome = self._pruner.prune(rules, spec.get("namespace"), spec["confirm"])

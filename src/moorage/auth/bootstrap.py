@@ -29,6 +29,7 @@ WRITE = ["create", "delete", "deletecollection", "patch", "update"]
 READ_WRITE = READ + WRITE
 
 IMAGE_RESOURCES = [
+    "deletedimagestreamtags",
     "imagestreamimages",
     "imagestreammappings",
     "imagestreams",

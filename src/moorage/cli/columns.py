@@ -242,6 +242,23 @@ BINDING = [
     *(_subjects(k) for k in ("User", "Group", "ServiceAccount")),
 ]
 
+
+def _quota_column(limits: bool) -> Callable[[Object], str]:
+    """kubectl's REQUEST and LIMIT: `resource: used/hard`, limits.* in the second."""
+
+    def shown(obj: Object) -> str:
+        status = obj.get("status") or {}
+        hard, used = status.get("hard") or {}, status.get("used") or {}
+        pairs = [
+            f"{name}: {used.get(name, '0')}/{hard[name]}"
+            for name in sorted(hard)
+            if name.startswith("limits.") == limits
+        ]
+        return ", ".join(pairs)
+
+    return shown
+
+
 COLUMNS: dict[tuple[str, str], list[Column]] = {
     ("rbac.authorization.k8s.io", "rolebindings"): BINDING,
     ("rbac.authorization.k8s.io", "clusterrolebindings"): BINDING,
@@ -323,6 +340,18 @@ COLUMNS: dict[tuple[str, str], list[Column]] = {
         Column("PORT", _route_port),
         Column("TERMINATION", _route_termination),
         Column("WILDCARD", lambda o: str((o.get("spec") or {}).get("wildcardPolicy", "None"))),
+    ],
+    ("", "resourcequotas"): [
+        NAME,
+        AGE,
+        Column("REQUEST", _quota_column(limits=False)),
+        Column("LIMIT", _quota_column(limits=True)),
+    ],
+    ("image.openshift.io", "deletedimagestreamtags"): [
+        NAME,
+        Column("IMAGE", lambda o: str(o.get("image", ""))),
+        Column("DELETED", lambda o: ago(o.get("deleted"))),
+        Column("RESTORABLE UNTIL", lambda o: str(o.get("restorableUntil", ""))),
     ],
     ("image.openshift.io", "images"): [
         NAME,

@@ -100,13 +100,34 @@ def _generic(obj: Object) -> list[str]:
 BODIES: dict[str, Callable[[Object], list[str]]] = {"secrets": _secret, "configmaps": _configmap}
 
 
+def _quota(obj: Object) -> list[str]:
+    """As kubectl describes a ResourceQuota: one tabwriter (two spaces apart) for the header
+    and the table, and no events."""
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    rows = [["Name:", meta.get("name", "")], ["Namespace:", meta.get("namespace", "")]]
+    if scopes := (obj.get("spec") or {}).get("scopes"):
+        rows.append(["Scopes:", ", ".join(scopes)])
+    rows += [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
+    rows += [[name, str(used.get(name, "0")), str(hard[name])] for name in sorted(hard)]
+    widths = [max(len(row[i]) for row in rows if len(row) > i + 1) for i in range(2)]
+    return [
+        "".join(c.ljust(w + 2) for c, w in zip(r[:-1], widths, strict=False)) + r[-1] for r in rows
+    ]
+
+
 # Kinds whose whole page is their own, as oc prints it.
 PAGES: dict[str, Callable[[Object], list[str]]] = {
-    "imagestreams.image.openshift.io": describe_stream
+    "imagestreams.image.openshift.io": describe_stream,
 }
+# Pages printed without events, as oc prints them.
+WHOLE: dict[str, Callable[[Object], list[str]]] = {"resourcequotas.": _quota}
 
 
 def describe(obj: Object, plural: str, group: str, events: list[Object]) -> str:
+    whole = WHOLE.get(f"{plural}.{group}")
+    if whole is not None:
+        return "\n".join(whole(obj)) + "\n"
     page = PAGES.get(f"{plural}.{group}")
     if page is not None:
         return "\n".join([*page(obj), "", *_events(events)]) + "\n"

@@ -130,6 +130,14 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "pushed before its manifest stays (default %(default)s)",
     )
     serve.add_argument(
+        "--tag-restore-window",
+        type=float,
+        default=defaults.tag_restore_window,
+        metavar="SECONDS",
+        help="how long a deleted tag can be restored (moorage tag --restore), the image it "
+        "served kept from pruning meanwhile (default %(default)s: 14 days)",
+    )
+    serve.add_argument(
         "--scheduled-import-interval",
         type=float,
         default=defaults.scheduled_import_interval,
@@ -170,6 +178,7 @@ def run_serve(args: argparse.Namespace) -> int:
         ingress_port=ingress_port,
         gc_interval=args.gc_interval,
         gc_grace=args.gc_grace,
+        tag_restore_window=args.tag_restore_window,
         scheduled_import_interval=args.scheduled_import_interval,
     )
     return serve(config)

@@ -9,7 +9,7 @@ from aiohttp import web
 from moorage.content.errors import ManifestTooLarge, RangeInvalid, RegistryError
 from moorage.storage.base import StorageUnavailable
 from moorage.storage.full import MESSAGE, out_of_space
-from moorage.store.errors import Unavailable
+from moorage.store.errors import Forbidden, Unavailable
 
 log = logging.getLogger("moorage.distribution")
 
@@ -75,6 +75,8 @@ async def oci_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     except RegistryError as exc:
         return _for_registry_error(exc)
+    except Forbidden as exc:  # a quota or an immutable tag
+        return error_response("DENIED", exc.message)
     except (Unavailable, StorageUnavailable) as exc:
         response = error_response("UNAVAILABLE", exc.message)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)

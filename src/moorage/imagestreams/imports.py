@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from moorage.imagestreams.import_settings import ImportSettings, read_settings
 from moorage.imagestreams.importing import Imported, import_image
+from moorage.imagestreams.quotas import admitted
 from moorage.imagestreams.streams import ImageStreams, new_stream, spec_tags, stream_ref
 from moorage.resources.objects import Object
 from moorage.store.errors import StoreError
@@ -135,7 +136,7 @@ class Imports:
     def _record_if_there(
         self, namespace: str, name: str, wanted: list[TagImport], found: list[Imported]
     ) -> None:
-        with self._store.transaction() as tx:
+        with self._store.transaction() as tx, admitted(tx.connection, namespace):
             if tx.get(stream_ref(namespace, name)) is not None:
                 self.record(tx, namespace, name, wanted, found)
 

@@ -10,6 +10,9 @@ Stage 2, cluster-wide: an Image goes when no tag serves or served it, it is olde
 cutoff, and no Image that stays references it (an index's children count as used while
 the index is).
 
+An image a tag served when it was deleted, less than `restore_window` ago, is kept as if the
+tag still served it: the tag may be restored (ADR 0012).
+
 Nothing pushed lately goes, whatever the cutoff: a manifest or link made or refreshed less
 than the collector's grace ago may belong to a push in flight (registry/collector.py).
 """
@@ -18,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from moorage.store.deleted_tags import DEFAULT_WINDOW
 from moorage.store.prune_rows import Held, Item
 
 
@@ -28,7 +32,13 @@ class Rules:
     prune_registry: bool = True
     grace: float = 3600.0  # the collector's: links and manifests this young may be in use
     all_images: bool = True  # also Images another registry serves (imported)
+    restore_window: float = DEFAULT_WINDOW  # how long a deleted tag stays restorable
     now: float = field(default_factory=time.time)
+
+    @property
+    def restorable_since(self) -> float:
+        """Tags deleted since then may be restored: what they served is kept."""
+        return self.now - self.restore_window
 
     @property
     def cutoff(self) -> float:
@@ -74,7 +84,7 @@ def stream_prune(held: Held, rules: Rules) -> RepositoryPrune:
     if not rules.prune_registry:
         return RepositoryPrune(held.name, dropped)
     gone = {i.id for i in dropped}
-    named = {i.digest for i in held.items if i.id not in gone} | set(held.tags.values())
+    named = {i.digest for i in held.items if i.id not in gone} | _served(held, rules)
     unnamed = {i.digest for i in dropped} - named
     removed = removable_manifests(held, unnamed, named, rules)
     return RepositoryPrune(held.name, dropped, removed, unused_links(held, removed, rules))
@@ -130,7 +140,7 @@ def prunable_images(
 ) -> list[str]:
     """Stage 2: the Images to delete, each index before the manifests it references."""
     held = list(repositories)
-    used = {i.digest for h in held for i in h.items} | {d for h in held for d in h.tags.values()}
+    used = {i.digest for h in held for i in h.items}.union(*(_served(h, rules) for h in held))
     recent = {d for h in held for d in h.manifests if h.links.get(d, 0.0) >= rules.pushed_since}
     young = {d for d, image in images.items() if image.created_at >= rules.cutoff}
     foreign = set() if rules.all_images else {d for d, i in images.items() if i.external}
@@ -142,6 +152,12 @@ def prunable_images(
     doomed = images.keys() - protected
     # Indexes first: a manifest is checked again as it goes, and its index must be gone.
     return sorted(doomed, key=lambda d: (not images[d].children, d))
+
+
+def _served(held: Held, rules: Rules) -> set[str]:
+    """What the repository's tags serve, and its restorable deleted tags served."""
+    restorable = {d for d, at in held.deleted.values() if at >= rules.restorable_since}
+    return set(held.tags.values()) | restorable
 
 
 def _children_in(held: Held) -> Callable[[str], set[str] | None]:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Connection
 
 from moorage.content.names import split_repository
+from moorage.imagestreams import quotas
 from moorage.imagestreams.prune_rules import (
     ImageFacts,
     RepositoryPrune,
@@ -28,7 +29,8 @@ from moorage.imagestreams.prune_rules import (
 )
 from moorage.imagestreams.streams import GROUP, ImageStreams, image_ref
 from moorage.resources.objects import Object
-from moorage.store import prune_rows, tags
+from moorage.store import deleted_tags, prune_rows, tags
+from moorage.store.deleted_tags import DEFAULT_WINDOW
 from moorage.store.prune_rows import Held
 from moorage.store.resources import ResourceStore, Transaction
 
@@ -87,10 +89,17 @@ class Outcome:
 
 
 class Pruner:
-    def __init__(self, store: ResourceStore, streams: ImageStreams, grace: float) -> None:
-        """`grace`: the collector's (moorage serve --gc-grace), which pruning keeps too."""
+    def __init__(
+        self,
+        store: ResourceStore,
+        streams: ImageStreams,
+        grace: float,
+        restore_window: float = DEFAULT_WINDOW,
+    ) -> None:
+        """`grace`: the collector's (moorage serve --gc-grace), which pruning keeps too;
+        `restore_window`: how long a deleted tag stays restorable (--tag-restore-window)."""
         self._store, self._streams = store, streams
-        self.grace = grace
+        self.grace, self.restore_window = grace, restore_window
 
     def prune(self, rules: Rules, namespace: str | None, confirm: bool) -> Outcome:
         """Stage 1 in `namespace` (every project when None), then, cluster-wide only, stage 2."""
@@ -131,6 +140,8 @@ class Pruner:
 
     def _confirmed(self, rules: Rules, namespace: str | None) -> Outcome:
         outcome = Outcome()
+        with self._store.transaction() as tx:
+            deleted_tags.expire(tx.connection, rules.restorable_since)
         with self._store.reading() as tx:
             held = prune_rows.repositories_in(tx.connection)
         # A stream with nothing to prune in the snapshot takes no write lock (what pushes
@@ -163,6 +174,8 @@ class Pruner:
         place = split_repository(name)
         if pruned.items and place is not None:
             self._streams.touch(tx, *place, create=False)
+        if pruned and place is not None:
+            quotas.refresh(tx, place[0])
 
     def _prune_image(self, tx: Transaction, digest: str, rules: Rules, outcome: Outcome) -> None:
         if not self._still_prunable(tx, digest, rules):
@@ -174,6 +187,8 @@ class Pruner:
             pruned = RepositoryPrune(name, (), (digest,), unused_links(held, {digest}, rules))
             _write(conn, held, pruned)
             outcome.record(pruned, held.manifests)
+        for project in {place[0] for _, name in holding if (place := split_repository(name))}:
+            quotas.refresh(tx, project)
         tx.delete(image_ref(digest))
         outcome.deleted.append(Deleted("Image", digest))
 
@@ -182,6 +197,8 @@ class Pruner:
         conn = tx.connection
         image = tx.get(image_ref(digest))
         if image is None or _created(image) >= rules.cutoff or prune_rows.in_history(conn, digest):
+            return False
+        if deleted_tags.keeps(conn, digest, rules.restorable_since):
             return False
         if prune_rows.pushed_since(conn, digest, rules.pushed_since):
             return False

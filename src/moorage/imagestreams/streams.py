@@ -7,18 +7,21 @@ disagree about a tag.
 """
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection
 
 from moorage.content.manifest import PushedManifest
 from moorage.content.names import split_repository
+from moorage.imagestreams import quotas
 from moorage.imagestreams.images import image_object
+from moorage.imagestreams.immutable import check_tag_change
 from moorage.imagestreams.importing import Imported
 from moorage.imagestreams.sources import Source
 from moorage.resources.objects import Object
 from moorage.store import tag_conditions, tags
-from moorage.store.errors import NotFound
+from moorage.store.errors import Forbidden, NotFound
 from moorage.store.resources import Ref, Transaction
 
 GROUP = "image.openshift.io"
@@ -97,6 +100,13 @@ class ImageStreams:
         if place is not None:
             self.touch(Transaction(conn), *place, create=False)
 
+    def tag_changing(self, conn: Connection, repository: str, tag: str, digest: str | None) -> None:
+        check_tag_change(conn, repository, tag, digest)
+
+    def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
+        place = split_repository(repository)
+        return nullcontext() if place is None else quotas.admitted(conn, place[0])
+
     def touch(self, tx: Transaction, namespace: str, name: str, create: bool) -> None:
         """A new resourceVersion and a watch event for a stream whose tags changed."""
         ref = stream_ref(namespace, name)
@@ -113,6 +123,7 @@ class ImageStreams:
         """Point `tag` at the source's image, linking it (and what it references) here first;
         an imported image keeps the other registry's reference, to be pulled through here."""
         conn = tx.connection
+        check_tag_change(conn, f"{namespace}/{name}", tag, source.digest)
         target_id = tags.repository_id(conn, f"{namespace}/{name}", create=True)
         assert target_id is not None
         tags.link_manifest(conn, source.repository_id, target_id, source.digest)
@@ -139,13 +150,21 @@ class ImageStreams:
             for image in (imported.image, *imported.children):
                 if tx.get(image_ref(image["metadata"]["name"])) is None:
                     tx.create(image_ref(image["metadata"]["name"]), image)
+            try:
+                check_tag_change(conn, f"{namespace}/{name}", tag, imported.digest)
+            except Forbidden as refused:
+                tag_conditions.set_failed(
+                    conn, repo_id, tag, "Forbidden", refused.message, generation
+                )
+                return
             reference = imported.image["dockerImageReference"]
             tags.set_tag(conn, repo_id, tag, imported.digest, generation, reference)
             tag_conditions.clear(conn, repo_id, tag)
 
     def remove_tag(self, tx: Transaction, namespace: str, name: str, tag: str) -> None:
+        check_tag_change(tx.connection, f"{namespace}/{name}", tag, None)
         repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
-        if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag]):
+        if repo_id is None or not tags.remove_tags(tx.connection, repo_id, [tag], restorable=True):
             raise NotFound(f'imagestreamtags.image.openshift.io "{name}:{tag}" not found')
         self.touch(tx, namespace, name, create=False)
 
@@ -155,9 +174,12 @@ class ImageStreams:
         tags.forget_project(tx.connection, namespace)
 
     def remove_all_tags(self, tx: Transaction, namespace: str, name: str) -> None:
-        repo_id = tags.repository_id(tx.connection, f"{namespace}/{name}")
+        conn = tx.connection
+        repo_id = tags.repository_id(conn, f"{namespace}/{name}")
         if repo_id is not None:
-            tags.remove_tags(tx.connection, repo_id)
+            for tag in tags.names(conn, repo_id):
+                check_tag_change(conn, f"{namespace}/{name}", tag, None)
+            tags.remove_tags(conn, repo_id, restorable=True)
 
 
 def spec_tags(stream: Object) -> list[Object]:

@@ -130,6 +130,7 @@ def _rules(spec: Object, managed: bool, pruner: Pruner) -> Rules:
         keep_younger_than=_age(spec),
         prune_registry=managed,
         grace=pruner.grace,
+        restore_window=pruner.restore_window,
     )
 
 

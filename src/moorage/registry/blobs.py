@@ -26,6 +26,7 @@ from moorage.registry.policy import PushPolicy
 from moorage.registry.uploads import HashStates, UploadIds
 from moorage.storage import BlobStore
 from moorage.storage.full import out_of_space
+from moorage.store.errors import Forbidden
 from moorage.store.registry_metadata import RegistryMetadata
 
 
@@ -175,14 +176,25 @@ class BlobService:
         self, repository: str, key: str, digest: str, size: int, create: bool = True
     ) -> None:
         """Link the stored copy when there is one (this upload goes), else store this one;
-        `create`: make the repository if it is not there (else NameUnknown)."""
+        `create`: make the repository if it is not there (else NameUnknown). Bytes stored
+        for a link that is refused (a quota) are left to the collector."""
         linking = partial(self._metadata.link_blob, repository, digest, create=create)
         while await bytes_stored(self._metadata, digest):
-            if await asyncio.to_thread(linking):
+            try:
+                linked = await asyncio.to_thread(linking)
+            except Forbidden:
+                await self._store.abort_upload(key)
+                raise
+            if linked:
                 await self._store.abort_upload(key)
                 return
         await self._store.commit_upload(key, digest)
-        if not await asyncio.to_thread(linking, size):
+        try:
+            linked = await asyncio.to_thread(linking, size)
+        except Forbidden:
+            await asyncio.to_thread(self._metadata.keep_unlinked, digest, size)
+            raise
+        if not linked:
             raise collected_meanwhile(digest)
 
     async def cancel(self, repository: str, upload_id: str) -> None:

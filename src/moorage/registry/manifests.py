@@ -29,6 +29,7 @@ from moorage.registry.manifest_cache import ManifestCache
 from moorage.registry.policy import PushPolicy
 from moorage.storage import BlobStore
 from moorage.store.blob_rows import BlobDeleting
+from moorage.store.errors import Forbidden
 from moorage.store.registry_metadata import ManifestRecord, RegistryMetadata
 
 T = TypeVar("T")
@@ -131,6 +132,12 @@ class ManifestService:
                 return await asyncio.to_thread(record)
             except BlobDeleting:
                 continue
+            except Forbidden:
+                if written:
+                    await asyncio.to_thread(
+                        self._metadata.keep_unlinked, pushed.digest, pushed.size
+                    )
+                raise
 
     async def _image_config(self, manifest: Manifest) -> dict[str, Any] | None:
         """The image's config, for the Image's metadata; None for artifacts and indexes."""

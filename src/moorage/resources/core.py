@@ -1,8 +1,9 @@
-"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount, Pod, PersistentVolumeClaim."""
+"""core/v1: Namespace, Secret, ConfigMap, Event, ServiceAccount, Pod, PersistentVolumeClaim,
+ResourceQuota."""
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -10,6 +11,7 @@ from moorage.resources.base import ObjectMeta, Open, Strict
 from moorage.resources.kinds import Kind
 from moorage.resources.names import Invalid
 from moorage.resources.objects import Object
+from moorage.resources.quantities import QUANTITY
 
 SECRET_TYPES_REQUIRED_KEYS = {
     "kubernetes.io/tls": ("tls.crt", "tls.key"),
@@ -93,7 +95,6 @@ class Pod(TopLevel):
 
 
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
-QUANTITY = r"^[0-9]+(\.[0-9]+)?([EPTGMk]i?|[mun]|e[0-9]+)?$"
 
 
 class VolumeRequests(Strict):
@@ -120,6 +121,25 @@ class PersistentVolumeClaim(TopLevel):
 
     spec: ClaimSpec
     status: Open | None = None
+
+
+class QuotaSpec(Strict):
+    hard: dict[str, Annotated[str, Field(pattern=QUANTITY)]] | None = None
+    scopes: list[str] | None = None
+    scope_selector: Open | None = None
+
+
+class QuotaStatus(Strict):
+    hard: dict[str, str] | None = None
+    used: dict[str, str] | None = None
+
+
+class ResourceQuota(TopLevel):
+    """What a project may hold; status.used is kept by the API and the registry as they
+    write (imagestreams/quotas.py)."""
+
+    spec: QuotaSpec | None = None
+    status: QuotaStatus | None = None
 
 
 def _bind_claim(obj: Object) -> Object:
@@ -229,5 +249,16 @@ KINDS = [
         ("pvc",),
         subresources=("status",),
         normalize=_bind_claim,
+    ),
+    Kind(
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        "resourcequota",
+        True,
+        ResourceQuota,
+        ("quota",),
+        subresources=("status",),
     ),
 ]

@@ -98,6 +98,15 @@ class ImageStreamImage(TopLevel):
     image: Image | None = None
 
 
+class DeletedImageStreamTag(TopLevel):
+    """A tag deleted less than the restore window ago (Moorage's; OpenShift has none): what it
+    served, when it went, and until when `moorage tag --restore` can bring it back."""
+
+    image: str
+    deleted: str
+    restorable_until: str
+
+
 class ImageStreamMapping(TopLevel):
     image: Image
     tag: TagName
@@ -135,6 +144,8 @@ class ImageStreamImport(TopLevel):
     status: Open | None = None
 
 
+ISTAG_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[\w][\w.-]{0,127}$")
+
 KINDS = [
     Kind(
         GROUP,
@@ -168,7 +179,19 @@ KINDS = [
         ImageStreamTag,
         ("istag",),
         verbs=("create", "delete", "get", "list", "patch", "update"),
-        name_pattern=re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[\w][\w.-]{0,127}$"),
+        name_pattern=ISTAG_NAME,
+    ),
+    Kind(
+        GROUP,
+        "v1",
+        "DeletedImageStreamTag",
+        "deletedimagestreamtags",
+        "deletedimagestreamtag",
+        True,
+        DeletedImageStreamTag,
+        ("distag",),
+        verbs=("get", "list"),
+        name_pattern=ISTAG_NAME,
     ),
     Kind(
         GROUP,

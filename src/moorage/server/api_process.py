@@ -47,7 +47,7 @@ async def _api(plan: WorkerPlan) -> None:
     streams = ImageStreams(config.registry_host)
     access = RegistryAccess(policy, store)
     imports = Imports(store, streams)
-    pruner = Pruner(store, streams, config.gc_grace)
+    pruner = Pruner(store, streams, config.gc_grace, config.tag_restore_window)
     app = build_api_app(
         catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports, pruner
     )

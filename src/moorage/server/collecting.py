@@ -1,5 +1,6 @@
 """The parent's garbage collector: a thread that runs a pass every interval on the storage
-the registry's replicas use now (one collector for all replicas, never one per replica)."""
+the registry's replicas use now (one collector for all replicas, never one per replica).
+A pass that freed links brings the projects' quotas' status.used up to date."""
 
 import asyncio
 import logging
@@ -10,12 +11,15 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from moorage.imagestreams import quotas
 from moorage.registry.collector import collect
 from moorage.registry.settings import RegistrySettings
 from moorage.storage import open_blob_store
 from moorage.storage.base import StorageUnavailable
+from moorage.store.database import writer
 from moorage.store.errors import Unavailable
 from moorage.store.garbage import Garbage
+from moorage.store.resources import Transaction
 
 log = logging.getLogger("moorage.registry")
 
@@ -32,6 +36,7 @@ class CollectorThread:
         grace: float,
     ) -> None:
         """`settings`: the replicas' current settings, None while none should run."""
+        self._engine = engine
         self._garbage = Garbage(engine)
         self._data_root = data_root
         self._settings = settings
@@ -64,7 +69,10 @@ class CollectorThread:
     def _collect(self, settings: RegistrySettings) -> None:
         store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.s3)
         try:
-            asyncio.run(collect(self._garbage, store, self._grace))
+            collected = asyncio.run(collect(self._garbage, store, self._grace))
+            if collected.links:
+                with writer(self._engine).begin() as conn:
+                    quotas.refresh_everywhere(Transaction(conn))
         except (OSError, SQLAlchemyError, Unavailable, StorageUnavailable) as exc:
             log.warning(f"garbage collection stopped: {exc}; the next pass goes on")
         finally:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from moorage.observability.logs import LEVELS
 from moorage.platform.ingress import is_host
+from moorage.store.deleted_tags import DEFAULT_WINDOW
 
 STORAGE_DRIVERS = ("filesystem", "memory")
 FIRST_MANAGEMENT_STATES = ("Managed", "Removed")
@@ -42,6 +43,8 @@ class ServerConfig:
     # and how long a blob or link nothing references is kept after it was last used.
     gc_interval: float = 3600.0
     gc_grace: float = 3600.0
+    # How long a deleted tag stays restorable, what it served kept from the pruner (ADR 0012).
+    tag_restore_window: float = DEFAULT_WINDOW
     # How often tags with importPolicy.scheduled are imported again (OpenShift: 900 s).
     scheduled_import_interval: float = 900.0
 
@@ -63,6 +66,8 @@ class ServerConfig:
             )
         if self.gc_interval < 0 or self.gc_grace <= 0:
             raise ConfigError("--gc-interval must be 0 or more and --gc-grace more than 0")
+        if self.tag_restore_window < 0:
+            raise ConfigError("--tag-restore-window must be 0 or more seconds")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
         if self.scheduled_import_interval <= 0:

@@ -113,7 +113,9 @@ def supervise(plan: WorkerPlan, first_spec: Object) -> int:
 
 def _image_pruner(plan: WorkerPlan, store: ResourceStore) -> ImagePrunerController:
     config = plan.config
-    pruner = Pruner(store, ImageStreams(config.registry_host), config.gc_grace)
+    pruner = Pruner(
+        store, ImageStreams(config.registry_host), config.gc_grace, config.tag_restore_window
+    )
     return ImagePrunerController(store, pruner, plan.pod_logs)
 
 

@@ -33,3 +33,10 @@ class Unavailable(StoreError):
     reason = "ServiceUnavailable"
     # How long a client is asked to wait before trying again.
     retry_after_seconds = 1
+
+
+class Forbidden(StoreError):
+    """A write a policy of the project refuses (a quota, an immutable tag): the message says
+    which, and why."""
+
+    reason = "Forbidden"

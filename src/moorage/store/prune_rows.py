@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, select
 
 from moorage.store.schema import (
     blobs,
+    deleted_tags,
     manifest_references,
     manifests,
     repositories,
@@ -42,6 +43,8 @@ class Held:
     tags: dict[str, str] = field(default_factory=dict)  # tag -> digest it serves
     manifests: dict[str, set[str]] = field(default_factory=dict)  # digest -> what it references
     links: dict[str, float] = field(default_factory=dict)  # digest -> when linked or refreshed
+    # deleted tag -> (digest it served, when it went): kept while restorable
+    deleted: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 def repository_names(conn: Connection) -> dict[int, str]:
@@ -96,6 +99,14 @@ def _fill_batch(conn: Connection, held: dict[int, Held], ids: list[int]) -> None
     ).where(repository_blobs.c.repository_id.in_(ids))
     for repo_id, digest, created in conn.execute(links):
         held[repo_id].links[digest] = created
+    gone = select(
+        deleted_tags.c.repository_id,
+        deleted_tags.c.tag,
+        deleted_tags.c.digest,
+        deleted_tags.c.deleted_at,
+    ).where(deleted_tags.c.repository_id.in_(ids))
+    for repo_id, tag, digest, deleted_at in conn.execute(gone):
+        held[repo_id].deleted[tag] = (digest, deleted_at)
 
 
 def repositories_holding(conn: Connection, digest: str) -> list[tuple[int, str]]:

@@ -7,6 +7,7 @@ transaction that records it, so a concurrent delete cannot slip between.
 
 import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -79,6 +80,16 @@ class MetadataHooks(Protocol):
 
     def tags_changed(self, conn: Connection, repository: str) -> None: ...
 
+    def tag_changing(self, conn: Connection, repository: str, tag: str, digest: str | None) -> None:
+        """Before `tag` is pointed at `digest` (None: deleted): raises store.errors.Forbidden
+        to refuse it."""
+        ...
+
+    def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
+        """Around a change to the repository: raises store.errors.Forbidden, after the change,
+        to refuse it (the transaction rolls back)."""
+        ...
+
 
 class NoHooks:
     def manifest_recorded(
@@ -88,6 +99,12 @@ class NoHooks:
 
     def tags_changed(self, conn: Connection, repository: str) -> None:
         return None
+
+    def tag_changing(self, conn: Connection, repository: str, tag: str, digest: str | None) -> None:
+        return None
+
+    def admitting(self, conn: Connection, repository: str) -> AbstractContextManager[None]:
+        return nullcontext()
 
 
 class RegistryMetadata:
@@ -199,12 +216,20 @@ class RegistryMetadata:
         caller has just stored its bytes. False when the collector is deleting it or has.
         NameUnknown when the repository is gone and not to be `create`d again."""
         try:
-            with self._writer.begin() as conn:
+            with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
                 repo_id = _existing(repository, repository_id(conn, repository, create=create))
                 link(conn, repo_id, digest, time.time(), written_size)
         except BlobDeleting:
             return False
         return True
+
+    def keep_unlinked(self, digest: str, size: int) -> None:
+        """Record bytes just stored that nothing may link (their push was refused), so the
+        collector frees them after its grace; nothing when a row is there already."""
+        now = time.time()
+        row = {"digest": digest, "size": size, "created_at": now, "touched_at": now}
+        with self._writer.begin() as conn:
+            insert_ignore(conn, blobs, [row])
 
     def put_manifest(
         self,
@@ -220,7 +245,7 @@ class RegistryMetadata:
         NameUnknown). BlobDeleting when the collector is deleting its bytes."""
         digest, size, manifest = pushed.digest, pushed.size, pushed.manifest
         now = time.time()
-        with self._writer.begin() as conn:
+        with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = _existing(repository, repository_id(conn, repository, create=not mirrored))
             if not mirrored:
                 self._check_blobs(conn, repo_id, manifest.blobs)
@@ -252,24 +277,29 @@ class RegistryMetadata:
                 ],
             )
             if tag is not None:
+                self._hooks.tag_changing(conn, repository, tag, digest)
                 set_tag(conn, repo_id, tag, digest)
             self._hooks.manifest_recorded(conn, repository, pushed, tag)
 
     def delete_tag(self, repository: str, tag: str) -> bool:
-        with self._writer.begin() as conn:
+        with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = repository_id(conn, repository)
-            if repo_id is None or not remove_tags(conn, repo_id, [tag]):
+            self._hooks.tag_changing(conn, repository, tag, None)
+            if repo_id is None or not remove_tags(conn, repo_id, [tag], restorable=True):
                 return False
             self._hooks.tags_changed(conn, repository)
             return True
 
     def delete_manifest(self, repository: str, digest: str) -> bool:
         """Remove a manifest from a repository with every tag that points at it."""
-        with self._writer.begin() as conn:
+        with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = repository_id(conn, repository)
             if repo_id is None:
                 return False
-            if remove_tags(conn, repo_id, tags_pointing_at(conn, repo_id, digest)):
+            pointing = tags_pointing_at(conn, repo_id, digest)
+            for tag in pointing:
+                self._hooks.tag_changing(conn, repository, tag, None)
+            if remove_tags(conn, repo_id, pointing):
                 self._hooks.tags_changed(conn, repository)
             conn.execute(
                 delete(manifest_references).where(
@@ -285,7 +315,7 @@ class RegistryMetadata:
             return removed.rowcount > 0
 
     def unlink_blob(self, repository: str, digest: str) -> bool:
-        with self._writer.begin() as conn:
+        with self._writer.begin() as conn, self._hooks.admitting(conn, repository):
             repo_id = repository_id(conn, repository)
             if repo_id is None:
                 return False

@@ -11,6 +11,8 @@ tags                tag -> manifest digest, per repository
 tag_history         every digest each tag has pointed at (with the other registry's reference
                     for an imported image)
 tag_conditions      why a tag's last import failed (ImportSuccess False), until one succeeds
+deleted_tags        what each deleted tag last served and when it went: restorable, and kept
+                    from the pruner, for a window (ADR 0012)
 
 Names that are listed in order (repositories, tags, API objects) compare
 bytewise on PostgreSQL too (collation "C"), as on SQLite, whatever the
@@ -22,6 +24,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -49,6 +52,13 @@ repositories = Table(
     Column("name", _name(255), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
 )
+
+
+def in_project(project: str) -> ColumnElement[bool]:
+    """Repositories named `<project>/...`."""
+    # Names sort by bytes (collation "C"): '/' + 1 is '0', so this is exactly the prefix.
+    return (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
+
 
 blobs = Table(
     "blobs",
@@ -156,4 +166,14 @@ tag_conditions = Table(
     Column("message", Text, nullable=False),
     Column("generation", BigInteger, nullable=False),
     Column("changed_at", Float, nullable=False),
+)
+
+deleted_tags = Table(
+    "deleted_tags",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(128), primary_key=True),
+    Column("digest", String(200), nullable=False),
+    Column("deleted_at", Float, nullable=False),
+    Index("ix_deleted_tags_digest", "digest"),
 )

@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, select
 
+from moorage.store import deleted_tags
 from moorage.store.blob_rows import BlobDeleting, link
 from moorage.store.errors import Conflict
 from moorage.store.schema import (
+    in_project,
     manifest_references,
     manifests,
     repositories,
@@ -76,6 +78,7 @@ def set_tag(
             set_={"digest": digest, "updated_at": now},
         )
     )
+    deleted_tags.forget(conn, repo_id, tag)
     conn.execute(
         tag_history.insert().values(
             repository_id=repo_id,
@@ -88,8 +91,13 @@ def set_tag(
     )
 
 
-def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) -> int:
-    """Remove some (or all) tags and their history; returns how many tags went."""
+def remove_tags(
+    conn: Connection, repo_id: int, names: list[str] | None = None, restorable: bool = False
+) -> int:
+    """Remove some (or all) tags and their history; returns how many tags went. `restorable`:
+    remember what each served, for `restore`."""
+    if restorable:
+        deleted_tags.remember(conn, repo_id, names)
     tag_rows = delete(tags).where(tags.c.repository_id == repo_id)
     history = delete(tag_history).where(tag_history.c.repository_id == repo_id)
     failures = delete(tag_conditions).where(tag_conditions.c.repository_id == repo_id)
@@ -105,9 +113,12 @@ def remove_tags(conn: Connection, repo_id: int, names: list[str] | None = None) 
 def forget_project(conn: Connection, project: str) -> int:
     """Every repository `<project>/...` goes, with its tags, history and links (the database
     cascades); blobs stay until pruned. Returns how many repositories went."""
-    # Names sort by bytes (collation "C"): '/' + 1 is '0', so this is exactly the prefix.
-    within = (repositories.c.name >= f"{project}/") & (repositories.c.name < f"{project}0")
-    return conn.execute(delete(repositories).where(within)).rowcount
+    return conn.execute(delete(repositories).where(in_project(project))).rowcount
+
+
+def names(conn: Connection, repo_id: int) -> list[str]:
+    """The repository's tags."""
+    return list(conn.execute(select(tags.c.name).where(tags.c.repository_id == repo_id)).scalars())
 
 
 def tags_pointing_at(conn: Connection, repo_id: int, digest: str) -> list[str]:

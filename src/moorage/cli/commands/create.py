@@ -1,4 +1,5 @@
-"""`moorage create`: from files, and the generators secret, configmap, serviceaccount, token."""
+"""`moorage create`: from files, and the generators secret, configmap, serviceaccount, quota,
+token."""
 
 import argparse
 import base64
@@ -29,6 +30,8 @@ EXAMPLES = """examples:
   moorage create configmap registry-config \\
       --from-file=registry.example.com=ca.crt -n openshift-config
   moorage create serviceaccount pusher
+  moorage create quota images \\
+      --hard=openshift.io/imagestreams=10,openshift.io/imagestreams.storage=5Gi
   moorage create token pusher --duration 30m"""
 
 
@@ -46,7 +49,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--filename", action="append", default=[], metavar="FILE")
     _write_options(parser)
     parser.set_defaults(func=run_files)
-    kinds = parser.add_subparsers(dest="generator", metavar="secret|configmap|serviceaccount|token")
+    kinds = parser.add_subparsers(
+        dest="generator", metavar="secret|configmap|serviceaccount|quota|token"
+    )
     secret = kinds.add_parser(
         "secret",
         help="create a secret",
@@ -73,6 +78,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     _write_options(configmap)
     configmap.set_defaults(func=run_configmap)
     _serviceaccount(kinds, common)
+    _quota(kinds, common)
     add_token_parser(kinds, common)
 
 
@@ -92,6 +98,27 @@ def _serviceaccount(kinds: Any, common: argparse.ArgumentParser) -> None:
     account.add_argument("name", metavar="NAME")
     _write_options(account)
     account.set_defaults(func=run_serviceaccount)
+
+
+def _quota(kinds: Any, common: argparse.ArgumentParser) -> None:
+    quota = kinds.add_parser(
+        "quota",
+        aliases=["resourcequota"],
+        parents=[common],
+        help="create a resource quota",
+        description="Create a ResourceQuota in the namespace: what its image streams may hold\n"
+        "(openshift.io/imagestreams, openshift.io/images, openshift.io/image-tags, and the\n"
+        "bytes of their layers, openshift.io/imagestreams.storage). Pushes and API writes\n"
+        "that would exceed it are refused.",
+        epilog="example:\n  moorage create quota images -n myproject \\\n"
+        "      --hard=openshift.io/image-tags=20,openshift.io/imagestreams.storage=2Gi",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    quota.add_argument("name", metavar="NAME")
+    quota.add_argument("--hard", default="", metavar="RESOURCE=QUANTITY,...")
+    quota.add_argument("--scopes", default="", metavar="SCOPE,...")
+    _write_options(quota)
+    quota.set_defaults(func=run_quota)
 
 
 def _write_options(parser: argparse.ArgumentParser) -> None:
@@ -271,6 +298,19 @@ def run_configmap(args: argparse.Namespace) -> int:
 
 def run_serviceaccount(args: argparse.Namespace) -> int:
     return _send(args, _new("ServiceAccount", args.name))
+
+
+def run_quota(args: argparse.Namespace) -> int:
+    hard = {}
+    for pair in filter(None, args.hard.split(",")):
+        resource, equals, quantity = pair.partition("=")
+        if not equals or not resource or not quantity:
+            raise CliError(f"--hard takes RESOURCE=QUANTITY pairs, not {pair!r}")
+        hard[resource] = quantity
+    spec: Object = {"hard": hard}
+    if args.scopes:
+        spec["scopes"] = args.scopes.split(",")
+    return _send(args, _new("ResourceQuota", args.name, spec=spec))
 
 
 def _send(args: argparse.Namespace, obj: Object) -> int:

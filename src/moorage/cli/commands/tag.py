@@ -10,6 +10,7 @@ from moorage.cli.options import add_command
 from moorage.cli.session import Session
 
 ISTAGS = "/apis/image.openshift.io/v1/namespaces/{namespace}/imagestreamtags"
+DELETED = "/apis/image.openshift.io/v1/namespaces/{namespace}/deletedimagestreamtags"
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,18 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "([PROJECT/]STREAM:TAG or [PROJECT/]STREAM@DIGEST). The registry serves the\n"
         "new tags at once; a DEST stream that does not exist is created. A SOURCE in\n"
         "another registry (REGISTRY/REPO:TAG, or --source=docker) is imported. With -d,\n"
-        "delete the tags named instead.",
+        "delete the tags named instead; with --restore, point each tag named back at the\n"
+        "image it served when it was deleted (within the server's --tag-restore-window;\n"
+        "`moorage get deletedimagestreamtags` lists them).",
         common,
         "examples:\n  moorage tag myproject/app:v1 myproject/app:stable\n"
         "  moorage tag app@sha256:4f1c... release:1.0\n  moorage tag -d app:stable\n"
+        "  moorage tag --restore app:stable\n"
         "  moorage tag quay.io/team/app:v1 app:v1",
     )
     parser.add_argument("refs", nargs="+", metavar="SOURCE DEST...")
     parser.add_argument("-d", "--delete", action="store_true", help="delete the tags named")
+    parser.add_argument("--restore", action="store_true", help="bring back the deleted tags named")
     parser.add_argument(
         "--source",
         choices=["imagestreamtag", "imagestreamimage", "docker"],
@@ -56,8 +61,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     session = Session(args)
-    if args.delete:
-        return _delete(session, [parse_ref(text, session.namespace) for text in args.refs])
+    if args.delete and args.restore:
+        raise CliError("-d and --restore cannot be used together")
+    if args.delete or args.restore:
+        named = [parse_ref(text, session.namespace) for text in args.refs]
+        return _delete(session, named) if args.delete else _restore(session, named)
     if len(args.refs) < 2:
         raise CliError("give a SOURCE and at least one DEST (or -d to delete tags)")
     origin, described = _source(args, args.refs[0], session.namespace)
@@ -66,19 +74,45 @@ def run(args: argparse.Namespace) -> int:
     for dest in destinations:
         if dest.tag is None:
             raise CliError(f"{dest.stream}: a destination must be STREAM:TAG")
-        body = {
-            "apiVersion": "image.openshift.io/v1",
-            "kind": "ImageStreamTag",
-            "metadata": {"name": dest.istag, "namespace": dest.namespace},
-            "tag": {"name": dest.tag, "from": origin, **_policies(args, origin)},
-        }
+        if _set(session, dest, {"from": origin, **_policies(args, origin)}):
+            print(f"Tag {dest.istag} set to {described}.")
+        else:
+            failed = True
+    return 1 if failed else 0
+
+
+def _set(session: Session, dest: StreamRef, tag: dict[str, Any]) -> bool:
+    body = {
+        "apiVersion": "image.openshift.io/v1",
+        "kind": "ImageStreamTag",
+        "metadata": {"name": dest.istag, "namespace": dest.namespace},
+        "tag": {"name": dest.tag, **tag},
+    }
+    try:
+        session.client.create(ISTAGS.format(namespace=dest.namespace), body)
+    except ApiError as exc:
+        report(exc)
+        return False
+    return True
+
+
+def _restore(session: Session, refs: list[StreamRef]) -> int:
+    """Tag each deleted tag's image again, as `tag STREAM@DIGEST STREAM:TAG` would."""
+    failed = False
+    for ref in refs:
+        if ref.tag is None:
+            raise CliError(f"{ref.stream}: name the tag to restore as STREAM:TAG")
         try:
-            session.client.create(ISTAGS.format(namespace=dest.namespace), body)
+            deleted = session.client.get(f"{DELETED.format(namespace=ref.namespace)}/{ref.istag}")
         except ApiError as exc:
             report(exc)
             failed = True
             continue
-        print(f"Tag {dest.istag} set to {described}.")
+        image = StreamRef(ref.namespace, ref.stream, digest=deleted["image"])
+        if _set(session, ref, {"from": _origin(image)}):
+            print(f"Tag {ref.namespace}/{ref.istag} restored to {deleted['image']}.")
+        else:
+            failed = True
     return 1 if failed else 0
 
 
