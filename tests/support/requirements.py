@@ -62,6 +62,10 @@ PARTS: dict[str, Part] = {
     ),
     "oras": Part(_module("oras"), PIP.format("the oras SDK")),
     "moto": Part(_executable(MOTO_SERVER), PIP.format("moto[server] puts moto_server there")),
+    "azurite": Part(
+        _program("azurite-blob"),
+        "npm install -g azurite (as root), or scripts/setup --test, which installs every part",
+    ),
     "oci-conformance": Part(
         _executable(CONFORMANCE_SUITE / "conformance.test"),
         f"it comes with the project's shared/ folder, which must lie beside this clone "
