@@ -6,11 +6,13 @@ from moorage.storage.azure import AzureBlobStore
 from moorage.storage.azure_client import AzureLocation
 from moorage.storage.base import BlobStore
 from moorage.storage.filesystem import FilesystemBlobStore
+from moorage.storage.gcs import GcsBlobStore
+from moorage.storage.gcs_client import GcsLocation
 from moorage.storage.memory import MemoryBlobStore
 from moorage.storage.s3 import S3BlobStore
 from moorage.storage.s3_client import S3Location
 
-CloudLocation = S3Location | AzureLocation
+CloudLocation = S3Location | AzureLocation | GcsLocation
 
 
 def open_blob_store(driver: str, root: Path, cloud: CloudLocation | None = None) -> BlobStore:
@@ -24,7 +26,11 @@ def open_blob_store(driver: str, root: Path, cloud: CloudLocation | None = None)
         return S3BlobStore(cloud)
     if driver == "azure" and isinstance(cloud, AzureLocation):
         return AzureBlobStore(cloud)
-    raise ValueError(f"unknown storage driver {driver!r} (choose filesystem, memory, s3 or azure)")
+    if driver == "gcs" and isinstance(cloud, GcsLocation):
+        return GcsBlobStore(cloud)
+    raise ValueError(
+        f"unknown storage driver {driver!r} (choose filesystem, memory, s3, azure or gcs)"
+    )
 
 
 __all__ = ["BlobStore", "CloudLocation", "open_blob_store"]

@@ -23,9 +23,9 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-from moorage.storage.azure_client import AzureCalls, AzureLocation, Changed
+from moorage.storage.azure_client import AzureCalls, AzureLocation
 from moorage.storage.azure_uploads import AzureUploadWriter
-from moorage.storage.base import StorageUnavailable, Swept
+from moorage.storage.base import Changed, StorageUnavailable, Swept
 
 PREFIX = "docker/registry/v2/"
 UPLOADS = PREFIX + "uploads/"

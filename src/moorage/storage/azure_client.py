@@ -24,7 +24,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ExponentialRetry
 
-from moorage.storage.base import StorageUnavailable
+from moorage.storage.base import Changed, StorageUnavailable
 
 T = TypeVar("T")
 THREADS = 16
@@ -39,10 +39,6 @@ ENDPOINT_SUFFIXES = {
 }
 SECRET = "Secret openshift-image-registry/image-registry-private-configuration-user"
 REFUSED = frozenset({"AuthenticationFailed", "AuthorizationFailure", "InvalidAuthenticationInfo"})
-
-
-class Changed(Exception):
-    """A conditional request lost: the blob was written, created or removed meanwhile."""
 
 
 @dataclass(frozen=True)
