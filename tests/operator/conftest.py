@@ -64,17 +64,17 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+def create_credentials(oc: Cli, keys: dict[str, str]) -> None:
+    """The storage credentials Secret, as the specification makes it."""
+    literals = [f"--from-literal={key}={value}" for key, value in keys.items()]
+    oc("create", "secret", "generic", SECRET, *literals, "-n", NAMESPACE)
+
+
 def create_s3_credentials(oc: Cli, secret_key: str = SECRET_KEY) -> None:
-    """The credentials Secret for the test S3 endpoint, as the specification makes it."""
-    oc(
-        "create",
-        "secret",
-        "generic",
-        SECRET,
-        f"--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY={ACCESS_KEY}",
-        f"--from-literal=REGISTRY_STORAGE_S3_SECRETKEY={secret_key}",
-        "-n",
-        NAMESPACE,
+    """The credentials Secret for the test S3 endpoint."""
+    create_credentials(
+        oc,
+        {"REGISTRY_STORAGE_S3_ACCESSKEY": ACCESS_KEY, "REGISTRY_STORAGE_S3_SECRETKEY": secret_key},
     )
 
 
@@ -94,5 +94,30 @@ def run_on_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) 
 
 
 def serving_s3(oc: Cli) -> bool:
+    return serving_on(oc, "s3")
+
+
+def serving_on(oc: Cli, kind: str) -> bool:
+    """The registry runs on spec.storage.`kind` (s3, azure, gcs), rolled out."""
     status = get_json(oc, CONFIG).get("status", {})
-    return settled(oc) and "s3" in status.get("storage", {})
+    return settled(oc) and kind in status.get("storage", {})
+
+
+def use_storage(oc: Cli, kind: str, spec: dict[str, Any]) -> None:
+    """The specification's patch of the Config's storage to `kind` (azure, gcs, ...)."""
+    patch = {"spec": {"storage": {kind: spec}}}
+    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps(patch))
+
+
+def run_on(oc: Cli, kind: str, spec: dict[str, Any], credentials: dict[str, str]) -> None:
+    """As the specification does it: the credentials Secret, then the Config's storage; until
+    the registry runs on it."""
+    if credentials:
+        create_credentials(oc, credentials)
+    use_storage(oc, kind, spec)
+    wait_for(lambda: serving_on(oc, kind), f"the registry to run on {kind}", timeout=120)
+
+
+def degraded_with(oc: Cli, words: str) -> bool:
+    degraded = condition(oc, "Degraded")
+    return degraded.get("status") == "True" and words in degraded.get("message", "")

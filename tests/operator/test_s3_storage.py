@@ -19,6 +19,7 @@ from tests.operator.conftest import (
     SECRET,
     condition,
     create_s3_credentials,
+    degraded_with,
     get_json,
     registry_pods,
     run_on_s3,
@@ -33,11 +34,6 @@ from tests.support.moto import SECRET_KEY, MotoServer
 from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
-
-
-def _degraded_with(oc: Cli, words: str) -> bool:
-    degraded = condition(oc, "Degraded")
-    return degraded.get("status") == "True" and words in degraded.get("message", "")
 
 
 def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
@@ -128,7 +124,7 @@ def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_s
     before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
     create_s3_credentials(oc)
     use_s3(oc, {"bucket": "nobody-made-this", "regionEndpoint": moto.endpoint}, "Unmanaged")
-    wait_for(lambda: _degraded_with(oc, "does not exist: create it"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "does not exist: create it"), "Degraded")
     assert "'nobody-made-this'" in condition(oc, "Degraded")["message"]
     assert {pod["metadata"]["name"] for pod in registry_pods(oc)} == before
     with cluster.registry_client() as http:
@@ -139,9 +135,9 @@ def test_missing_credentials_and_an_endpoint_nobody_answers_are_degraded_in_word
     cluster: RunningServer, oc: Cli
 ) -> None:
     use_s3(oc, {"bucket": "b", "regionEndpoint": f"http://127.0.0.1:{free_port()}"})
-    wait_for(lambda: _degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
     create_s3_credentials(oc)
-    wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "cannot be used now"), "Degraded")
 
 
 def test_managed_storage_without_a_bucket_gets_one_made(
@@ -178,9 +174,9 @@ def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
         s3 = {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint}
         create_s3_credentials(oc)
         use_s3(oc, s3)
-        wait_for(lambda: _degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
+        wait_for(lambda: degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
         use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
-        wait_for(lambda: _degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
+        wait_for(lambda: degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
         ca = f"--from-file=ca-bundle.crt={tls.ca}"
         oc("create", "configmap", "s3-ca", ca, "-n", "openshift-config")
         wait_for(lambda: serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)

@@ -9,14 +9,18 @@ outage skips the pass.
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moorage import __version__
 from moorage.observability import logs
 from moorage.observability.logs import LEVELS
+from moorage.operator import azure_storage, gcs_storage
 from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
+from moorage.operator.cloud_checks import CREDENTIALS, CheckedStorage, Checks, secret_data
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
@@ -24,9 +28,7 @@ from moorage.operator.image_config import report_hostnames
 from moorage.operator.pods import PodViews
 from moorage.operator.routes import Routes
 from moorage.operator.s3_storage import (
-    CREDENTIALS,
     BucketChecks,
-    S3Storage,
     location,
     trusted_ca_file,
     trusted_ca_ref,
@@ -37,11 +39,14 @@ from moorage.platform.local import LocalReplicas, Wanted
 from moorage.resources.catalogue import catalogue as kinds
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP, storage_type
+from moorage.storage import CloudLocation
 from moorage.store.errors import Unavailable
 from moorage.store.resources import Conflict, Ref, ResourceStore, Transaction
 
 log = logging.getLogger("moorage.operator")
 
+CLOUD_LOCATIONS: dict[str, Callable[[Object, dict[str, str]], tuple[CloudLocation, str | None]]]
+CLOUD_LOCATIONS = {"azure": azure_storage.location, "gcs": gcs_storage.location}
 CLUSTER_OPERATOR = Ref("config.openshift.io", "clusteroperators", "", "image-registry")
 
 
@@ -58,6 +63,7 @@ class Operator:
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
     buckets: BucketChecks = field(init=False)
+    clouds: dict[str, Checks[Any]] = field(init=False)  # azure and gcs: their probes
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
@@ -67,6 +73,7 @@ class Operator:
         self.pods = PodViews(self.store)
         self.deployment = DeploymentView(self.store)
         self.buckets = BucketChecks(log)
+        self.clouds = {"azure": Checks(azure_storage.probe), "gcs": Checks(gcs_storage.probe)}
 
     def tick(self) -> None:
         try:
@@ -93,14 +100,14 @@ class Operator:
         if self._complete_storage(config):
             return
         claim = self._claim(spec)
-        s3 = self._s3(spec)
-        wanted = desired(spec, claim, s3)
+        cloud = self._cloud(spec)
+        wanted = desired(spec, claim, cloud)
         self._apply(wanted, config["metadata"]["generation"])
         self._check_blobs(wanted)
         self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
-        self._report(config, wanted, s3)
+        self._report(config, wanted, cloud)
 
     def _check_blobs(self, wanted: Desired) -> None:
         """Whether the storage the replicas are given holds the blobs the records name."""
@@ -157,13 +164,27 @@ class Operator:
         )
         return True
 
-    def _s3(self, spec: Object) -> S3Storage | None:
+    def _cloud(self, spec: Object) -> CheckedStorage | None:
+        """The bucket or container spec.storage.s3, azure or gcs names, with the Secret's
+        credentials, checked; None for other storage."""
+        storage = spec.get("storage") or {}
+        chosen = storage_type(storage)
+        if chosen == "s3":
+            return self._s3(spec, storage)
+        if chosen not in self.clouds:
+            return None
+        with self.store.reading() as tx:
+            credentials, problem = secret_data(tx.get(CREDENTIALS))
+        found, missing = CLOUD_LOCATIONS[chosen](storage[chosen], credentials)
+        problem = problem or missing
+        if problem is not None or spec["managementState"] == "Removed":
+            return CheckedStorage(found, problem)  # Removed: nothing the operator made to remove
+        return self.clouds[chosen].check(found)
+
+    def _s3(self, spec: Object, storage: Object) -> CheckedStorage:
         """The bucket spec.storage.s3 names, with the Secret's credentials, checked (with
         Managed storage, created when missing and secured; with Removed, deleted if the
         operator created it)."""
-        storage = spec.get("storage") or {}
-        if storage_type(storage) != "s3":
-            return None
         ca_ref = trusted_ca_ref(storage["s3"])
         with self.store.reading() as tx:
             secret = tx.get(CREDENTIALS)
@@ -175,11 +196,11 @@ class Operator:
         problem = problem or secret_problem
         managed = storage.get("managementState") == "Managed"
         if problem is not None:
-            return S3Storage(bucket, problem)
+            return CheckedStorage(bucket, problem)
         if spec["managementState"] == "Removed":
             # Storage goes once no replica uses it; nothing is made or changed meanwhile.
             gone = managed and not self.replicas.replicas
-            return S3Storage(bucket, None, (self.buckets.remove(bucket),) if gone else ())
+            return CheckedStorage(bucket, None, (self.buckets.remove(bucket),) if gone else ())
         return self.buckets.check(bucket, managed)
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
@@ -233,7 +254,7 @@ class Operator:
         for name in ("moorage.operator", "moorage.platform"):
             logging.getLogger(name).setLevel(level)
 
-    def _report(self, config: Object, wanted: Desired, s3: S3Storage | None) -> None:
+    def _report(self, config: Object, wanted: Desired, cloud: CheckedStorage | None) -> None:
         running = self.replicas
         removed = wanted.management_state == "Removed"
         seen = Observed(
@@ -244,7 +265,7 @@ class Operator:
             problems=wanted.problems,
             crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
             routes=self._route_problems,
-            storage=s3.conditions if s3 is not None else (),
+            storage=cloud.conditions if cloud is not None else (),
             missing_blobs=self._missing_blobs,
         )
         new = conditions(seen)

@@ -10,14 +10,11 @@ storage.managementState Managed a missing bucket is created and every bucket sec
 (s3_managed); with Removed, a bucket the operator created is deleted.
 """
 
-import base64
-import binascii
 import hashlib
 import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +22,7 @@ import botocore.exceptions
 
 from moorage.observability import logs
 from moorage.operator import s3_managed
-from moorage.operator.first_start import NAMESPACE
+from moorage.operator.cloud_checks import CREDENTIALS, CheckedStorage, secret_data
 from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
@@ -33,20 +30,12 @@ from moorage.store.resources import Ref
 
 CONFIG_NAMESPACE = "openshift-config"
 CA_BUNDLE = "ca-bundle.crt"
-CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
 ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_CHUNK_MIB = 10
 RECHECK = 10.0
 PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
 GONE_OR_KEPT = ("S3 Bucket Deleted", "S3 Bucket Kept")
-
-
-@dataclass(frozen=True)
-class S3Storage:
-    location: S3Location
-    problem: str | None  # what to fix before the bucket can be used
-    conditions: tuple[Condition, ...] = ()  # StorageExists, and with Managed storage the rest
 
 
 def with_defaults(storage: Object) -> Object | None:
@@ -113,15 +102,10 @@ def trusted_ca_file(
 
 
 def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
-    if secret is None:
-        return {}, None
-    try:
-        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
-    except (ValueError, binascii.Error):
-        return {}, f"secret {CREDENTIALS.name} holds data that is not base64 text"
-    if (ACCESS_KEY in data) != (SECRET_KEY in data):
+    data, problem = secret_data(secret)
+    if problem is None and (ACCESS_KEY in data) != (SECRET_KEY in data):
         return data, f"secret {CREDENTIALS.name} must hold both {ACCESS_KEY} and {SECRET_KEY}"
-    return data, None
+    return data, problem
 
 
 class BucketChecks:
@@ -132,10 +116,10 @@ class BucketChecks:
     def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
         self._log = log
         self._clock = clock
-        self._last: tuple[S3Location, bool, S3Storage, float] | None = None
+        self._last: tuple[S3Location, bool, CheckedStorage, float] | None = None
         self._removed: tuple[S3Location, Condition, float] | None = None
 
-    def check(self, location: S3Location, managed: bool) -> S3Storage:
+    def check(self, location: S3Location, managed: bool) -> CheckedStorage:
         last = self._last
         if last is not None and last[:2] == (location, managed) and self._keep(last[2], last[3]):
             return last[2]
@@ -161,19 +145,19 @@ class BucketChecks:
     def _keep_removed(self, removed: Condition, at: float) -> bool:
         return removed.reason in GONE_OR_KEPT or self._clock() - at < RECHECK
 
-    def _keep(self, checked: S3Storage, at: float) -> bool:
+    def _keep(self, checked: CheckedStorage, at: float) -> bool:
         healthy = checked.problem is None and all(c.status for c in checked.conditions)
         return healthy or self._clock() - at < RECHECK
 
-    def _probe(self, location: S3Location, managed: bool) -> S3Storage:
+    def _probe(self, location: S3Location, managed: bool) -> CheckedStorage:
         client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
         try:
             created, code, problem = self._exists(client, location, managed)
             if problem is not None:
                 missing = Condition("StorageExists", False, code or s3_managed.UNKNOWN, problem)
-                return S3Storage(location, problem, (missing,))
+                return CheckedStorage(location, problem, (missing,))
             secured = s3_managed.secure(client, location, created) if managed else []
-            return S3Storage(location, None, (s3_managed.exists(created), *secured))
+            return CheckedStorage(location, None, (s3_managed.exists(created), *secured))
         finally:
             client.close()
 

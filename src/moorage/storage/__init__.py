@@ -13,6 +13,7 @@ from moorage.storage.s3 import S3BlobStore
 from moorage.storage.s3_client import S3Location
 
 CloudLocation = S3Location | AzureLocation | GcsLocation
+CLOUD_NAMES = {"s3": "S3", "azure": "Azure", "gcs": "GCS"}  # by driver, as messages say them
 
 
 def open_blob_store(driver: str, root: Path, cloud: CloudLocation | None = None) -> BlobStore:
@@ -33,4 +34,4 @@ def open_blob_store(driver: str, root: Path, cloud: CloudLocation | None = None)
     )
 
 
-__all__ = ["BlobStore", "CloudLocation", "open_blob_store"]
+__all__ = ["CLOUD_NAMES", "BlobStore", "CloudLocation", "open_blob_store"]
