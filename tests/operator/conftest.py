@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Cli
+from tests.support.clients import logged_requests
+from tests.support.images import digest_of
 from tests.support.moto import ACCESS_KEY, SECRET_KEY
+from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.server import RunningServer
 
 CONFIG = "configs.imageregistry.operator.openshift.io/cluster"
@@ -121,3 +124,25 @@ def run_on(oc: Cli, kind: str, spec: dict[str, Any], credentials: dict[str, str]
 def degraded_with(oc: Cli, words: str) -> bool:
     degraded = condition(oc, "Degraded")
     return degraded.get("status") == "True" and words in degraded.get("message", "")
+
+
+def push_in_small_patches(cluster: RunningServer, data: bytes, step: int) -> None:
+    """Upload `data` to openshift/chunked in PATCHes of `step` bytes, each over a connection of
+    its own (the kernel spreads them over both replicas, which must both take some), and
+    read it back whole."""
+    with cluster.registry_client() as http:
+        location = start_upload(http, "openshift/chunked")
+    for start in range(0, len(data), step):
+        with cluster.registry_client() as http:
+            chunk = data[start : start + step]
+            assert patch_chunk(http, location, chunk, start).status_code == 202
+    with cluster.registry_client(timeout=120) as http:
+        assert close_upload(http, location, digest_of(data)).status_code == 201
+        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
+        assert blob.content == data
+    patched_by = [
+        pod.name
+        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
+        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
+    ]
+    assert len(patched_by) == 2, "both replicas took PATCHes"

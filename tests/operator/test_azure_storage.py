@@ -6,10 +6,12 @@ fix, and the running registry keeps serving."""
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import httpx
 
+from moorage.storage.azure import UPLOADS
 from moorage.storage.azure_client import make_client
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
@@ -19,6 +21,7 @@ from tests.operator.conftest import (
     condition,
     create_credentials,
     degraded_with,
+    push_in_small_patches,
     registry_pods,
     run_on,
     settled,
@@ -129,3 +132,43 @@ def change_credentials(oc: Cli, keys: dict[str, str]) -> None:
         "-p",
         json.dumps({"data": data}),
     )
+
+
+def test_small_patches_over_fresh_connections_make_a_valid_blob_on_azure(
+    cluster: RunningServer, oc: Cli, azurite: Azurite
+) -> None:
+    container = azurite.new_container()
+    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, credentials(azurite))
+    push_in_small_patches(cluster, os.urandom(12 << 20), 300 << 10)
+    client = make_client(azurite.location(container))
+    assert [blob.name for blob in client.list_blobs(name_starts_with=UPLOADS)] == []
+    client.close()
+
+
+def test_storage_that_goes_away_is_an_oci_error_and_is_used_again_when_it_is_back(
+    cluster: RunningServer, oc: Cli, tmp_path: Path
+) -> None:
+    own = Azurite(require("azurite"), tmp_path / "azurite").start()
+    try:
+        container = own.new_container()
+        spec = {"accountName": ACCOUNT, "container": container}
+        run_on(oc, "azure", spec, credentials(own))
+        oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
+        wait_for(lambda: settled(oc), "the registry to run without redirects", timeout=120)
+        data = os.urandom(3000)
+        path = f"/v2/openshift/app/blobs/{digest_of(data)}"
+        with cluster.registry_client() as http:
+            assert push_blob(http, "openshift/app", data).status_code == 201
+        own.stop()
+        with cluster.registry_client(timeout=120) as http:
+            answer = http.get(path)
+            assert answer.status_code == 503
+            (error,) = answer.json()["errors"]
+            assert error["code"] == "UNAVAILABLE"
+            assert f"the Azure container '{container}'" in error["message"]
+            assert "cannot be used now" in error["message"]
+        own.start()  # the same port and files
+        with cluster.registry_client() as http:
+            assert http.get(path).content == data
+    finally:
+        own.stop()

@@ -5,6 +5,7 @@ emulator cannot sign URLs; a bucket that cannot be used is Degraded in words tha
 to fix, and the running registry keeps serving."""
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +13,13 @@ import pytest
 
 from moorage.operator import gcs_storage
 from moorage.operator.gcs_storage import KEYFILE
+from moorage.storage.gcs import UPLOADS
 from moorage.storage.gcs_client import make_client
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
     condition,
     degraded_with,
+    push_in_small_patches,
     registry_pods,
     run_on,
     settled,
@@ -120,3 +123,14 @@ def test_the_emulator_host_is_taken_in_its_usual_host_port_form(
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", "127.0.0.1:9023")
     found, problem = gcs_storage.location({"bucket": "images"}, {})
     assert (found.emulator_host, problem) == ("http://127.0.0.1:9023", None)
+
+
+def test_small_patches_over_fresh_connections_make_a_valid_blob_on_gcs(
+    cluster: RunningServer, oc: Cli, gcs: GcsEmulator
+) -> None:
+    bucket = gcs.new_bucket()
+    run_on(oc, "gcs", {"bucket": bucket}, {})
+    push_in_small_patches(cluster, os.urandom(12 << 20), 300 << 10)
+    client = make_client(gcs.location(bucket))
+    assert [blob.name for blob in client.list_blobs(bucket, prefix=UPLOADS)] == []
+    client.close()

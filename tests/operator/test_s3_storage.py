@@ -21,6 +21,7 @@ from tests.operator.conftest import (
     create_s3_credentials,
     degraded_with,
     get_json,
+    push_in_small_patches,
     registry_pods,
     run_on_s3,
     serving_s3,
@@ -28,10 +29,9 @@ from tests.operator.conftest import (
     use_s3,
     wait_for,
 )
-from tests.support.clients import Sandbox, logged_requests
+from tests.support.clients import Sandbox
 from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.moto import SECRET_KEY, MotoServer
-from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
 
@@ -72,24 +72,7 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
 ) -> None:
     bucket = moto.new_bucket()
     run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    data, step = os.urandom(12 << 20), 300 << 10
-    with cluster.registry_client() as http:
-        location = start_upload(http, "openshift/chunked")
-    for start in range(0, len(data), step):
-        # A connection each: the kernel spreads them over both replicas.
-        with cluster.registry_client() as http:
-            chunk = data[start : start + step]
-            assert patch_chunk(http, location, chunk, start).status_code == 202
-    with cluster.registry_client(timeout=120) as http:
-        assert close_upload(http, location, digest_of(data)).status_code == 201
-        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
-        assert blob.content == data
-    patched_by = [
-        pod.name
-        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
-        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
-    ]
-    assert len(patched_by) == 2, "both replicas took PATCHes"
+    push_in_small_patches(cluster, os.urandom(12 << 20), 300 << 10)
     client: Any = moto.client()
     uploads = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/uploads/")
     assert uploads["KeyCount"] == 0

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from azure.core.exceptions import (
     AzureError,
     HttpResponseError,
-    ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
 )
@@ -103,7 +102,7 @@ def translate(location: AzureLocation, exc: AzureError) -> Exception:
     code = str(getattr(exc, "error_code", "") or "")
     if isinstance(exc, ResourceNotFoundError) and code != "ContainerNotFound":
         return FileNotFoundError(str(exc))
-    if isinstance(exc, ResourceModifiedError | ResourceExistsError):
+    if isinstance(exc, ResourceModifiedError):
         return Changed(str(exc))
     if isinstance(exc, HttpResponseError) and exc.status_code == 412:
         return Changed(str(exc))
