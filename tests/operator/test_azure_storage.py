@@ -21,6 +21,7 @@ from tests.operator.conftest import (
     condition,
     create_credentials,
     degraded_with,
+    get_json,
     push_in_small_patches,
     registry_pods,
     run_on,
@@ -48,6 +49,7 @@ def test_skopeo_pushes_to_and_pulls_from_a_registry_on_azure(
     require("skopeo")
     container = azurite.new_container()
     run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, credentials(azurite))
+    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
     assert condition(oc, "Degraded")["status"] == "False"
     assert condition(oc, "StorageExists")["status"] == "True"
 

@@ -17,8 +17,10 @@ from moorage.storage.gcs import UPLOADS
 from moorage.storage.gcs_client import make_client
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
+    CONFIG,
     condition,
     degraded_with,
+    get_json,
     push_in_small_patches,
     registry_pods,
     run_on,
@@ -54,6 +56,7 @@ def test_podman_pushes_to_and_pulls_from_a_registry_on_gcs(
     require("podman")
     bucket = gcs.new_bucket()
     run_on(oc, "gcs", {"bucket": bucket, "projectID": "registry-project"}, {})
+    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
     assert condition(oc, "StorageExists")["status"] == "True"
 
     img = image(layers=2, layer_size=12 << 20, compressed=True)

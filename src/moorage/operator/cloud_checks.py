@@ -18,6 +18,8 @@ from moorage.store.resources import Ref
 
 L = TypeVar("L", bound=CloudLocation)
 CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
+# The field of spec.storage.<type> that names the storage unit, for each cloud.
+NAMED_BY = {"s3": "bucket", "azure": "container", "gcs": "bucket"}
 RECHECK = 10.0
 PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
 
@@ -67,3 +69,12 @@ def secret_data(secret: Object | None) -> tuple[dict[str, str], str | None]:
     except (ValueError, binascii.Error):
         return {}, f"secret {CREDENTIALS.name} holds data that is not base64 text"
     return data, None
+
+
+def unmanaged_when_named(storage: Object, chosen: str) -> Object | None:
+    """spec.storage (azure or gcs) completed as the specification says: one that names its
+    container or bucket and sets no managementState is Unmanaged. None when it needs
+    nothing."""
+    if storage.get("managementState") or not storage[chosen].get(NAMED_BY[chosen]):
+        return None
+    return {**storage, "managementState": "Unmanaged"}

@@ -20,7 +20,14 @@ from moorage.observability.logs import LEVELS
 from moorage.operator import azure_storage, gcs_storage
 from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
-from moorage.operator.cloud_checks import CREDENTIALS, CheckedStorage, Checks, secret_data
+from moorage.operator.cloud_checks import (
+    CREDENTIALS,
+    NAMED_BY,
+    CheckedStorage,
+    Checks,
+    secret_data,
+    unmanaged_when_named,
+)
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
@@ -148,19 +155,24 @@ class Operator:
         return claim
 
     def _complete_storage(self, config: Object) -> bool:
-        """Fill in what s3 storage leaves to the operator (a bucket name, managementState);
-        True when the Config was changed (the next pass reads it again)."""
+        """Fill in what cloud storage leaves to the operator (managementState, and an s3
+        bucket's name); True when the Config was changed (the next pass reads it again)."""
         storage = config["spec"].get("storage") or {}
-        completed = with_defaults(storage) if storage_type(storage) == "s3" else None
+        chosen = storage_type(storage)
+        if chosen not in NAMED_BY:
+            return False
+        completed = (
+            with_defaults(storage) if chosen == "s3" else unmanaged_when_named(storage, chosen)
+        )
         if completed is None:
             return False
         config["spec"]["storage"] = completed
         with self.store.transaction() as tx:
             tx.update(CONFIG, config, config["metadata"]["resourceVersion"])
+        name = NAMED_BY[chosen]
+        state = completed["managementState"]
         logs.event(
-            log,
-            f"spec.storage.s3: bucket {completed['s3']['bucket']}, "
-            f"managementState {completed['managementState']}",
+            log, f"spec.storage.{chosen}: {name} {completed[chosen][name]}, managementState {state}"
         )
         return True
 
