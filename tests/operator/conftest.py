@@ -106,19 +106,35 @@ def serving_on(oc: Cli, kind: str) -> bool:
     return settled(oc) and kind in status.get("storage", {})
 
 
-def use_storage(oc: Cli, kind: str, spec: dict[str, Any]) -> None:
+def use_storage(
+    oc: Cli, kind: str, spec: dict[str, Any], management_state: str | None = None
+) -> None:
     """The specification's patch of the Config's storage to `kind` (azure, gcs, ...)."""
-    patch = {"spec": {"storage": {kind: spec}}}
-    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps(patch))
+    storage: dict[str, Any] = {kind: spec}
+    if management_state is not None:
+        storage["managementState"] = management_state
+    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
 
 
-def run_on(oc: Cli, kind: str, spec: dict[str, Any], credentials: dict[str, str]) -> None:
+def run_on(
+    oc: Cli,
+    kind: str,
+    spec: dict[str, Any],
+    credentials: dict[str, str],
+    management_state: str | None = None,
+) -> None:
     """As the specification does it: the credentials Secret, then the Config's storage; until
     the registry runs on it."""
     if credentials:
         create_credentials(oc, credentials)
-    use_storage(oc, kind, spec)
+    use_storage(oc, kind, spec, management_state)
     wait_for(lambda: serving_on(oc, kind), f"the registry to run on {kind}", timeout=120)
+
+
+def remove_registry(oc: Cli) -> None:
+    """managementState Removed, until the operator reports it."""
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"managementState":"Removed"}}')
+    wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
 
 
 def degraded_with(oc: Cli, words: str) -> bool:

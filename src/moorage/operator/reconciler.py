@@ -24,10 +24,10 @@ from moorage.operator.cloud_checks import (
     CREDENTIALS,
     NAMED_BY,
     CheckedStorage,
-    Checks,
+    StorageChecks,
     secret_data,
-    unmanaged_when_named,
 )
+from moorage.operator.cloud_checks import with_defaults as cloud_defaults
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
@@ -35,7 +35,7 @@ from moorage.operator.image_config import report_hostnames
 from moorage.operator.pods import PodViews
 from moorage.operator.routes import Routes
 from moorage.operator.s3_storage import (
-    BucketChecks,
+    S3Cloud,
     location,
     trusted_ca_file,
     trusted_ca_ref,
@@ -69,8 +69,7 @@ class Operator:
     blobs: MissingBlobs | None = None  # checks the storage in use holds the recorded blobs
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
-    buckets: BucketChecks = field(init=False)
-    clouds: dict[str, Checks[Any]] = field(init=False)  # azure and gcs: their probes
+    clouds: dict[str, StorageChecks[Any]] = field(init=False)  # by storage type
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
@@ -79,8 +78,11 @@ class Operator:
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
         self.deployment = DeploymentView(self.store)
-        self.buckets = BucketChecks(log)
-        self.clouds = {"azure": Checks(azure_storage.probe), "gcs": Checks(gcs_storage.probe)}
+        self.clouds = {
+            "s3": StorageChecks(S3Cloud(log)),
+            "azure": StorageChecks(azure_storage.AzureCloud(log)),
+            "gcs": StorageChecks(gcs_storage.GcsCloud(log)),
+        }
 
     def tick(self) -> None:
         try:
@@ -155,15 +157,13 @@ class Operator:
         return claim
 
     def _complete_storage(self, config: Object) -> bool:
-        """Fill in what cloud storage leaves to the operator (managementState, and an s3
-        bucket's name); True when the Config was changed (the next pass reads it again)."""
+        """Fill in what cloud storage leaves to the operator (managementState, a bucket or
+        container name); True when the Config was changed (the next pass reads it again)."""
         storage = config["spec"].get("storage") or {}
         chosen = storage_type(storage)
         if chosen not in NAMED_BY:
             return False
-        completed = (
-            with_defaults(storage) if chosen == "s3" else unmanaged_when_named(storage, chosen)
-        )
+        completed = with_defaults(storage) if chosen == "s3" else cloud_defaults(storage, chosen)
         if completed is None:
             return False
         config["spec"]["storage"] = completed
@@ -178,25 +178,34 @@ class Operator:
 
     def _cloud(self, spec: Object) -> CheckedStorage | None:
         """The bucket or container spec.storage.s3, azure or gcs names, with the Secret's
-        credentials, checked; None for other storage."""
+        credentials, checked (with Managed storage, created when missing and secured; with
+        Removed, deleted if the operator created it); None for other storage."""
         storage = spec.get("storage") or {}
         chosen = storage_type(storage)
-        if chosen == "s3":
-            return self._s3(spec, storage)
-        if chosen not in self.clouds:
+        if chosen is None or chosen not in self.clouds:
             return None
+        found, problem = self._s3(storage) if chosen == "s3" else self._location(chosen, storage)
+        if problem is not None:
+            return CheckedStorage(found, problem)
+        managed = storage.get("managementState") == "Managed"
+        checks = self.clouds[chosen]
+        if spec["managementState"] == "Removed":
+            # Storage goes once no replica uses it; nothing is made or changed meanwhile.
+            gone = managed and not self.replicas.replicas
+            return CheckedStorage(found, None, (checks.remove(found),) if gone else ())
+        return checks.check(found, managed)
+
+    def _location(self, chosen: str, storage: Object) -> tuple[CloudLocation, str | None]:
+        """The container or bucket spec.storage.azure or gcs names, with the Secret's
+        credentials, and what is wrong with them, if anything."""
         with self.store.reading() as tx:
             credentials, problem = secret_data(tx.get(CREDENTIALS))
         found, missing = CLOUD_LOCATIONS[chosen](storage[chosen], credentials)
-        problem = problem or missing
-        if problem is not None or spec["managementState"] == "Removed":
-            return CheckedStorage(found, problem)  # Removed: nothing the operator made to remove
-        return self.clouds[chosen].check(found)
+        return found, problem or missing
 
-    def _s3(self, spec: Object, storage: Object) -> CheckedStorage:
-        """The bucket spec.storage.s3 names, with the Secret's credentials, checked (with
-        Managed storage, created when missing and secured; with Removed, deleted if the
-        operator created it)."""
+    def _s3(self, storage: Object) -> tuple[CloudLocation, str | None]:
+        """The bucket spec.storage.s3 names, with the Secret's credentials and the CA bundle
+        its trustedCA names, and what is wrong with them, if anything."""
         ca_ref = trusted_ca_ref(storage["s3"])
         with self.store.reading() as tx:
             secret = tx.get(CREDENTIALS)
@@ -205,15 +214,7 @@ class Operator:
         if ca_ref is not None:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
         bucket, secret_problem = location(storage["s3"], secret, trusted)
-        problem = problem or secret_problem
-        managed = storage.get("managementState") == "Managed"
-        if problem is not None:
-            return CheckedStorage(bucket, problem)
-        if spec["managementState"] == "Removed":
-            # Storage goes once no replica uses it; nothing is made or changed meanwhile.
-            gone = managed and not self.replicas.replicas
-            return CheckedStorage(bucket, None, (self.buckets.remove(bucket),) if gone else ())
-        return self.buckets.check(bucket, managed)
+        return bucket, problem or secret_problem
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
         """Removed, with Managed storage: the storage the operator provisioned goes, once no
@@ -326,6 +327,6 @@ class Operator:
 
 
 def _managed_bucket(spec: Object) -> bool:
-    """Whether the registry's storage is a bucket the operator manages."""
+    """Whether the registry's storage is a bucket or container the operator manages."""
     storage = spec.get("storage") or {}
-    return storage_type(storage) == "s3" and storage.get("managementState") == "Managed"
+    return storage_type(storage) in NAMED_BY and storage.get("managementState") == "Managed"
