@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.azurite import Azurite
+from tests.support.gcs_emulator import GcsEmulator
 from tests.support.moto import MotoServer
 from tests.support.postgres import PostgresCluster
 from tests.support.requirements import require
@@ -31,6 +33,24 @@ def postgres() -> Iterator[PostgresCluster]:
 def moto() -> Iterator[MotoServer]:
     """An S3 endpoint (moto's server) on a free loopback port; tests make buckets of their own."""
     server = MotoServer(require("moto")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """An Azure Blob endpoint (Azurite) on a free loopback port; tests make containers of
+    their own."""
+    server = Azurite(require("azurite"), tmp_path_factory.mktemp("azurite")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs() -> Iterator[GcsEmulator]:
+    """A GCS endpoint (gcp-storage-emulator) on a free loopback port; tests make buckets of
+    their own."""
+    server = GcsEmulator(require("gcp-storage-emulator")).start()
     yield server
     server.stop()
 

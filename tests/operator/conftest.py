@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Cli
+from tests.support.clients import logged_requests
+from tests.support.images import digest_of
 from tests.support.moto import ACCESS_KEY, SECRET_KEY
+from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.server import RunningServer
 
 CONFIG = "configs.imageregistry.operator.openshift.io/cluster"
@@ -64,17 +67,17 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+def create_credentials(oc: Cli, keys: dict[str, str]) -> None:
+    """The storage credentials Secret, as the specification makes it."""
+    literals = [f"--from-literal={key}={value}" for key, value in keys.items()]
+    oc("create", "secret", "generic", SECRET, *literals, "-n", NAMESPACE)
+
+
 def create_s3_credentials(oc: Cli, secret_key: str = SECRET_KEY) -> None:
-    """The credentials Secret for the test S3 endpoint, as the specification makes it."""
-    oc(
-        "create",
-        "secret",
-        "generic",
-        SECRET,
-        f"--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY={ACCESS_KEY}",
-        f"--from-literal=REGISTRY_STORAGE_S3_SECRETKEY={secret_key}",
-        "-n",
-        NAMESPACE,
+    """The credentials Secret for the test S3 endpoint."""
+    create_credentials(
+        oc,
+        {"REGISTRY_STORAGE_S3_ACCESSKEY": ACCESS_KEY, "REGISTRY_STORAGE_S3_SECRETKEY": secret_key},
     )
 
 
@@ -94,5 +97,68 @@ def run_on_s3(oc: Cli, s3: dict[str, Any], management_state: str | None = None) 
 
 
 def serving_s3(oc: Cli) -> bool:
+    return serving_on(oc, "s3")
+
+
+def serving_on(oc: Cli, kind: str) -> bool:
+    """The registry runs on spec.storage.`kind` (s3, azure, gcs), rolled out."""
     status = get_json(oc, CONFIG).get("status", {})
-    return settled(oc) and "s3" in status.get("storage", {})
+    return settled(oc) and kind in status.get("storage", {})
+
+
+def use_storage(
+    oc: Cli, kind: str, spec: dict[str, Any], management_state: str | None = None
+) -> None:
+    """The specification's patch of the Config's storage to `kind` (azure, gcs, ...)."""
+    storage: dict[str, Any] = {kind: spec}
+    if management_state is not None:
+        storage["managementState"] = management_state
+    oc("patch", CONFIG, "--type", "merge", "-p", json.dumps({"spec": {"storage": storage}}))
+
+
+def run_on(
+    oc: Cli,
+    kind: str,
+    spec: dict[str, Any],
+    credentials: dict[str, str],
+    management_state: str | None = None,
+) -> None:
+    """As the specification does it: the credentials Secret, then the Config's storage; until
+    the registry runs on it."""
+    if credentials:
+        create_credentials(oc, credentials)
+    use_storage(oc, kind, spec, management_state)
+    wait_for(lambda: serving_on(oc, kind), f"the registry to run on {kind}", timeout=120)
+
+
+def remove_registry(oc: Cli) -> None:
+    """managementState Removed, until the operator reports it."""
+    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"managementState":"Removed"}}')
+    wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
+
+
+def degraded_with(oc: Cli, words: str) -> bool:
+    degraded = condition(oc, "Degraded")
+    return degraded.get("status") == "True" and words in degraded.get("message", "")
+
+
+def push_in_small_patches(cluster: RunningServer, data: bytes, step: int) -> None:
+    """Upload `data` to openshift/chunked in PATCHes of `step` bytes, each over a connection of
+    its own (the kernel spreads them over both replicas, which must both take some), and
+    read it back whole."""
+    with cluster.registry_client() as http:
+        location = start_upload(http, "openshift/chunked")
+    for start in range(0, len(data), step):
+        with cluster.registry_client() as http:
+            chunk = data[start : start + step]
+            assert patch_chunk(http, location, chunk, start).status_code == 202
+    with cluster.registry_client(timeout=120) as http:
+        assert close_upload(http, location, digest_of(data)).status_code == 201
+        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
+        assert blob.content == data
+    patched_by = [
+        pod.name
+        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
+        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
+    ]
+    assert len(patched_by) == 2, "both replicas took PATCHes"

@@ -1,8 +1,8 @@
 """From the Config's spec to what replicas run with, and what in it cannot work."""
 
 from moorage.operator.claims import DEFAULT_CLAIM, default_claim
+from moorage.operator.cloud_checks import CheckedStorage
 from moorage.operator.desired import desired
-from moorage.operator.s3_storage import S3Storage
 from moorage.registry.settings import RequestLimits, secret_bytes
 from moorage.resources.catalogue import catalogue
 from moorage.resources.objects import Object
@@ -56,9 +56,10 @@ def test_empty_dir_is_memory_and_allows_one_replica_only() -> None:
 
 
 def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> None:
-    problems = desired(_spec(storage={"gcs": {"bucket": "b"}})).problems
+    problems = desired(_spec(storage={"swift": {"container": "c"}})).problems
     assert problems == [
-        "spec.storage.gcs: this registry cannot use gcs storage yet; use pvc, emptyDir or s3"
+        "spec.storage.swift: this registry cannot use swift storage yet; "
+        "use pvc, emptyDir, s3, azure or gcs"
     ]
     assert "no storage type is set" in desired(_spec()).problems[0]
     missing = desired(_spec(storage={"pvc": {"claim": "mine"}})).problems[0]
@@ -68,26 +69,26 @@ def test_storage_this_registry_cannot_use_yet_is_a_problem_that_says_so() -> Non
 S3_SPEC = {"s3": {"bucket": "b", "regionEndpoint": "http://127.0.0.1:9000"}}
 
 
-def _s3(secret_key: str = "secret", problem: str | None = None) -> S3Storage:
-    return S3Storage(S3Location("b", access_key="key", secret_key=secret_key), problem)
+def _s3(secret_key: str = "secret", problem: str | None = None) -> CheckedStorage:
+    return CheckedStorage(S3Location("b", access_key="key", secret_key=secret_key), problem)
 
 
 def test_s3_storage_runs_the_replicas_on_the_checked_bucket() -> None:
-    wanted = desired(_spec(storage=S3_SPEC), s3=_s3())
+    wanted = desired(_spec(storage=S3_SPEC), cloud=_s3())
     assert wanted.settings.storage == "s3"
-    assert wanted.settings.s3 == _s3().location
+    assert wanted.settings.cloud == _s3().location
     assert wanted.storage == S3_SPEC
     assert wanted.problems == []
 
 
 def test_a_bucket_that_cannot_be_used_is_a_problem_in_its_own_words() -> None:
-    wanted = desired(_spec(storage=S3_SPEC), s3=_s3(problem="the S3 bucket 'b' does not exist"))
+    wanted = desired(_spec(storage=S3_SPEC), cloud=_s3(problem="the S3 bucket 'b' does not exist"))
     assert wanted.problems == ["spec.storage.s3: the S3 bucket 'b' does not exist"]
 
 
 def test_new_s3_credentials_are_a_new_revision_without_showing_them() -> None:
-    before = desired(_spec(storage=S3_SPEC), s3=_s3()).settings
-    after = desired(_spec(storage=S3_SPEC), s3=_s3(secret_key="rotated")).settings
+    before = desired(_spec(storage=S3_SPEC), cloud=_s3()).settings
+    after = desired(_spec(storage=S3_SPEC), cloud=_s3(secret_key="rotated")).settings
     assert after.revision != before.revision
     assert "rotated" not in repr(after)
 

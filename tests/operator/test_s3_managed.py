@@ -14,6 +14,7 @@ from tests.operator.conftest import (
     condition,
     create_s3_credentials,
     get_json,
+    remove_registry,
     run_on_s3,
     serving_s3,
     settled,
@@ -100,7 +101,7 @@ def test_a_managed_bucket_that_exists_gets_kms_with_key_id_keeps_its_tags_and_ou
         "Name": "moorage-image-registry",
     }
 
-    _remove_registry(oc)
+    remove_registry(oc)
     kept = ("True", "S3 Bucket Kept")
     wait_for(lambda: _reasons(oc).get("StorageExists") == kept, "the bucket to be kept")
     assert _bucket_exists(client, bucket)
@@ -126,11 +127,6 @@ def test_unmanaged_storage_is_left_as_it_is(
     client.close()
 
 
-def _remove_registry(oc: Cli) -> None:
-    oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"managementState":"Removed"}}')
-    wait_for(lambda: condition(oc, "Removed").get("status") == "True", "Removed=True")
-
-
 def _bucket_exists(client: Any, bucket: str) -> bool:
     try:
         client.head_bucket(Bucket=bucket)
@@ -149,7 +145,7 @@ def test_removed_deletes_the_bucket_the_operator_created_and_managed_makes_it_ag
     client: Any = moto.client()
     client.create_multipart_upload(Bucket=bucket, Key="docker/registry/v2/uploads/left")
 
-    _remove_registry(oc)
+    remove_registry(oc)
     deleted = ("False", "S3 Bucket Deleted")
     wait_for(lambda: _reasons(oc).get("StorageExists") == deleted, "the bucket to go")
     assert not _bucket_exists(client, bucket)
@@ -171,7 +167,7 @@ def test_removed_keeps_an_unmanaged_bucket_and_what_it_holds(
     with cluster.registry_client() as http:
         assert push_blob(http, "openshift/app", b"a layer").status_code == 201
 
-    _remove_registry(oc)
+    remove_registry(oc)
     wait_for(lambda: settled(oc), "the replicas to stop")
     client: Any = moto.client()
     assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 1

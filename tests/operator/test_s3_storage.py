@@ -20,7 +20,9 @@ from tests.operator.conftest import (
     SECRET,
     condition,
     create_s3_credentials,
+    degraded_with,
     get_json,
+    push_in_small_patches,
     registry_pods,
     run_on_s3,
     serving_s3,
@@ -28,18 +30,12 @@ from tests.operator.conftest import (
     use_s3,
     wait_for,
 )
-from tests.support.clients import Sandbox, logged_requests
+from tests.support.clients import Sandbox
 from tests.support.connect_proxy import loopback_proxy
 from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.moto import SECRET_KEY, MotoServer
-from tests.support.oci import close_upload, patch_chunk, start_upload
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
-
-
-def _degraded_with(oc: Cli, words: str) -> bool:
-    degraded = condition(oc, "Degraded")
-    return degraded.get("status") == "True" and words in degraded.get("message", "")
 
 
 def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
@@ -78,24 +74,7 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(
 ) -> None:
     bucket = moto.new_bucket()
     run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    data, step = os.urandom(12 << 20), 300 << 10
-    with cluster.registry_client() as http:
-        location = start_upload(http, "openshift/chunked")
-    for start in range(0, len(data), step):
-        # A connection each: the kernel spreads them over both replicas.
-        with cluster.registry_client() as http:
-            chunk = data[start : start + step]
-            assert patch_chunk(http, location, chunk, start).status_code == 202
-    with cluster.registry_client(timeout=120) as http:
-        assert close_upload(http, location, digest_of(data)).status_code == 201
-        blob = http.get(f"/v2/openshift/chunked/blobs/{digest_of(data)}", follow_redirects=True)
-        assert blob.content == data
-    patched_by = [
-        pod.name
-        for pod in (cluster.data_dir / "logs").glob("image-registry-*.log")
-        if any(method == "PATCH" for method, _, _ in logged_requests(pod.read_text()))
-    ]
-    assert len(patched_by) == 2, "both replicas took PATCHes"
+    push_in_small_patches(cluster, os.urandom(12 << 20), 300 << 10)
     client: Any = moto.client()
     uploads = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/uploads/")
     assert uploads["KeyCount"] == 0
@@ -130,7 +109,7 @@ def test_a_missing_bucket_under_unmanaged_storage_is_degraded_and_the_registry_s
     before = {pod["metadata"]["name"] for pod in registry_pods(oc)}
     create_s3_credentials(oc)
     use_s3(oc, {"bucket": "nobody-made-this", "regionEndpoint": moto.endpoint}, "Unmanaged")
-    wait_for(lambda: _degraded_with(oc, "does not exist: create it"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "does not exist: create it"), "Degraded")
     assert "'nobody-made-this'" in condition(oc, "Degraded")["message"]
     assert {pod["metadata"]["name"] for pod in registry_pods(oc)} == before
     with cluster.registry_client() as http:
@@ -141,9 +120,9 @@ def test_missing_credentials_and_an_endpoint_nobody_answers_are_degraded_in_word
     cluster: RunningServer, oc: Cli
 ) -> None:
     use_s3(oc, {"bucket": "b", "regionEndpoint": f"http://127.0.0.1:{free_port()}"})
-    wait_for(lambda: _degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "no credentials for the S3 bucket 'b'"), "Degraded")
     create_s3_credentials(oc)
-    wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded")
+    wait_for(lambda: degraded_with(oc, "cannot be used now"), "Degraded")
 
 
 def test_managed_storage_without_a_bucket_gets_one_made(
@@ -180,9 +159,9 @@ def test_an_endpoint_signed_by_a_private_ca_is_trusted_through_trusted_ca(
         s3 = {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint}
         create_s3_credentials(oc)
         use_s3(oc, s3)
-        wait_for(lambda: _degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
+        wait_for(lambda: degraded_with(oc, "CERTIFICATE_VERIFY_FAILED"), "Degraded")
         use_s3(oc, {**s3, "trustedCA": {"name": "s3-ca"}})
-        wait_for(lambda: _degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
+        wait_for(lambda: degraded_with(oc, 'configmap "s3-ca" not found'), "Degraded")
         ca = f"--from-file=ca-bundle.crt={tls.ca}"
         oc("create", "configmap", "s3-ca", ca, "-n", "openshift-config")
         wait_for(lambda: serving_s3(oc), "the registry to run on s3 over TLS", timeout=120)
@@ -316,4 +295,4 @@ def test_the_bucket_is_reached_through_the_configs_proxy_unless_no_proxy_names_i
         assert any(hex_ in item["Key"] for item in listed.get("Contents", []))
         direct = {"spec": {"proxy": {"noProxy": ".moorage-test.invalid"}}}
         oc("patch", CONFIG, "--type", "merge", "-p", json.dumps(direct))
-        wait_for(lambda: _degraded_with(oc, "cannot be used now"), "Degraded without the proxy")
+        wait_for(lambda: degraded_with(oc, "cannot be used now"), "Degraded without the proxy")

@@ -1,6 +1,8 @@
 """The contract every BlobStore driver fulfils: one suite, run against each driver.
 
-s3 runs against a real S3 endpoint (moto's server), a bucket of its own per test.
+s3 runs against a real S3 endpoint (moto's server), a bucket of its own per test; azure
+against a real Azure Blob endpoint (Azurite), a container of its own per test; gcs
+against a real GCS endpoint (gcp-storage-emulator), a bucket of its own per test.
 Coroutines run under asyncio.run inside the tests; no async test plugin needed.
 """
 
@@ -17,12 +19,18 @@ import pytest
 
 from moorage.observability.metrics import Metrics
 from moorage.storage import BlobStore, open_blob_store
+from moorage.storage.azure import AzureBlobStore
+from moorage.storage.azure_client import AzureLocation
 from moorage.storage.base import Swept
 from moorage.storage.filesystem import FilesystemBlobStore
+from moorage.storage.gcs import GcsBlobStore
+from moorage.storage.gcs_client import GcsLocation
 from moorage.storage.memory import MemoryBlobStore
 from moorage.storage.metered import MeteredBlobStore
 from moorage.storage.s3 import S3BlobStore
 from moorage.storage.s3_client import S3Location
+from tests.support.azurite import Azurite
+from tests.support.gcs_emulator import GcsEmulator
 from tests.support.moto import MotoServer
 
 T = TypeVar("T")
@@ -46,15 +54,26 @@ async def collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in stream])
 
 
-@pytest.fixture(params=[*sorted(DRIVERS), "s3"])
+def cloud_store(request: pytest.FixtureRequest, driver: str) -> BlobStore:
+    """A store of `driver` on its emulator, in a bucket or container of its own."""
+    if driver == "s3":
+        moto: MotoServer = request.getfixturevalue("moto")
+        return S3BlobStore(moto.location(moto.new_bucket()))
+    if driver == "gcs":
+        gcs: GcsEmulator = request.getfixturevalue("gcs")
+        return GcsBlobStore(gcs.location(gcs.new_bucket()))
+    azurite: Azurite = request.getfixturevalue("azurite")
+    return AzureBlobStore(azurite.location(azurite.new_container()))
+
+
+@pytest.fixture(params=[*sorted(DRIVERS), "s3", "azure", "gcs"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
-    if request.param != "s3":
+    if request.param in DRIVERS:
         yield DRIVERS[request.param](tmp_path / "blobs")
         return
-    moto: MotoServer = request.getfixturevalue("moto")
-    s3 = S3BlobStore(moto.location(moto.new_bucket()))
-    yield s3
-    s3.close()
+    cloud = cloud_store(request, request.param)
+    yield cloud
+    cloud.close()
 
 
 def test_drivers_are_chosen_by_name(tmp_path: Path) -> None:
@@ -63,8 +82,14 @@ def test_drivers_are_chosen_by_name(tmp_path: Path) -> None:
     s3 = open_blob_store("s3", tmp_path, S3Location("bucket"))
     assert isinstance(s3, S3BlobStore)
     s3.close()
-    with pytest.raises(ValueError, match="gcs"):
-        open_blob_store("gcs", tmp_path)
+    azure = open_blob_store("azure", tmp_path, AzureLocation("account", "container"))
+    assert isinstance(azure, AzureBlobStore)
+    azure.close()
+    gcs = open_blob_store("gcs", tmp_path, GcsLocation("bucket", emulator_host="http://x"))
+    assert isinstance(gcs, GcsBlobStore)
+    gcs.close()
+    with pytest.raises(ValueError, match="swift"):
+        open_blob_store("swift", tmp_path)
 
 
 # Content -------------------------------------------------------------------------

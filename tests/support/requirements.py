@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gcs_emulator import GCS_EMULATOR
 from tests.support.kubectl import KUBECTL
 from tests.support.moto import MOTO_SERVER
 from tests.support.postgres import postgres_bin
@@ -62,6 +63,13 @@ PARTS: dict[str, Part] = {
     ),
     "oras": Part(_module("oras"), PIP.format("the oras SDK")),
     "moto": Part(_executable(MOTO_SERVER), PIP.format("moto[server] puts moto_server there")),
+    "gcp-storage-emulator": Part(
+        _executable(GCS_EMULATOR), PIP.format("the gcp-storage-emulator package puts it there")
+    ),
+    "azurite": Part(
+        _program("azurite-blob"),
+        "npm install -g azurite (as root), or scripts/setup --test, which installs every part",
+    ),
     "oci-conformance": Part(
         _executable(CONFORMANCE_SUITE / "conformance.test"),
         f"it comes with the project's shared/ folder, which must lie beside this clone "

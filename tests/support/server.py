@@ -59,6 +59,7 @@ class RunningServer:
     api_tls: bool = False
     # Beyond loopback (0.0.0.0) the registry serves TLS from the service CA it makes.
     listen_host: str = "127.0.0.1"
+    env: dict[str, str] = field(default_factory=dict)  # added to `moorage serve`'s environment
 
     @property
     def address(self) -> str:
@@ -116,7 +117,11 @@ class RunningServer:
         ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*command, *self.args], stdout=log, stderr=log, start_new_session=True
+                [*command, *self.args],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                env={**os.environ, **self.env},
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

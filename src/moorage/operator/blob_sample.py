@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from moorage.registry.settings import RegistrySettings
-from moorage.storage import open_blob_store
+from moorage.storage import CLOUD_NAMES, open_blob_store
 from moorage.storage.base import BlobStore, StorageUnavailable
 from moorage.store.schema import blobs
 
@@ -58,7 +58,7 @@ class MissingBlobs:
     def message(self, settings: RegistrySettings) -> str | None:
         if settings.storage == "memory":
             return None  # a replica's own memory: nothing else can look into it
-        storage = (settings.storage, settings.volume, settings.s3)
+        storage = (settings.storage, settings.volume, settings.cloud)
         last = self._last
         if last is not None and last[0] == storage and self._keep(last[1], last[2]):
             return last[1]
@@ -73,7 +73,7 @@ class MissingBlobs:
         digests = sample_digests(self._engine)
         if not digests:
             return None
-        store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.s3)
+        store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.cloud)
         try:
             missing = asyncio.run(_missing(store, digests))
         except StorageUnavailable:
@@ -83,7 +83,10 @@ class MissingBlobs:
         if not missing:
             return None
         volume = self._data_root / settings.volume
-        where = f"S3 {settings.s3.describe()}" if settings.s3 else f"the volume {volume}"
+        cloud = settings.cloud
+        where = f"the volume {volume}"
+        if cloud is not None:
+            where = f"{CLOUD_NAMES[settings.storage]} {cloud.describe()}"
         return (
             f"{missing} of {len(digests)} blobs sampled from the registry's records are not in "
             f"the storage it uses now ({where}): images with those layers cannot be pulled "

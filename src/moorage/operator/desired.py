@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 
 from moorage.operator.claims import DEFAULT_CLAIM, single_writer, volume_of
+from moorage.operator.cloud_checks import CheckedStorage
 from moorage.operator.durations import seconds
-from moorage.operator.s3_storage import S3Storage
 from moorage.platform.local import Strategy
 from moorage.registry.settings import RegistrySettings, RequestLimits, Storage, secret_bytes
 from moorage.resources.objects import Object
@@ -22,15 +22,21 @@ class Desired:
     operator_log_level: str = "Normal"
 
 
-def desired(spec: Object, claim: Object | None = None, s3: S3Storage | None = None) -> Desired:
+CLOUDS: dict[str, Storage] = {"s3": "s3", "azure": "azure", "gcs": "gcs"}  # by type
+USABLE = "pvc, emptyDir, s3, azure or gcs"
+
+
+def desired(
+    spec: Object, claim: Object | None = None, cloud: CheckedStorage | None = None
+) -> Desired:
     """`spec` is a validated Config spec with its httpSecret set; `claim`, the
-    PersistentVolumeClaim its spec.storage.pvc names, if that exists; `s3`, the bucket its
-    spec.storage.s3 names, as checked."""
+    PersistentVolumeClaim its spec.storage.pvc names, if that exists; `cloud`, the bucket or
+    container its spec.storage.s3, azure or gcs names, as checked."""
     problems: list[str] = []
     replicas = spec["replicas"]
     storage, volume, in_use = _storage(spec.get("storage") or {}, claim, replicas, problems)
-    if storage == "s3":
-        _check_s3(s3, problems)
+    if storage in CLOUDS:
+        _check_cloud(storage, cloud, problems)
     if storage == "memory" and replicas > 1:
         problems.append(
             f"spec.storage.emptyDir lives in one replica's memory: set spec.replicas to 1 "
@@ -39,7 +45,7 @@ def desired(spec: Object, claim: Object | None = None, s3: S3Storage | None = No
     settings = RegistrySettings(
         storage=storage,
         volume=volume,
-        s3=s3.location if storage == "s3" and s3 is not None else None,
+        cloud=cloud.location if storage in CLOUDS and cloud is not None else None,
         read_only=spec["readOnly"],
         disable_redirect=spec["disableRedirect"],
         log_level=spec["logLevel"],
@@ -67,11 +73,11 @@ def _limits(limits: Object | None) -> RequestLimits | None:
     return RequestLimits(limits["maxRunning"], limits.get("maxInQueue") or 0, wait or None)
 
 
-def _check_s3(s3: S3Storage | None, problems: list[str]) -> None:
-    if s3 is None:
-        problems.append("spec.storage.s3: the bucket has not been checked yet")
-    elif s3.problem is not None:
-        problems.append(f"spec.storage.s3: {s3.problem}")
+def _check_cloud(chosen: str, cloud: CheckedStorage | None, problems: list[str]) -> None:
+    if cloud is None:
+        problems.append(f"spec.storage.{chosen}: the storage has not been checked yet")
+    elif cloud.problem is not None:
+        problems.append(f"spec.storage.{chosen}: {cloud.problem}")
 
 
 def claim_name(spec: Object) -> str | None:
@@ -103,13 +109,12 @@ def _storage(
                 "and spec.rolloutStrategy to Recreate"
             )
         return "filesystem", volume_of(name), {"pvc": {"claim": name}}
-    if chosen == "s3":
-        return "s3", "", {"s3": storage["s3"]}
+    if chosen in CLOUDS:
+        return CLOUDS[chosen], "", {chosen: storage[chosen]}
     if chosen is None:
-        problems.append("spec.storage: no storage type is set; set pvc, emptyDir or s3")
+        problems.append(f"spec.storage: no storage type is set; set {USABLE}")
     else:
         problems.append(
-            f"spec.storage.{chosen}: this registry cannot use {chosen} storage yet; "
-            "use pvc, emptyDir or s3"
+            f"spec.storage.{chosen}: this registry cannot use {chosen} storage yet; use {USABLE}"
         )
     return "filesystem", "", {}

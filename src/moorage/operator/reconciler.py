@@ -9,14 +9,25 @@ outage skips the pass.
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moorage import __version__
 from moorage.observability import logs
 from moorage.observability.logs import LEVELS
+from moorage.operator import azure_storage, gcs_storage
 from moorage.operator.blob_sample import MissingBlobs
 from moorage.operator.claims import DEFAULT_CLAIM, claim_ref, default_claim, provisioned, volume_of
+from moorage.operator.cloud_checks import (
+    CREDENTIALS,
+    NAMED_BY,
+    CheckedStorage,
+    StorageChecks,
+    secret_data,
+)
+from moorage.operator.cloud_checks import with_defaults as cloud_defaults
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
@@ -24,9 +35,7 @@ from moorage.operator.image_config import report_hostnames
 from moorage.operator.pods import PodViews
 from moorage.operator.routes import Routes
 from moorage.operator.s3_storage import (
-    CREDENTIALS,
-    BucketChecks,
-    S3Storage,
+    S3Cloud,
     location,
     trusted_ca_file,
     trusted_ca_ref,
@@ -37,12 +46,15 @@ from moorage.platform.local import LocalReplicas, Wanted
 from moorage.resources.catalogue import catalogue as kinds
 from moorage.resources.objects import Object
 from moorage.resources.operator import GROUP, storage_type
+from moorage.storage import CloudLocation
 from moorage.store.errors import Unavailable
 from moorage.store.resources import Conflict, Ref, ResourceStore, Transaction
 from moorage.upstream.reach import Proxy
 
 log = logging.getLogger("moorage.operator")
 
+CLOUD_LOCATIONS: dict[str, Callable[[Object, dict[str, str]], tuple[CloudLocation, str | None]]]
+CLOUD_LOCATIONS = {"azure": azure_storage.location, "gcs": gcs_storage.location}
 CLUSTER_OPERATOR = Ref("config.openshift.io", "clusteroperators", "", "image-registry")
 
 
@@ -58,7 +70,7 @@ class Operator:
     blobs: MissingBlobs | None = None  # checks the storage in use holds the recorded blobs
     pods: PodViews = field(init=False)
     deployment: DeploymentView = field(init=False)
-    buckets: BucketChecks = field(init=False)
+    clouds: dict[str, StorageChecks[Any]] = field(init=False)  # by storage type
     _observed_generation: int = 0
     _last_problems: list[str] = field(default_factory=list)
     _route_problems: list[str] = field(default_factory=list)
@@ -67,7 +79,11 @@ class Operator:
     def __post_init__(self) -> None:
         self.pods = PodViews(self.store)
         self.deployment = DeploymentView(self.store)
-        self.buckets = BucketChecks(log)
+        self.clouds = {
+            "s3": StorageChecks(S3Cloud(log)),
+            "azure": StorageChecks(azure_storage.AzureCloud(log)),
+            "gcs": StorageChecks(gcs_storage.GcsCloud(log)),
+        }
 
     def tick(self) -> None:
         try:
@@ -94,14 +110,14 @@ class Operator:
         if self._complete_storage(config):
             return
         claim = self._claim(spec)
-        s3 = self._s3(spec)
-        wanted = desired(spec, claim, s3)
+        cloud = self._cloud(spec)
+        wanted = desired(spec, claim, cloud)
         self._apply(wanted, config["metadata"]["generation"])
         self._check_blobs(wanted)
         self._expose(wanted.management_state, spec)
         if wanted.management_state == "Removed" and claim is not None:
             self._tear_down(spec, claim)
-        self._report(config, wanted, s3)
+        self._report(config, wanted, cloud)
 
     def _check_blobs(self, wanted: Desired) -> None:
         """Whether the storage the replicas are given holds the blobs the records name."""
@@ -142,29 +158,59 @@ class Operator:
         return claim
 
     def _complete_storage(self, config: Object) -> bool:
-        """Fill in what s3 storage leaves to the operator (a bucket name, managementState);
-        True when the Config was changed (the next pass reads it again)."""
+        """Fill in what cloud storage leaves to the operator (managementState, a bucket or
+        container name); True when the Config was changed (the next pass reads it again)."""
         storage = config["spec"].get("storage") or {}
-        completed = with_defaults(storage) if storage_type(storage) == "s3" else None
+        chosen = storage_type(storage)
+        if chosen not in NAMED_BY:
+            return False
+        completed = with_defaults(storage) if chosen == "s3" else cloud_defaults(storage, chosen)
         if completed is None:
             return False
         config["spec"]["storage"] = completed
         with self.store.transaction() as tx:
             tx.update(CONFIG, config, config["metadata"]["resourceVersion"])
+        name = NAMED_BY[chosen]
+        state = completed["managementState"]
         logs.event(
-            log,
-            f"spec.storage.s3: bucket {completed['s3']['bucket']}, "
-            f"managementState {completed['managementState']}",
+            log, f"spec.storage.{chosen}: {name} {completed[chosen][name]}, managementState {state}"
         )
         return True
 
-    def _s3(self, spec: Object) -> S3Storage | None:
-        """The bucket spec.storage.s3 names, with the Secret's credentials, checked (with
-        Managed storage, created when missing and secured; with Removed, deleted if the
-        operator created it)."""
+    def _cloud(self, spec: Object) -> CheckedStorage | None:
+        """The bucket or container spec.storage.s3, azure or gcs names, with the Secret's
+        credentials, checked (with Managed storage, created when missing and secured; with
+        Removed, deleted if the operator created it); None for other storage."""
         storage = spec.get("storage") or {}
-        if storage_type(storage) != "s3":
+        chosen = storage_type(storage)
+        if chosen is None or chosen not in self.clouds:
             return None
+        if chosen == "s3":
+            found, problem = self._s3(storage, spec.get("proxy") or {})
+        else:
+            found, problem = self._location(chosen, storage)
+        if problem is not None:
+            return CheckedStorage(found, problem)
+        managed = storage.get("managementState") == "Managed"
+        checks = self.clouds[chosen]
+        if spec["managementState"] == "Removed":
+            # Storage goes once no replica uses it; nothing is made or changed meanwhile.
+            gone = managed and not self.replicas.replicas
+            return CheckedStorage(found, None, (checks.remove(found),) if gone else ())
+        return checks.check(found, managed)
+
+    def _location(self, chosen: str, storage: Object) -> tuple[CloudLocation, str | None]:
+        """The container or bucket spec.storage.azure or gcs names, with the Secret's
+        credentials, and what is wrong with them, if anything."""
+        with self.store.reading() as tx:
+            credentials, problem = secret_data(tx.get(CREDENTIALS))
+        found, missing = CLOUD_LOCATIONS[chosen](storage[chosen], credentials)
+        return found, problem or missing
+
+    def _s3(self, storage: Object, proxy: Object) -> tuple[CloudLocation, str | None]:
+        """The bucket spec.storage.s3 names, with the Secret's credentials and the CA bundle
+        its trustedCA names, reached through the Config's `proxy`, and what is wrong with
+        them, if anything."""
         ca_ref = trusted_ca_ref(storage["s3"])
         with self.store.reading() as tx:
             secret = tx.get(CREDENTIALS)
@@ -172,18 +218,9 @@ class Operator:
         trusted, problem = (None, None)
         if ca_ref is not None:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
-        proxy = spec.get("proxy") or {}
         reach = Proxy(proxy.get("http"), proxy.get("https"), proxy.get("noProxy"))
         bucket, secret_problem = location(storage["s3"], secret, trusted, reach)
-        problem = problem or secret_problem
-        managed = storage.get("managementState") == "Managed"
-        if problem is not None:
-            return S3Storage(bucket, problem)
-        if spec["managementState"] == "Removed":
-            # Storage goes once no replica uses it; nothing is made or changed meanwhile.
-            gone = managed and not self.replicas.replicas
-            return S3Storage(bucket, None, (self.buckets.remove(bucket),) if gone else ())
-        return self.buckets.check(bucket, managed)
+        return bucket, problem or secret_problem
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
         """Removed, with Managed storage: the storage the operator provisioned goes, once no
@@ -236,7 +273,7 @@ class Operator:
         for name in ("moorage.operator", "moorage.platform"):
             logging.getLogger(name).setLevel(level)
 
-    def _report(self, config: Object, wanted: Desired, s3: S3Storage | None) -> None:
+    def _report(self, config: Object, wanted: Desired, cloud: CheckedStorage | None) -> None:
         running = self.replicas
         removed = wanted.management_state == "Removed"
         seen = Observed(
@@ -247,7 +284,7 @@ class Operator:
             problems=wanted.problems,
             crashing=[r.name for r in running.replicas if r.restarts > 1 and not r.is_ready],
             routes=self._route_problems,
-            storage=s3.conditions if s3 is not None else (),
+            storage=cloud.conditions if cloud is not None else (),
             missing_blobs=self._missing_blobs,
         )
         new = conditions(seen)
@@ -296,6 +333,6 @@ class Operator:
 
 
 def _managed_bucket(spec: Object) -> bool:
-    """Whether the registry's storage is a bucket the operator manages."""
+    """Whether the registry's storage is a bucket or container the operator manages."""
     storage = spec.get("storage") or {}
-    return storage_type(storage) == "s3" and storage.get("managementState") == "Managed"
+    return storage_type(storage) in NAMED_BY and storage.get("managementState") == "Managed"

@@ -3,21 +3,15 @@ bucket can be used.
 
 The credentials are the keys REGISTRY_STORAGE_S3_ACCESSKEY and REGISTRY_STORAGE_S3_SECRETKEY
 of Secret openshift-image-registry/image-registry-private-configuration-user; without that
-Secret, boto3's own chain (the environment of `moorage serve`, ~/.aws) applies. Checking
-the bucket is a network call in the operator's pass, so it is made once for each location,
-with short timeouts and no retries, and again every RECHECK seconds while it fails. With
+Secret, boto3's own chain (the environment of `moorage serve`, ~/.aws) applies. The bucket
+is checked as cloud_checks says: once for each location, again while it fails. With
 storage.managementState Managed a missing bucket is created and every bucket secured
 (s3_managed); with Removed, a bucket the operator created is deleted.
 """
 
-import base64
-import binascii
 import hashlib
 import logging
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +19,7 @@ import botocore.exceptions
 
 from moorage.observability import logs
 from moorage.operator import s3_managed
-from moorage.operator.first_start import NAMESPACE
+from moorage.operator.cloud_checks import CREDENTIALS, PROBE_TIMEOUT, CheckedStorage, secret_data
 from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
@@ -34,21 +28,10 @@ from moorage.upstream.reach import Proxy
 
 CONFIG_NAMESPACE = "openshift-config"
 CA_BUNDLE = "ca-bundle.crt"
-CREDENTIALS = Ref("", "secrets", NAMESPACE, "image-registry-private-configuration-user")
 ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
 DEFAULT_REGION = "us-east-1"
 NO_PROXY = Proxy()
 DEFAULT_CHUNK_MIB = 10
-RECHECK = 10.0
-PROBE_TIMEOUT = 3.0  # the operator's pass waits for it
-GONE_OR_KEPT = ("S3 Bucket Deleted", "S3 Bucket Kept")
-
-
-@dataclass(frozen=True)
-class S3Storage:
-    location: S3Location
-    problem: str | None  # what to fix before the bucket can be used
-    conditions: tuple[Condition, ...] = ()  # StorageExists, and with Managed storage the rest
 
 
 def with_defaults(storage: Object) -> Object | None:
@@ -119,41 +102,19 @@ def trusted_ca_file(
 
 
 def _credentials(secret: Object | None) -> tuple[dict[str, str], str | None]:
-    if secret is None:
-        return {}, None
-    try:
-        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
-    except (ValueError, binascii.Error):
-        return {}, f"secret {CREDENTIALS.name} holds data that is not base64 text"
-    if (ACCESS_KEY in data) != (SECRET_KEY in data):
+    data, problem = secret_data(secret)
+    if problem is None and (ACCESS_KEY in data) != (SECRET_KEY in data):
         return data, f"secret {CREDENTIALS.name} must hold both {ACCESS_KEY} and {SECRET_KEY}"
-    return data, None
+    return data, problem
 
 
-class BucketChecks:
-    """Whether the bucket can be used (with Managed storage, created and secured), remembered:
-    a good answer until the location changes, one with a problem or a failed step for RECHECK
-    seconds. The same for removing it."""
+class S3Cloud:
+    """What the operator does to S3 buckets (cloud_checks.Cloud)."""
 
-    def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, log: logging.Logger) -> None:
         self._log = log
-        self._clock = clock
-        self._last: tuple[S3Location, bool, S3Storage, float] | None = None
-        self._removed: tuple[S3Location, Condition, float] | None = None
-
-    def check(self, location: S3Location, managed: bool) -> S3Storage:
-        last = self._last
-        if last is not None and last[:2] == (location, managed) and self._keep(last[2], last[3]):
-            return last[2]
-        checked = self._probe(location, managed)
-        self._last, self._removed = (location, managed, checked, self._clock()), None
-        return checked
 
     def remove(self, location: S3Location) -> Condition:
-        """Removed with Managed storage: the bucket goes if the operator created it."""
-        last = self._removed
-        if last is not None and last[0] == location and self._keep_removed(last[1], last[2]):
-            return last[1]
         client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
         try:
             removed = s3_managed.remove(client, location)
@@ -161,25 +122,17 @@ class BucketChecks:
             client.close()
         if removed.reason == "S3 Bucket Deleted":
             logs.event(self._log, f"removed the S3 {location.describe()} the operator created")
-        self._removed, self._last = (location, removed, self._clock()), None
         return removed
 
-    def _keep_removed(self, removed: Condition, at: float) -> bool:
-        return removed.reason in GONE_OR_KEPT or self._clock() - at < RECHECK
-
-    def _keep(self, checked: S3Storage, at: float) -> bool:
-        healthy = checked.problem is None and all(c.status for c in checked.conditions)
-        return healthy or self._clock() - at < RECHECK
-
-    def _probe(self, location: S3Location, managed: bool) -> S3Storage:
+    def probe(self, location: S3Location, managed: bool) -> CheckedStorage:
         client = make_client(location, attempts=1, timeout=PROBE_TIMEOUT)
         try:
             created, code, problem = self._exists(client, location, managed)
             if problem is not None:
                 missing = Condition("StorageExists", False, code or s3_managed.UNKNOWN, problem)
-                return S3Storage(location, problem, (missing,))
+                return CheckedStorage(location, problem, (missing,))
             secured = s3_managed.secure(client, location, created) if managed else []
-            return S3Storage(location, None, (s3_managed.exists(created), *secured))
+            return CheckedStorage(location, None, (s3_managed.exists(created), *secured))
         finally:
             client.close()
 

@@ -4,9 +4,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from moorage.storage.s3_client import S3Location
+from moorage.storage import CloudLocation
 
-Storage = Literal["filesystem", "memory", "s3"]
+Storage = Literal["filesystem", "memory", "s3", "azure", "gcs"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class RequestLimits:
 class RegistrySettings:
     storage: Storage = "filesystem"
     volume: str = "storage"  # the filesystem's directory, relative to the data directory
-    s3: S3Location | None = None  # the bucket, when storage is s3
+    cloud: CloudLocation | None = None  # the bucket or container, when storage is in a cloud
     read_only: bool = False  # pushes and deletes refused; pulls go on
     disable_redirect: bool = False  # blob GETs streamed by the registry, never redirected
     log_level: str = "Normal"
@@ -35,7 +35,7 @@ class RegistrySettings:
     def revision(self) -> str:
         """Changes whenever any setting does: replicas of another revision are replaced."""
         text = (
-            f"{self.storage}|{self.volume}|{self.s3}|{self.read_only}|{self.disable_redirect}|"
+            f"{self.storage}|{self.volume}|{self.cloud}|{self.read_only}|{self.disable_redirect}|"
             f"{self.log_level}|"
             f"{self.http_secret.hex()}|{self.read_limits}|{self.write_limits}"
         )

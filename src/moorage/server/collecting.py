@@ -67,7 +67,7 @@ class CollectorThread:
             pause = self._every
 
     def _collect(self, settings: RegistrySettings) -> None:
-        store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.s3)
+        store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.cloud)
         try:
             collected = asyncio.run(collect(self._garbage, store, self._grace))
             if collected.links:

@@ -76,7 +76,7 @@ async def _registry(
     engine = open_engine(plan.database_url)
     metrics = Metrics()
     store: BlobStore = open_blob_store(
-        settings.storage, plan.data_root / settings.volume, settings.s3
+        settings.storage, plan.data_root / settings.volume, settings.cloud
     )
     if plan.metrics_dir is not None:
         store = MeteredBlobStore(store, metrics)

@@ -31,6 +31,11 @@ class StorageUnavailable(Exception):
         self.message = message
 
 
+class Changed(Exception):
+    """A conditional request to the storage lost: the object was written, created or removed
+    meanwhile (how sweeps on several replicas remove each stale upload once)."""
+
+
 class BlobStore(Protocol):
     async def exists(self, digest: str) -> bool: ...
 

@@ -1,0 +1,79 @@
+"""A real Azure Blob endpoint for the tests: Azurite in its own process on a loopback port.
+
+It serves the emulator's one account (devstoreaccount1, its well-known key) with the
+service URL `http://127.0.0.1:PORT/devstoreaccount1`; each test makes a container of its
+own, so tests sharing one Azurite (per test session and xdist worker) never meet.
+"""
+
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from moorage.storage.azure_client import AzureLocation, make_client
+from tests.support.server import free_port
+
+ACCOUNT = "devstoreaccount1"
+# The emulator's published key, the same in every Azurite: not a secret.
+ACCOUNT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+class Azurite:
+    def __init__(self, program: Path, directory: Path) -> None:
+        self.program = program
+        self.directory = directory
+        self.port = free_port()
+        self.service_url = f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Azurite":
+        self._process = subprocess.Popen(
+            [
+                str(self.program),
+                *("--blobHost", "127.0.0.1", "--blobPort", str(self.port)),
+                *("--location", str(self.directory)),
+                "--skipApiVersionCheck",
+                "--loose",
+                "--disableTelemetry",  # without it, it tries to reach the internet
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not self._answers():
+            assert self._process.poll() is None, "azurite-blob exited at start"
+            assert time.monotonic() < deadline, "azurite-blob did not answer within 30 s"
+            time.sleep(0.05)
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            httpx.get(self.service_url, timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
+
+    def location(self, container: str, block_size: int = 1 << 20) -> AzureLocation:
+        return AzureLocation(
+            account_name=ACCOUNT,
+            container=container,
+            account_key=ACCOUNT_KEY,
+            service_url=self.service_url,
+            block_size=block_size,
+        )
+
+    def new_container(self) -> str:
+        name = f"test-{uuid.uuid4().hex[:16]}"
+        client = make_client(self.location(name))
+        client.create_container()
+        client.close()
+        return name
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
