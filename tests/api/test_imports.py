@@ -28,6 +28,7 @@ from tests.support.images import (
     image,
     index,
 )
+from tests.support.imports import import_one
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.oci import put_manifest
 from tests.support.server import RunningServer
@@ -65,22 +66,7 @@ def cluster_spec(api: httpx.Client) -> Iterator[Callable[[str, Object], None]]:
 
 
 def _import(api: httpx.Client, namespace: str, stream: str, source: str, **policy: Any) -> Object:
-    body = {
-        "kind": "ImageStreamImport",
-        "apiVersion": "image.openshift.io/v1",
-        "metadata": {"name": stream},
-        "spec": {
-            "import": True,
-            "images": [
-                {
-                    "from": {"kind": "DockerImage", "name": source},
-                    "to": {"name": "latest"},
-                    "importPolicy": policy,
-                }
-            ],
-        },
-    }
-    return create(api, f"{IMAGES}/namespaces/{namespace}/imagestreamimports", body)
+    return import_one(api, namespace, stream, source, importPolicy=policy)
 
 
 def _tag(stream: Object, name: str = "latest") -> Object:

@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.clients import Sandbox
 from tests.support.images import Image, digest_of, image
+from tests.support.imports import import_one
 from tests.support.k8s import MERGE_PATCH, configmap, create, namespaced
 from tests.support.requirements import require
 from tests.support.server import RunningServer
@@ -56,19 +57,8 @@ def imported(server: RunningServer, tmp_path: Path) -> Iterator[Imported]:
 
 
 def _import(api: httpx.Client, source: str) -> dict[str, Any]:
-    entry = {
-        "from": {"kind": "DockerImage", "name": source},
-        "to": {"name": "v1"},
-        "referencePolicy": {"type": "Local"},
-    }
-    body = {
-        "kind": "ImageStreamImport",
-        "apiVersion": "image.openshift.io/v1",
-        "metadata": {"name": "app"},
-        "spec": {"import": True, "images": [entry]},
-    }
-    path = f"{IMAGES}/namespaces/{PROJECT}/imagestreamimports"
-    (status,) = create(api, path, body)["status"]["images"]
+    created = import_one(api, PROJECT, "app", source, "v1", referencePolicy={"type": "Local"})
+    (status,) = created["status"]["images"]
     return status
 
 

@@ -34,6 +34,7 @@ from tests.support.images import (
     push_blob,
     push_image,
 )
+from tests.support.imports import import_one
 from tests.support.k8s import MERGE_PATCH, create, namespaced
 from tests.support.metrics import scrape, value
 from tests.support.oci import assert_oci_error, put_manifest
@@ -93,25 +94,17 @@ class Project:
     def import_image(
         self, stream: str, source: str, policy: str = "Local", mode: str = "Legacy"
     ) -> dict[str, Any]:
-        body = {
-            "kind": "ImageStreamImport",
-            "apiVersion": "image.openshift.io/v1",
-            "metadata": {"name": stream},
-            "spec": {
-                "import": True,
-                "images": [
-                    {
-                        "from": {"kind": "DockerImage", "name": source},
-                        "to": {"name": "v1"},
-                        "importPolicy": {"insecure": True, "importMode": mode},
-                        "referencePolicy": {"type": policy},
-                    }
-                ],
-            },
-        }
         with self.server.api_client(self.owner.token) as api:
-            path = f"{IMAGES}/namespaces/{self.name}/imagestreamimports"
-            (status,) = create(api, path, body)["status"]["images"]
+            created = import_one(
+                api,
+                self.name,
+                stream,
+                source,
+                "v1",
+                importPolicy={"insecure": True, "importMode": mode},
+                referencePolicy={"type": policy},
+            )
+        (status,) = created["status"]["images"]
         assert status["status"]["status"] == "Success", status
         return status
 
