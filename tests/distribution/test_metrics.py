@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.support.images import image, push_image
-from tests.support.metrics import PATH, Samples, scrape, secret, value
+from tests.support.metrics import PATH, scrape, secret, total, value
 from tests.support.oci import assert_oci_error
 from tests.support.registry_auth import bearer, log_in
 from tests.support.server import RunningServer, moorage
@@ -44,10 +44,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with serving_users(tmp_path_factory.mktemp("metrics"), PASSWORDS, workers=2) as running:
         yield running
     assert "unhandled error" not in running.log(), running.log()[-5000:]
-
-
-def total(samples: Samples, name: str) -> float:
-    return sum(found for (sample, _), found in samples.items() if sample == name)
 
 
 def workers_that_served(server: RunningServer, user_agent: str) -> set[str]:

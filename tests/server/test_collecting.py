@@ -25,7 +25,8 @@ from moorage.store.blob_rows import BlobState
 from moorage.store.database import migrate, open_engine, sqlite_url
 from moorage.store.garbage import Garbage
 from moorage.store.registry_metadata import RegistryMetadata
-from tests.support.images import Image, digest_of, image, push_blob
+from tests.support.images import Image, digest_of, image, push_blob, push_image
+from tests.support.metrics import scrape, total
 from tests.support.oci import close_upload
 from tests.support.server import RunningServer
 
@@ -241,3 +242,25 @@ def test_every_acknowledged_push_survives_collections_running_beside_it(
         f"pushed again after collection {ledger.repushed}, refused {ledger.refused}, "
         f"blobs collected {len(garbage)}"
     )
+
+
+def test_what_each_pass_frees_is_counted_in_the_registrys_metrics(
+    collecting_server: RunningServer,
+) -> None:
+    img = image(layers=2, layer_size=50_000)
+    with collecting_server.registry_client() as client:
+        assert push_image(client, "openshift/gone", img, "v1").status_code == 201
+        assert client.delete(f"/v2/openshift/gone/manifests/{img.digest}").status_code == 202
+    freed = [digest_of(blob) for blob in (img.config, *img.layers)]
+    assert eventually(lambda: not any(stored(collecting_server, d) for d in freed), 30)
+    assert eventually(
+        lambda: (
+            total(scrape(collecting_server), "imageregistry_gc_freed_bytes_total")
+            >= sum(len(blob) for blob in (img.config, *img.layers))
+        ),
+        30,
+    )
+    samples = scrape(collecting_server)
+    assert total(samples, "imageregistry_gc_collected_blobs_total") >= len(freed)
+    assert total(samples, "imageregistry_gc_collected_links_total") >= len(freed)
+    assert total(samples, "imageregistry_gc_passes_total") >= 1

@@ -27,3 +27,7 @@ def scrape(server: RunningServer) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def total(samples: Samples, name: str) -> float:
+    return sum(found for (sample, _), found in samples.items() if sample == name)

@@ -116,6 +116,24 @@ PULLTHROUGH_ERRORS = Family(
     "Operations on other registries' repositories that failed, for pull-through.",
     ("registry", "operation", "code"),
 )
+GC_PASSES = Family(
+    "imageregistry_gc_passes_total", COUNTER, "Garbage collection passes run to the end."
+)
+GC_LINKS = Family(
+    "imageregistry_gc_collected_links_total",
+    COUNTER,
+    "Links of repositories to blobs that nothing referenced any more, removed by the collector.",
+)
+GC_BLOBS = Family(
+    "imageregistry_gc_collected_blobs_total",
+    COUNTER,
+    "Blobs no repository linked any more, deleted from storage by the collector.",
+)
+GC_FREED = Family(
+    "imageregistry_gc_freed_bytes_total",
+    COUNTER,
+    "Bytes of storage the collector freed.",
+)
 BUILD_INFO = Family(
     "imageregistry_build_info",
     GAUGE,
@@ -138,6 +156,10 @@ FAMILIES = (
     PULLTHROUGH_CACHE,
     PULLTHROUGH_DURATION,
     PULLTHROUGH_ERRORS,
+    GC_PASSES,
+    GC_LINKS,
+    GC_BLOBS,
+    GC_FREED,
 )
 
 

@@ -83,11 +83,18 @@ class Exchange:
             await self._write()
 
     async def _write(self) -> None:
-        data = json.dumps(self.metrics.snapshot(gauges=False)).encode()
         try:
-            await asyncio.to_thread(_write_atomically, self._kept, data)
+            await asyncio.to_thread(keep, self._directory, self._kept.stem, self.metrics)
         except OSError as exc:  # a full disk must not stop the worker
             log.warning(f"cannot keep metrics in {self._kept}: {exc}")
+
+
+def keep(directory: Path, name: str, metrics: Metrics) -> None:
+    """Keep the counts of a process that answers no scrape itself (the parent's collector)
+    where every scrape reads kept copies: `<name>.json`."""
+    _write_atomically(
+        directory / f"{name}.json", json.dumps(metrics.snapshot(gauges=False)).encode()
+    )
 
 
 def _read_kept(path: Path) -> Snapshot | None:

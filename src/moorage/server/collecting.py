@@ -12,7 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from moorage.imagestreams import quotas
-from moorage.registry.collector import collect
+from moorage.observability.metrics import GC_BLOBS, GC_FREED, GC_LINKS, GC_PASSES, Metrics
+from moorage.observability.metrics_exchange import keep
+from moorage.registry.collector import Collected, collect
 from moorage.registry.settings import RegistrySettings
 from moorage.storage import open_blob_store
 from moorage.storage.base import StorageUnavailable
@@ -23,6 +25,7 @@ from moorage.store.resources import Transaction
 
 log = logging.getLogger("moorage.registry")
 
+COLLECTOR = "collector"  # its kept metrics: collector.json in the workers' metrics directory
 UNTIL_REPLICAS_RUN = 1.0  # seconds between looks while no replica (or memory storage) runs
 
 
@@ -34,8 +37,10 @@ class CollectorThread:
         settings: Callable[[], RegistrySettings | None],
         every: float,
         grace: float,
+        metrics_dir: Path | None = None,
     ) -> None:
-        """`settings`: the replicas' current settings, None while none should run."""
+        """`settings`: the replicas' current settings, None while none should run;
+        `metrics_dir`: where the registry's scrapes find what each pass freed."""
         self._engine = engine
         self._garbage = Garbage(engine)
         self._data_root = data_root
@@ -44,6 +49,8 @@ class CollectorThread:
         self._grace = grace
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="collector", daemon=True)
+        self._metrics_dir = metrics_dir
+        self._metrics = Metrics()
 
     def start(self) -> None:
         self._thread.start()
@@ -70,6 +77,7 @@ class CollectorThread:
         store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.cloud)
         try:
             collected = asyncio.run(collect(self._garbage, store, self._grace))
+            self._count(collected)
             if collected.links:
                 with writer(self._engine).begin() as conn:
                     quotas.refresh_everywhere(Transaction(conn))
@@ -77,3 +85,17 @@ class CollectorThread:
             log.warning(f"garbage collection stopped: {exc}; the next pass goes on")
         finally:
             store.close()
+
+    def _count(self, collected: Collected) -> None:
+        for family, amount in (
+            (GC_PASSES, 1),
+            (GC_LINKS, collected.links),
+            (GC_BLOBS, collected.blobs),
+            (GC_FREED, collected.bytes),
+        ):
+            self._metrics.inc(family, (), amount)
+        if self._metrics_dir is not None:
+            try:
+                keep(self._metrics_dir, COLLECTOR, self._metrics)
+            except OSError as exc:  # a full disk must not stop the collector
+                log.warning(f"cannot keep the collector's metrics: {exc}")

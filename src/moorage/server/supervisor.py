@@ -129,7 +129,7 @@ def _collector(plan: WorkerPlan, engine: Engine, operator: Operator) -> Collecto
         return None if wanted is None else wanted.payload
 
     collector = CollectorThread(
-        engine, plan.data_root, settings, config.gc_interval, config.gc_grace
+        engine, plan.data_root, settings, config.gc_interval, config.gc_grace, plan.metrics_dir
     )
     collector.start()
     return collector
