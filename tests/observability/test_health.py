@@ -14,6 +14,7 @@ import httpx
 from tests.cli.conftest import Cli
 from tests.operator.conftest import run_on_s3
 from tests.support.moto import MotoServer
+from tests.support.requirements import require
 from tests.support.server import RunningServer
 
 
@@ -24,12 +25,13 @@ def test_both_listeners_answer_ok_to_anyone(registry: RunningServer) -> None:
             assert (answer.status_code, answer.text) == (200, "ok"), (base, path, answer.text)
 
 
-def test_readyz_names_the_storage_when_it_does_not_answer(
-    cluster: RunningServer, oc: Cli, moto: MotoServer
-) -> None:
-    run_on_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
-    assert httpx.get(cluster.url + "/readyz", timeout=10).status_code == 200
-    moto.stop()
+def test_readyz_names_the_storage_when_it_does_not_answer(cluster: RunningServer, oc: Cli) -> None:
+    moto = MotoServer(require("moto")).start()  # its own: this test stops it
+    try:
+        run_on_s3(oc, {"bucket": moto.new_bucket(), "regionEndpoint": moto.endpoint})
+        assert httpx.get(cluster.url + "/readyz", timeout=10).status_code == 200
+    finally:
+        moto.stop()
     answer = httpx.get(cluster.url + "/readyz", timeout=30)
     assert answer.status_code == 503
     assert answer.text.startswith("[-]storage failed: ")

@@ -36,10 +36,20 @@ def moorage(kubeconfig: Path, *args: str, input: str | None = None) -> str:
     return done.stdout
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on now and that this process has not handed out
+    before: two draws in a row may otherwise give the same port (one server's three
+    listeners once got two alike, and every test sharing that server failed)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
