@@ -6,13 +6,13 @@ own, so tests sharing one Azurite (per test session and xdist worker) never meet
 """
 
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 
 from moorage.storage.azure_client import AzureLocation, make_client
+from tests.support.processes import started, stopped
 from tests.support.server import free_port
 
 ACCOUNT = "devstoreaccount1"
@@ -31,7 +31,7 @@ class Azurite:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Azurite":
-        self._process = subprocess.Popen(
+        self._process = started(
             [
                 str(self.program),
                 *("--blobHost", "127.0.0.1", "--blobPort", str(self.port)),
@@ -40,14 +40,8 @@ class Azurite:
                 "--loose",
                 "--disableTelemetry",  # without it, it tries to reach the internet
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self._answers,
         )
-        deadline = time.monotonic() + 30
-        while not self._answers():
-            assert self._process.poll() is None, "azurite-blob exited at start"
-            assert time.monotonic() < deadline, "azurite-blob did not answer within 30 s"
-            time.sleep(0.05)
         return self
 
     def _answers(self) -> bool:
@@ -74,6 +68,4 @@ class Azurite:
         return name
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=30)
+        stopped(self._process)

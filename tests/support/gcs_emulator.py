@@ -5,13 +5,13 @@ meet."""
 
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 
 from moorage.storage.gcs_client import GcsLocation, make_client
+from tests.support.processes import started, stopped
 from tests.support.server import free_port
 
 GCS_EMULATOR = Path(sys.executable).parent / "gcp-storage-emulator"  # the test extras install it
@@ -25,19 +25,10 @@ class GcsEmulator:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "GcsEmulator":
-        self._process = subprocess.Popen(
-            [
-                *(str(self.program), "start", "--in-memory"),
-                *("--host", "127.0.0.1", "--port", str(self.port)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        command = [str(self.program), "start", "--in-memory"]
+        self._process = started(
+            [*command, "--host", "127.0.0.1", "--port", str(self.port)], self._answers
         )
-        deadline = time.monotonic() + 30
-        while not self._answers():
-            assert self._process.poll() is None, "gcp-storage-emulator exited at start"
-            assert time.monotonic() < deadline, "gcp-storage-emulator did not answer within 30 s"
-            time.sleep(0.05)
         return self
 
     def _answers(self) -> bool:
@@ -58,6 +49,4 @@ class GcsEmulator:
         return name
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=30)
+        stopped(self._process)

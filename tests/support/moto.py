@@ -4,10 +4,8 @@ It takes any credentials and keeps everything in memory; each test makes a bucke
 own, so tests sharing one server (per test session and xdist worker) never meet.
 """
 
-import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import httpx
 
 from moorage.server.tls import ServingTls
 from moorage.storage.s3_client import S3Location
+from tests.support.processes import started, stopped
 from tests.support.server import free_port
 
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"  # the test extras install it
@@ -39,18 +38,12 @@ class MotoServer:
 
     def start(self) -> "MotoServer":
         serving = ["-c", str(self.tls.cert), "-k", str(self.tls.key)] if self.tls else []
-        self._process = subprocess.Popen(
+        self._process = started(
             [str(self.program), "-H", "127.0.0.1", "-p", str(self.port), *serving],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            self._answers,
             # Buckets are in the path (path-style) whatever the endpoint's host is called.
-            env={**os.environ, "S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"},
+            env={"S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"},
         )
-        deadline = time.monotonic() + 30
-        while not self._answers():
-            assert self._process.poll() is None, "moto_server exited at start"
-            assert time.monotonic() < deadline, "moto_server did not answer within 30 s"
-            time.sleep(0.05)
         return self
 
     def _answers(self) -> bool:
@@ -87,6 +80,4 @@ class MotoServer:
         )
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=30)
+        stopped(self._process)
