@@ -185,7 +185,7 @@ def test_transient_failures_are_retried_and_not_counted_as_errors(
     gcs_store = GcsBlobStore(dataclasses.replace(location, emulator_host=through))
     store = MeteredBlobStore(gcs_store, metrics)
     asyncio.run(store.write(digest_of(b"x"), b"x"))
-    assert flaky.seen == 3
+    assert flaky.seen == 3, flaky.answers
     assert asyncio.run(store.read(digest_of(b"x"))) == b"x"
     assert metrics.samples[STORAGE_ERRORS.name] == {}
     flaky.shutdown()

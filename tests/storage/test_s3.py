@@ -186,6 +186,7 @@ class Flaky(http.server.ThreadingHTTPServer):
     def __init__(self, upstream: int, failures: int) -> None:
         super().__init__(("127.0.0.1", 0), FlakyHandler)
         self.upstream, self.failures, self.seen = upstream, failures, 0
+        self.answers: list[str] = []  # "METHOD path status", in the order answered
 
 
 class FlakyHandler(http.server.BaseHTTPRequestHandler):
@@ -198,6 +199,7 @@ class FlakyHandler(http.server.BaseHTTPRequestHandler):
             self.send_response(503)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            self.server.answers.append(f"{self.command} {self.path} 503")
             return
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
         upstream.request(self.command, self.path, body, dict(self.headers))
@@ -211,6 +213,7 @@ class FlakyHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
         upstream.close()
+        self.server.answers.append(f"{self.command} {self.path} {answer.status}")
 
     do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _relay
 
@@ -229,7 +232,7 @@ def test_transient_failures_are_retried_and_not_counted_as_errors(
     )
     store = MeteredBlobStore(s3, metrics)
     asyncio.run(store.write(digest_of(b"x"), b"x"))
-    assert flaky.seen == 3
+    assert flaky.seen == 3, flaky.answers
     assert asyncio.run(store.read(digest_of(b"x"))) == b"x"
     assert metrics.samples[STORAGE_ERRORS.name] == {}
     flaky.shutdown()

@@ -64,15 +64,21 @@ class GcsLocation:
 def make_client(location: GcsLocation) -> storage.Client:
     """A client of the location's project (made locally: no call)."""
     if location.emulator_host:
-        return storage.Client(
+        client = storage.Client(
             project=location.project_id or "emulator",
             credentials=AnonymousCredentials(),
             client_options={"api_endpoint": location.emulator_host},
         )
-    credentials = service_account.Credentials.from_service_account_info(
-        json.loads(location.keyfile)
-    )
-    return storage.Client(project=location.project_id or None, credentials=credentials)
+    else:
+        credentials = service_account.Credentials.from_service_account_info(
+            json.loads(location.keyfile)
+        )
+        client = storage.Client(project=location.project_id or None, credentials=credentials)
+    # From google-cloud-storage 3.x a client fetches each bucket's metadata on a thread of its
+    # own, only to label trace spans: a request the registry never asked for, retried and
+    # needing storage.buckets.get. None turns it off (every use is guarded by a truth test).
+    client._bucket_metadata_cache = None
+    return client
 
 
 def explain(location: GcsLocation, exc: BaseException) -> str:
