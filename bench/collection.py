@@ -1,7 +1,8 @@
 """A collection over 10,000 images with 1,000 unreferenced, and pushes while one runs (issue 12).
 
 .venv/bin/python bench/collection.py [--images 10000] [--garbage 1000] [--reps 2]
-                                     [--pushers 4] [--postgres] [--no-results]
+                                     [--pushers 4] [--duty-cycle 0.25] [--postgres]
+                                     [--no-results]
 
 One `moorage serve` (filesystem storage, 2 workers, `--gc-interval 0`: its own collector never
 runs) on a fresh data directory, its metadata in SQLite there or (`--postgres`) in a
@@ -11,9 +12,10 @@ metadata database and storage as pushes leave them, last used two hours ago. Eac
 makes GARBAGE more of them unreferenced (their manifests and tags deleted, as a registry DELETE
 by digest leaves them), then alternates which phase goes first:
 - with: PUSHERS threads push fresh images (a config, a 64 KiB layer, a manifest) through the
-  registry while one collection pass (`registry/collector.py`'s `collect`, the function the
-  serve parent runs, here in this process on the same database and storage) frees the
-  garbage; the pushes stop when the pass ends;
+  registry while one collection pass frees the garbage, run as the serve parent runs it
+  (`server/collecting.py`'s `collect_in_background`: a thread at the lowest CPU priority,
+  resting between steps so it works DUTY_CYCLE of the time), here in this process on the
+  same database and storage; the pushes stop when the pass ends;
 - without: the same pushers for as long, no collection.
 It reports the pass's time, what it freed, the storage calls it made by operation, a pass
 with nothing to collect, pushes/s with and without and their ratio, and checks that every
@@ -45,6 +47,8 @@ from sqlalchemy import Engine, delete, select, update
 from transfers import post_bytes, put_manifest
 
 from moorage.registry.collector import Collected, collect
+from moorage.server.collecting import Schedule, collect_in_background
+from moorage.server.config import ServerConfig
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.store.database import open_engine, sqlite_url
 from moorage.store.garbage import Garbage
@@ -265,17 +269,27 @@ class Rep:
 
 
 def one_rep(
-    engine: Engine, storage: Path, pushers: Pushers, without_first: bool, expected: float
+    engine: Engine,
+    storage: Path,
+    pushers: Pushers,
+    schedule: Schedule,
+    without_first: bool,
+    expected: float,
 ) -> Rep:
     """One pass with pushes, and pushes alone; `expected`: how long a pass took before (how
     long pushes alone run when they go first)."""
     counting = CountingStore(FilesystemBlobStore(storage))
     outcome: dict[str, Any] = {}
 
-    def collecting() -> None:
+    def one_pass() -> None:  # on a thread of its own, as its priority is lowered for good
         began = time.perf_counter()
-        outcome["collected"] = asyncio.run(collect(Garbage(engine), counting, GRACE))  # type: ignore[arg-type]
+        outcome["collected"] = collect_in_background(Garbage(engine), counting, schedule)  # type: ignore[arg-type]
         outcome["seconds"] = time.perf_counter() - began
+
+    def collecting() -> None:
+        collector = threading.Thread(target=one_pass, name="collector")
+        collector.start()
+        collector.join()
 
     def with_collection() -> float:
         pushed, seconds = pushers.run_while(collecting)
@@ -300,6 +314,12 @@ def main() -> None:
     parser.add_argument("--garbage", type=int, default=1_000)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--pushers", type=int, default=4)
+    parser.add_argument(
+        "--duty-cycle",
+        type=float,
+        default=ServerConfig().gc_duty_cycle,
+        help="the pass's share of working time (moorage serve --gc-duty-cycle)",
+    )
     parser.add_argument("--postgres", action="store_true", help="metadata in PostgreSQL")
     parser.add_argument("--no-results", action="store_true")
     args = parser.parse_args()
@@ -352,12 +372,13 @@ def run(args: argparse.Namespace, server: Moorage, engine: Engine, workdir: Path
     asyncio.run(collect(Garbage(engine), FilesystemBlobStore(storage), GRACE))  # type: ignore[arg-type]
     idle = time.perf_counter() - began
     pushers = Pushers(server.host, args.pushers)
+    schedule = Schedule(every=0, grace=GRACE, duty_cycle=args.duty_cycle)
     reps = []
     for rep in range(args.reps):
         unreference(engine, rep * args.garbage, args.garbage)
         log(f"repetition {rep + 1}: {args.garbage} images unreferenced")
         expected = reps[-1].seconds if reps else 0.0
-        reps.append(one_rep(engine, storage, pushers, rep % 2 == 1, expected))
+        reps.append(one_rep(engine, storage, pushers, schedule, rep % 2 == 1, expected))
         log(f"  {reps[-1]}")
     missing = lost(server.host, pushers.acknowledged)
     return report(args, reps, idle, len(pushers.acknowledged), pushers.failed, missing)
@@ -379,8 +400,8 @@ def report(
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, git "
         f"{git_revision(BENCH.parent)}; load average after: {load}",
         f"- {'PostgreSQL' if args.postgres else 'SQLite'}, filesystem storage, 2 workers; "
-        f"{args.pushers} pushers of 64 KiB images; load average before: {args.load_before}; "
-        f"{args.reps} repetitions",
+        f"{args.pushers} pushers of 64 KiB images; the pass's duty cycle {args.duty_cycle}; "
+        f"load average before: {args.load_before}; {args.reps} repetitions",
         "",
         "| rep | pass s | links | blobs | bytes freed | storage calls | pushes/s with | "
         "pushes/s without | with/without |",

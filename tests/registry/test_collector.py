@@ -10,15 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from moorage.content.errors import BlobUnknown, ManifestBlobUnknown
-from moorage.registry.collector import Collected, collect
+from moorage.registry.collector import STEP, Collected, Pace, collect
 from moorage.registry.service import Registry
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.store.blob_rows import BlobState
 from moorage.store.garbage import Garbage
 from moorage.store.registry_metadata import RegistryMetadata
+from moorage.store.schema import blobs, repository_blobs
 from tests.support.images import Image, digest_of, image
 
 GRACE = 60.0
@@ -134,7 +135,7 @@ def test_a_blob_a_collector_marked_and_left_is_used_by_nothing_and_finished_next
     digest = digest_of(layer)
     asyncio.run(push_blob(registry, "p/app", layer))
     asyncio.run(registry.blobs.unlink("p/app", digest))
-    assert garbage.mark_blob(digest, time.time() + LATER) == len(layer)  # then it died
+    assert garbage.mark_blobs([digest], time.time() + LATER) == {digest: len(layer)}  # then died
     assert metadata.blob_state(digest) is BlobState.DELETING
     assert not metadata.link_blob("p/other", digest)
     assert not metadata.link_blob("p/other", digest, written_size=len(layer))
@@ -151,7 +152,7 @@ def test_a_push_of_a_blob_being_deleted_waits_and_stores_it_again(
     digest = digest_of(layer)
     asyncio.run(push_blob(registry, "p/app", layer))
     asyncio.run(registry.blobs.unlink("p/app", digest))
-    garbage.mark_blob(digest, time.time() + LATER)
+    garbage.mark_blobs([digest], time.time() + LATER)
 
     async def push_while_collecting() -> None:
         pushing = asyncio.create_task(push_blob(registry, "p/app", layer))
@@ -172,3 +173,57 @@ def test_garbage_is_found_in_batches(
         asyncio.run(push_blob(registry, f"p/r{data[0] % 3}", data))
     collected = run_pass(Garbage(engine, batch=3), store, LATER)
     assert collected == Collected(links=10, blobs=10, bytes=100)
+
+
+def test_a_pass_rests_between_steps_so_work_takes_its_share_of_the_time(
+    registry: Registry, store: FilesystemBlobStore, garbage: Garbage
+) -> None:
+    for data in (bytes([i]) * 10 for i in range(STEP + 1)):
+        asyncio.run(push_blob(registry, "p/app", data))
+    ticks = iter(range(1000))
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+
+    pace = Pace(share=0.25, clock=lambda: float(next(ticks)), rest=rest)
+    later = time.time() + LATER
+    collected = asyncio.run(collect(garbage, store, GRACE, clock=lambda: later, pace=pace))
+    assert collected.links == collected.blobs == STEP + 1
+    # Two steps of links and two of blobs (STEP rows, then one), each a tick of work.
+    assert rests == [3.0] * 4
+
+
+def test_a_pass_with_the_whole_share_never_rests(
+    registry: Registry, store: FilesystemBlobStore, garbage: Garbage
+) -> None:
+    asyncio.run(push_blob(registry, "p/app", b"x" * 10))
+
+    async def rest(seconds: float) -> None:
+        raise AssertionError(f"rested {seconds} s")
+
+    later = time.time() + LATER
+    pace = Pace(share=1.0, rest=rest)
+    collected = asyncio.run(collect(garbage, store, GRACE, clock=lambda: later, pace=pace))
+    assert collected == Collected(links=1, blobs=1, bytes=10)
+
+
+def test_rows_a_push_holds_locked_are_left_for_the_next_pass_not_waited_for(
+    engine: Engine, registry: Registry, store: FilesystemBlobStore, garbage: Garbage
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: its one write lock orders the two transactions")
+    layer = b"held" * 100
+    asyncio.run(push_blob(registry, "p/app", layer))
+    link = repository_blobs.c.digest == digest_of(layer)
+    with engine.begin() as push:  # as a push linking the blob holds its link
+        push.execute(select(repository_blobs).where(link).with_for_update())
+        assert run_pass(garbage, store, LATER) == Collected(links=0, blobs=0, bytes=0)
+    assert run_pass(garbage, store, LATER).links == 1
+    asyncio.run(push_blob(registry, "p/app", layer))
+    asyncio.run(registry.blobs.unlink("p/app", digest_of(layer)))
+    with engine.begin() as push:  # as a push refreshing the blob holds its row
+        push.execute(select(blobs).where(blobs.c.digest == digest_of(layer)).with_for_update())
+        assert run_pass(garbage, store, LATER) == Collected(links=0, blobs=0, bytes=0)
+    assert run_pass(garbage, store, LATER) == Collected(links=0, blobs=1, bytes=len(layer))
+    assert not stored(store, layer)

@@ -7,6 +7,7 @@ that were just deleted and collected.
 """
 
 import asyncio
+import os
 import random
 import threading
 import time
@@ -18,7 +19,12 @@ import httpx
 import pytest
 
 from moorage.registry.settings import RegistrySettings
-from moorage.server.collecting import CollectorThread
+from moorage.server.collecting import (
+    LOWEST_PRIORITY,
+    CollectorThread,
+    Schedule,
+    collect_in_background,
+)
 from moorage.server.config import ConfigError, ServerConfig
 from moorage.storage.filesystem import FilesystemBlobStore
 from moorage.store.blob_rows import BlobState
@@ -192,8 +198,12 @@ def test_the_first_pass_runs_at_start_and_finishes_what_a_dead_collector_left(
     metadata = RegistryMetadata(engine)
     assert metadata.link_blob("p/app", digest_of(data), len(data))
     assert metadata.unlink_blob("p/app", digest_of(data))
-    assert Garbage(engine).mark_blob(digest_of(data), time.time() + 1) == len(data)
-    collector = CollectorThread(engine, tmp_path, RegistrySettings, every=3600, grace=3600)
+    assert Garbage(engine).mark_blobs([digest_of(data)], time.time() + 1) == {
+        digest_of(data): len(data)
+    }
+    collector = CollectorThread(
+        engine, tmp_path, RegistrySettings, Schedule(every=3600, grace=3600)
+    )
     collector.start()
     try:
         assert eventually(lambda: metadata.blob_state(digest_of(data)) is BlobState.MISSING, 30)
@@ -264,3 +274,28 @@ def test_what_each_pass_frees_is_counted_in_the_registrys_metrics(
     assert total(samples, "imageregistry_gc_collected_blobs_total") >= len(freed)
     assert total(samples, "imageregistry_gc_collected_links_total") >= len(freed)
     assert total(samples, "imageregistry_gc_passes_total") >= 1
+
+
+@pytest.mark.parametrize("share", [0.0, 1.5])
+def test_a_duty_cycle_outside_zero_to_one_is_refused(share: float) -> None:
+    with pytest.raises(ConfigError, match="--gc-duty-cycle must be more than 0 and at most 1"):
+        ServerConfig(gc_duty_cycle=share)
+
+
+def test_a_pass_runs_at_the_lowest_cpu_priority(tmp_path: Path) -> None:
+    engine = open_engine(sqlite_url(tmp_path / "metadata.db"))
+    migrate(engine)
+    priority: list[int] = []
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def pass_then_look() -> None:
+        store = FilesystemBlobStore(tmp_path / "storage")
+        collect_in_background(Garbage(engine), store, Schedule(every=1, grace=1))
+        priority.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    collecting = threading.Thread(target=pass_then_look)
+    collecting.start()
+    collecting.join()
+    engine.dispose()
+    assert priority == [LOWEST_PRIORITY] == [19]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours  # the thread's own

@@ -130,6 +130,15 @@ def add_serve_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "pushed before its manifest stays (default %(default)s)",
     )
     serve.add_argument(
+        "--gc-duty-cycle",
+        type=float,
+        default=defaults.gc_duty_cycle,
+        metavar="FRACTION",
+        help="the most of its time a garbage collection spends working: it rests the "
+        "remainder between steps of 50 rows, at the lowest CPU priority, so pushes and pulls "
+        "keep the machine, database and storage (default %(default)s; 1: no rests)",
+    )
+    serve.add_argument(
         "--tag-restore-window",
         type=float,
         default=defaults.tag_restore_window,
@@ -178,6 +187,7 @@ def run_serve(args: argparse.Namespace) -> int:
         ingress_port=ingress_port,
         gc_interval=args.gc_interval,
         gc_grace=args.gc_grace,
+        gc_duty_cycle=args.gc_duty_cycle,
         tag_restore_window=args.tag_restore_window,
         scheduled_import_interval=args.scheduled_import_interval,
     )

@@ -35,20 +35,27 @@ GRACE is `moorage serve --gc-grace` (one hour by default); the parent process ru
 pass every `--gc-interval` (server/collecting.py).
 
 Candidates are found in batches in key order, never by listing storage, so a pass
-holds at most a batch in memory however many images there are.
+holds at most a batch in memory however many images there are. They are removed a
+step of rows per transaction, and a pass rests between steps (its Pace) so that it
+takes a bounded share of the time from the pushes and pulls beside it.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from moorage.observability import logs
 from moorage.storage import BlobStore
 from moorage.store.garbage import Garbage, Link
 
 log = logging.getLogger("moorage.registry")
+
+STEP = 50  # rows changed by one short transaction: one commit, one flush, for this many
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +67,40 @@ class Collected:
     bytes: int
 
 
+class Pace:
+    """Rests after each step of work so that working takes at most `share` of the time:
+    a pass yields the machine, its database and its storage to the request path."""
+
+    def __init__(
+        self,
+        share: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        rest: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._rest_per_work = (1 - share) / share
+        self._clock = clock
+        self._rest = rest
+
+    @contextlib.asynccontextmanager
+    async def step(self) -> AsyncIterator[None]:
+        started = self._clock()
+        yield
+        if self._rest_per_work:
+            await self._rest((self._clock() - started) * self._rest_per_work)
+
+
 async def collect(
     garbage: Garbage,
     store: BlobStore,
     grace: float,
     clock: Callable[[], float] = time.time,
+    pace: Pace | None = None,
 ) -> Collected:
     """One pass: drop garbage links, then delete the blobs nothing links any more."""
     cutoff = clock() - grace
-    links = await _drop_links(garbage, cutoff)
-    blobs, freed = await _delete_blobs(garbage, store, cutoff)
+    pace = pace or Pace()
+    links = await _drop_links(garbage, cutoff, pace)
+    blobs, freed = await _delete_blobs(garbage, store, cutoff, pace)
     collected = Collected(links, blobs, freed)
     if links or blobs:
         logs.event(
@@ -82,26 +113,35 @@ async def collect(
     return collected
 
 
-async def _drop_links(garbage: Garbage, cutoff: float) -> int:
+def _steps(batch: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(batch), STEP):
+        yield batch[start : start + STEP]
+
+
+async def _drop_links(garbage: Garbage, cutoff: float, pace: Pace) -> int:
     dropped = 0
     after: Link | None = None
     while batch := await asyncio.to_thread(garbage.stale_links, cutoff, after):
-        for link in batch:
-            dropped += await asyncio.to_thread(garbage.drop_link, link, cutoff)
+        for links in _steps(batch):
+            async with pace.step():
+                dropped += await asyncio.to_thread(garbage.drop_links, links, cutoff)
         after = batch[-1]
     return dropped
 
 
-async def _delete_blobs(garbage: Garbage, store: BlobStore, cutoff: float) -> tuple[int, int]:
+async def _delete_blobs(
+    garbage: Garbage, store: BlobStore, cutoff: float, pace: Pace
+) -> tuple[int, int]:
     deleted = freed = 0
     after = ""
     while batch := await asyncio.to_thread(garbage.unlinked_blobs, cutoff, after):
-        for digest in batch:
-            size = await asyncio.to_thread(garbage.mark_blob, digest, cutoff)
-            if size is None:
-                continue
-            await store.delete(digest)
-            if await asyncio.to_thread(garbage.forget_blob, digest):
-                deleted, freed = deleted + 1, freed + size
+        for digests in _steps(batch):
+            async with pace.step():
+                sizes = await asyncio.to_thread(garbage.mark_blobs, digests, cutoff)
+                for digest in sizes:
+                    await store.delete(digest)
+                forgotten = await asyncio.to_thread(garbage.forget_blobs, list(sizes))
+            deleted += len(forgotten)
+            freed += sum(sizes[digest] for digest in forgotten)
         after = batch[-1]
     return deleted, freed

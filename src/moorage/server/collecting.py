@@ -4,8 +4,10 @@ A pass that freed links brings the projects' quotas' status.used up to date."""
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -14,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from moorage.imagestreams import quotas
 from moorage.observability.metrics import GC_BLOBS, GC_FREED, GC_LINKS, GC_PASSES, Metrics
 from moorage.observability.metrics_exchange import keep
-from moorage.registry.collector import Collected, collect
+from moorage.registry.collector import Collected, Pace, collect
 from moorage.registry.settings import RegistrySettings
 from moorage.storage import open_blob_store
-from moorage.storage.base import StorageUnavailable
+from moorage.storage.base import BlobStore, StorageUnavailable
 from moorage.store.database import writer
 from moorage.store.errors import Unavailable
 from moorage.store.garbage import Garbage
@@ -27,6 +29,23 @@ log = logging.getLogger("moorage.registry")
 
 COLLECTOR = "collector"  # its kept metrics: collector.json in the workers' metrics directory
 UNTIL_REPLICAS_RUN = 1.0  # seconds between looks while no replica (or memory storage) runs
+LOWEST_PRIORITY = 19  # a nice value: the CPU goes to the request path first
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """moorage serve's --gc-interval, --gc-grace and --gc-duty-cycle."""
+
+    every: float
+    grace: float
+    duty_cycle: float = 1.0
+
+
+def collect_in_background(garbage: Garbage, store: BlobStore, schedule: Schedule) -> Collected:
+    """One pass on this thread, from now on at the lowest CPU priority (on Linux a nice value
+    is a thread's own, inherited by the threads it starts), paced by the duty cycle."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    return asyncio.run(collect(garbage, store, schedule.grace, pace=Pace(schedule.duty_cycle)))
 
 
 class CollectorThread:
@@ -35,8 +54,7 @@ class CollectorThread:
         engine: Engine,
         data_root: Path,
         settings: Callable[[], RegistrySettings | None],
-        every: float,
-        grace: float,
+        schedule: Schedule,
         metrics_dir: Path | None = None,
     ) -> None:
         """`settings`: the replicas' current settings, None while none should run;
@@ -45,8 +63,7 @@ class CollectorThread:
         self._garbage = Garbage(engine)
         self._data_root = data_root
         self._settings = settings
-        self._every = every
-        self._grace = grace
+        self._schedule = schedule
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="collector", daemon=True)
         self._metrics_dir = metrics_dir
@@ -71,12 +88,12 @@ class CollectorThread:
                 pause = UNTIL_REPLICAS_RUN
                 continue
             self._collect(settings)
-            pause = self._every
+            pause = self._schedule.every
 
     def _collect(self, settings: RegistrySettings) -> None:
         store = open_blob_store(settings.storage, self._data_root / settings.volume, settings.cloud)
         try:
-            collected = asyncio.run(collect(self._garbage, store, self._grace))
+            collected = collect_in_background(self._garbage, store, self._schedule)
             self._count(collected)
             if collected.links:
                 with writer(self._engine).begin() as conn:

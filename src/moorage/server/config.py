@@ -40,9 +40,11 @@ class ServerConfig:
     ingress_host: str = "127.0.0.1"
     ingress_port: int | None = 8443
     # Online garbage collection (registry/collector.py): seconds between passes (0: none),
-    # and how long a blob or link nothing references is kept after it was last used.
+    # how long a blob or link nothing references is kept after it was last used, and the
+    # most of its time a pass spends working (it rests the remainder).
     gc_interval: float = 3600.0
     gc_grace: float = 3600.0
+    gc_duty_cycle: float = 0.25
     # How long a deleted tag stays restorable, what it served kept from the pruner (ADR 0012).
     tag_restore_window: float = DEFAULT_WINDOW
     # How often tags with importPolicy.scheduled are imported again (OpenShift: 900 s).
@@ -66,6 +68,8 @@ class ServerConfig:
             )
         if self.gc_interval < 0 or self.gc_grace <= 0:
             raise ConfigError("--gc-interval must be 0 or more and --gc-grace more than 0")
+        if not 0 < self.gc_duty_cycle <= 1:
+            raise ConfigError("--gc-duty-cycle must be more than 0 and at most 1")
         if self.tag_restore_window < 0:
             raise ConfigError("--tag-restore-window must be 0 or more seconds")
         if self.workers < 1:

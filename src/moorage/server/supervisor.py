@@ -29,7 +29,7 @@ from moorage.platform.local import LocalReplicas, Starter
 from moorage.registry.settings import RegistrySettings
 from moorage.resources.objects import Object
 from moorage.server.api_process import run_api_server
-from moorage.server.collecting import CollectorThread
+from moorage.server.collecting import CollectorThread, Schedule
 from moorage.server.first_config import claim_capacity
 from moorage.server.registry_process import run_registry_worker
 from moorage.server.worker import WorkerPlan
@@ -129,7 +129,11 @@ def _collector(plan: WorkerPlan, engine: Engine, operator: Operator) -> Collecto
         return None if wanted is None else wanted.payload
 
     collector = CollectorThread(
-        engine, plan.data_root, settings, config.gc_interval, config.gc_grace, plan.metrics_dir
+        engine,
+        plan.data_root,
+        settings,
+        Schedule(config.gc_interval, config.gc_grace, config.gc_duty_cycle),
+        plan.metrics_dir,
     )
     collector.start()
     return collector

@@ -1,6 +1,6 @@
-"""The collector's queries: finding garbage in batches, and removing it one row at a time.
+"""The collector's queries: finding garbage in batches, and removing it a few rows at a time.
 
-Each removal is its own short transaction that locks the row, then checks again
+Each removal is a short transaction that locks the rows, then checks again
 in a new statement (a fresh snapshot under READ COMMITTED) that it is still
 garbage, so a push that made it live meanwhile wins. What garbage is, and why
 this is safe beside pushes, is stated in registry/collector.py.
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, exists, select, tuple_, update
 
-from moorage.store.blob_rows import lock_blob
 from moorage.store.database import row_locking
 from moorage.store.schema import blobs, manifest_references, manifests, repository_blobs
 
@@ -71,44 +70,50 @@ class Garbage:
         with self._engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
-    # Removing: one short transaction per row -------------------------------
+    # Removing: one short transaction per step of a few rows ------------------
+    # Rows a push holds locked now are skipped (SKIP LOCKED): the collector never waits for
+    # the request path; the push makes them live anyway, or the next pass takes them.
 
-    def drop_link(self, link: Link, cutoff: float) -> bool:
-        """Delete the link if it is still garbage; False when a push made it live."""
-        where = (
-            repository_blobs.c.repository_id == link.repository_id,
-            repository_blobs.c.digest == link.digest,
-        )
+    def drop_links(self, links: list[Link], cutoff: float) -> int:
+        """Delete those of `links` that are still garbage; how many were."""
+        key = tuple_(repository_blobs.c.repository_id, repository_blobs.c.digest)
+        wanted = key.in_([(link.repository_id, link.digest) for link in links])
         with self._locking.begin() as conn:
-            locked = select(repository_blobs.c.digest).where(*where).with_for_update()
-            if conn.execute(locked).first() is None:
-                return False
-            still = select(repository_blobs.c.digest).where(
-                *where, repository_blobs.c.created_at < cutoff, ~_REFERENCED, ~_A_MANIFEST
+            locking = select(repository_blobs.c.repository_id, repository_blobs.c.digest)
+            locked = conn.execute(locking.where(wanted).with_for_update(skip_locked=True)).all()
+            if not locked:
+                return 0
+            still = (
+                key.in_([tuple(row) for row in locked]),
+                repository_blobs.c.created_at < cutoff,
+                ~_REFERENCED,
+                ~_A_MANIFEST,
             )
-            if conn.execute(still).first() is None:
-                return False
-            conn.execute(delete(repository_blobs).where(*where))
-            return True
+            return conn.execute(delete(repository_blobs).where(*still)).rowcount
 
-    def mark_blob(self, digest: str, cutoff: float) -> int | None:
-        """Mark the blob deleting if it is still garbage (or already marked): its size, for
-        the caller to delete its bytes; None when a push made it live."""
+    def mark_blobs(self, digests: list[str], cutoff: float) -> dict[str, int]:
+        """Mark deleting those of `digests` still garbage (or already marked): their sizes, for
+        the caller to delete their bytes. A digest missing was made live by a push."""
         with self._locking.begin() as conn:
-            row = lock_blob(conn, digest)
-            if row is None:
-                return None
-            if row.deleting_since is not None:
-                return row.size
-            linked = select(repository_blobs.c.digest).where(repository_blobs.c.digest == digest)
-            if row.touched_at >= cutoff or conn.execute(linked.limit(1)).first() is not None:
-                return None
-            marking = update(blobs).where(blobs.c.digest == digest)
+            locking = select(blobs.c.digest).where(blobs.c.digest.in_(digests))
+            locked = list(conn.execute(locking.with_for_update(skip_locked=True)).scalars())
+            if not locked:
+                return {}
+            still = (
+                select(blobs.c.digest, blobs.c.size)
+                .where(blobs.c.digest.in_(locked), ~_LINKED)
+                .where((blobs.c.touched_at < cutoff) | blobs.c.deleting_since.is_not(None))
+            )
+            sizes: dict[str, int] = dict(conn.execute(still).tuples().all())
+            marking = update(blobs).where(
+                blobs.c.digest.in_(sizes), blobs.c.deleting_since.is_(None)
+            )
             conn.execute(marking.values(deleting_since=time.time()))
-            return row.size
+            return sizes
 
-    def forget_blob(self, digest: str) -> bool:
-        """Delete the row of a blob whose bytes are gone, if it is still marked."""
-        query = delete(blobs).where(blobs.c.digest == digest, blobs.c.deleting_since.is_not(None))
+    def forget_blobs(self, digests: list[str]) -> list[str]:
+        """Delete the rows of blobs whose bytes are gone, those still marked: which were."""
+        marked = (blobs.c.digest.in_(digests), blobs.c.deleting_since.is_not(None))
         with self._locking.begin() as conn:
-            return conn.execute(query).rowcount > 0
+            gone = conn.execute(delete(blobs).where(*marked).returning(blobs.c.digest))
+            return list(gone.scalars())
