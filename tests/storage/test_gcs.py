@@ -1,14 +1,12 @@
-"""What the gcs driver adds to the contract, against a real GCS endpoint (gcp-storage-emulator):
-uploads written in whole parts however small the client's PATCHes and composed inside GCS,
-every acknowledged byte kept and found by another replica, the documented key layout, signed
-redirect URLs with a service account's key (none on the emulator), and storage failures said
-in words."""
+"""What only the gcs driver does, against a real GCS endpoint (gcp-storage-emulator): uploads
+written in whole parts however small the client's PATCHes and composed inside GCS, and signed
+redirect URLs with a service account's key (none on the emulator). What every cloud driver
+does is in test_cloud_drivers.py."""
 
 import asyncio
 import dataclasses
 import json
 import os
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,15 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.cloud import storage
 
-from moorage.observability.metrics import STORAGE_ERRORS, Metrics
-from moorage.storage.base import StorageUnavailable
 from moorage.storage.gcs import GcsBlobStore
 from moorage.storage.gcs_client import GcsLocation, make_client
-from moorage.storage.metered import MeteredBlobStore
 from tests.storage.test_blob_store_contract import append, collect, digest_of
-from tests.storage.test_s3 import Flaky
 from tests.support.gcs_emulator import GcsEmulator
-from tests.support.server import free_port
 
 PART = 256 << 10
 
@@ -100,41 +93,6 @@ def test_a_long_patch_writes_whole_parts_while_it_arrives(
     store.close()
 
 
-def test_another_replica_continues_an_upload_and_unacknowledged_bytes_are_not_counted(
-    location: GcsLocation,
-) -> None:
-    first, second = GcsBlobStore(location), GcsBlobStore(location)
-    data = os.urandom(3 * PART + 999)
-    acknowledged = PART + 4321
-
-    async def upload() -> None:
-        await first.start_upload("u1")
-        await append(first, "u1", data[:acknowledged])
-        crashed = first.upload_writer("u1")  # a replica killed mid-PATCH: never closed
-        crashed.append(os.urandom(PART + 10))
-        await crashed.drain()
-        assert await second.upload_size("u1") == acknowledged
-        await append(second, "u1", data[acknowledged:])
-        assert await collect(second.read_upload("u1")) == data
-        await second.commit_upload("u1", digest_of(data))
-
-    asyncio.run(upload())
-    assert asyncio.run(first.read(digest_of(data))) == data
-    first.close()
-    second.close()
-
-
-def test_blobs_are_kept_at_distributions_paths(
-    location: GcsLocation, bucket: storage.Bucket
-) -> None:
-    store = GcsBlobStore(location)
-    data = b"layer bytes"
-    hex_ = digest_of(data).removeprefix("sha256:")
-    asyncio.run(store.write(digest_of(data), data))
-    assert names(bucket) == [f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data"]
-    store.close()
-
-
 def service_account_keyfile() -> str:
     """A service account's JSON key, as REGISTRY_STORAGE_GCS_KEYFILE holds one."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -173,39 +131,3 @@ def test_the_emulator_cannot_sign_so_blobs_are_streamed(location: GcsLocation) -
 def test_the_keyfile_never_shows_in_the_locations_repr() -> None:
     location = GcsLocation("images", keyfile=service_account_keyfile())
     assert "PRIVATE KEY" not in repr(location)
-
-
-def test_transient_failures_are_retried_and_not_counted_as_errors(
-    gcs: GcsEmulator, location: GcsLocation
-) -> None:
-    flaky = Flaky(gcs.port, failures=2)
-    threading.Thread(target=flaky.serve_forever, daemon=True).start()
-    metrics = Metrics()
-    through = f"http://127.0.0.1:{flaky.server_port}"
-    gcs_store = GcsBlobStore(dataclasses.replace(location, emulator_host=through))
-    store = MeteredBlobStore(gcs_store, metrics)
-    asyncio.run(store.write(digest_of(b"x"), b"x"))
-    assert flaky.seen == 3, flaky.answers
-    assert asyncio.run(store.read(digest_of(b"x"))) == b"x"
-    assert metrics.samples[STORAGE_ERRORS.name] == {}
-    flaky.shutdown()
-    flaky.server_close()
-    gcs_store.close()
-
-
-def test_a_missing_bucket_is_named_and_counted_as_a_storage_error(gcs: GcsEmulator) -> None:
-    metrics = Metrics()
-    gcs_store = GcsBlobStore(gcs.location("no-such-bucket"))
-    store = MeteredBlobStore(gcs_store, metrics)
-    with pytest.raises(StorageUnavailable, match=r"bucket 'no-such-bucket' .* does not exist"):
-        asyncio.run(store.write(digest_of(b"x"), b"x"))
-    assert metrics.samples[STORAGE_ERRORS.name] == {("write", "StorageUnavailable"): [1.0]}
-    gcs_store.close()
-
-
-def test_an_endpoint_nobody_answers_is_unavailable_not_missing(location: GcsLocation) -> None:
-    nowhere = dataclasses.replace(location, emulator_host=f"http://127.0.0.1:{free_port()}")
-    store = GcsBlobStore(nowhere)
-    with pytest.raises(StorageUnavailable, match="cannot be used now"):
-        asyncio.run(store.exists(digest_of(b"x")))
-    store.close()
