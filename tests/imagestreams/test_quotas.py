@@ -62,15 +62,27 @@ def api(server: RunningServer, bob: Account) -> Iterator[httpx.Client]:
         yield client
 
 
-def set_quota(server: RunningServer, project: str, **hard: str) -> None:
-    quota = {
+def quota_of(scopes: list[str] | None = None, **hard: str) -> dict[str, object]:
+    spec: dict[str, object] = {
+        "hard": {f"openshift.io/{k.replace('_', '-')}": v for k, v in hard.items()}
+    }
+    if scopes is not None:
+        spec["scopes"] = scopes
+    return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
         "metadata": {"name": "images"},
-        "spec": {"hard": {f"openshift.io/{k.replace('_', '-')}": v for k, v in hard.items()}},
+        "spec": spec,
     }
+
+
+def create_quota(server: RunningServer, project: str, quota: dict[str, object]) -> httpx.Response:
     with server.api_client() as admin:
-        made = admin.post(f"/api/v1/namespaces/{project}/resourcequotas", json=quota)
+        return admin.post(f"/api/v1/namespaces/{project}/resourcequotas", json=quota)
+
+
+def set_quota(server: RunningServer, project: str, **hard: str) -> None:
+    made = create_quota(server, project, quota_of(**hard))
     assert made.status_code == 201, made.text
 
 
@@ -197,3 +209,23 @@ def test_what_a_prune_frees_leaves_the_quota_at_once(
         "openshift.io/images": "1",
         STORAGE: str(sum(len(b) for b in (*new.blobs, new.manifest))),
     }
+
+
+def test_a_quota_scoped_to_pods_neither_limits_nor_counts_image_streams(
+    registry: httpx.Client, api: httpx.Client, server: RunningServer, project: str
+) -> None:
+    made = create_quota(server, project, quota_of(["NotTerminating"], image_tags="1"))
+    assert made.status_code == 201, made.text
+    for tag in ("v1", "v2"):
+        assert push_image(registry, f"{project}/app", image(), tag).status_code == 201
+    assert used(api, project) == {"openshift.io/image-tags": "0"}
+
+
+def test_an_unknown_scope_is_refused_and_nothing_is_made(
+    api: httpx.Client, server: RunningServer, project: str
+) -> None:
+    refused = create_quota(server, project, quota_of(["Images"], image_tags="1"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["reason"] == "Invalid"
+    assert "spec.scopes" in refused.json()["message"]
+    assert api.get(f"/api/v1/namespaces/{project}/resourcequotas/images").status_code == 404

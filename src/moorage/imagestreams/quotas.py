@@ -7,6 +7,9 @@ The resources (OpenShift's names; the last is Moorage's, OpenShift 4 has no byte
   openshift.io/imagestreams.storage  bytes of the distinct blobs its repositories link, each
                                      counted once however many streams share it
 
+A quota with `scopes` or a `scopeSelector` counts only the pods they select, as in
+Kubernetes: never image streams, so it neither limits nor counts them here.
+
 A write that may add to a project runs inside `admitted`: the usage a quota names is
 counted in the write's own transaction before and after it, and the write is refused
 (Forbidden; the transaction rolls back) when it took a resource above a quota's hard
@@ -44,7 +47,7 @@ def quota_ref(namespace: str, name: str) -> Ref:
 @contextmanager
 def admitted(conn: Connection, project: str) -> Iterator[None]:
     """Run a write that may add to `project`; refuse it if it exceeded one of its quotas."""
-    quotas = [json.loads(body) for _, body in quota_usage.quota_bodies(conn, project)]
+    quotas = _bodies(conn, project)
     if not quotas:
         yield
         return
@@ -60,7 +63,7 @@ def admitted(conn: Connection, project: str) -> Iterator[None]:
 
 def refresh(tx: Transaction, project: str) -> None:
     """Bring the project's quotas' status up to date (after something freed space)."""
-    quotas = [json.loads(body) for _, body in quota_usage.quota_bodies(tx.connection, project)]
+    quotas = _bodies(tx.connection, project)
     names = {name for quota in quotas for name in _hard(quota)}
     counts = _count(tx.connection, project, names)
     _write_status(tx, [q for q in quotas if _status_of(q, counts) != q.get("status")], counts)
@@ -75,7 +78,8 @@ def refresh_everywhere(tx: Transaction) -> None:
 def with_status(tx: Transaction, quota: Object) -> Object:
     """The quota as stored: its status counted from what its project holds now."""
     project = quota["metadata"]["namespace"]
-    return {**quota, "status": _status_of(quota, _count(tx.connection, project, set(_hard(quota))))}
+    names = set(_hard(quota)) if _counts_images(quota) else set()
+    return {**quota, "status": _status_of(quota, _count(tx.connection, project, names))}
 
 
 def _count(conn: Connection, project: str, names: set[str]) -> Counts:
@@ -84,6 +88,17 @@ def _count(conn: Connection, project: str, names: set[str]) -> Counts:
 
 def _hard(quota: Object) -> dict[str, str]:
     return (quota.get("spec") or {}).get("hard") or {}
+
+
+def _counts_images(quota: Object) -> bool:
+    spec = quota.get("spec") or {}
+    return not spec.get("scopes") and not spec.get("scopeSelector")
+
+
+def _bodies(conn: Connection, project: str) -> list[Object]:
+    """The project's quotas that count what image streams hold."""
+    quotas = [json.loads(body) for _, body in quota_usage.quota_bodies(conn, project)]
+    return [quota for quota in quotas if _counts_images(quota)]
 
 
 def _check(quota: Object, before: Counts, after: Counts) -> None:

@@ -123,9 +123,20 @@ class PersistentVolumeClaim(TopLevel):
     status: Open | None = None
 
 
+# Kubernetes' quota scopes: each selects pods, so a quota with one never counts image streams.
+QuotaScope = Literal[
+    "Terminating",
+    "NotTerminating",
+    "BestEffort",
+    "NotBestEffort",
+    "PriorityClass",
+    "CrossNamespacePodAffinity",
+]
+
+
 class QuotaSpec(Strict):
     hard: dict[str, Annotated[str, Field(pattern=QUANTITY)]] | None = None
-    scopes: list[str] | None = None
+    scopes: list[QuotaScope] | None = None
     scope_selector: Open | None = None
 
 
