@@ -14,6 +14,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import credentials
@@ -224,6 +225,18 @@ class Moorage(Server):
         status = conn.getresponse().status
         conn.close()
         return status
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        """An API resource as kubeadmin reads it."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=30)
+        conn.request("GET", path, headers={"Authorization": f"Bearer {self.api_token}"})
+        answer = conn.getresponse()
+        body = answer.read()
+        conn.close()
+        if answer.status != 200:
+            raise RuntimeError(f"GET {path} from {self.name}: status {answer.status}")
+        loaded: dict[str, Any] = json.loads(body)
+        return loaded
 
 
 @dataclass
