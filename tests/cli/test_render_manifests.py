@@ -28,12 +28,14 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Cli:
 
 @pytest.fixture(scope="module")
 def stream(renderer: Cli) -> str:
-    return renderer("adm", "render-manifests", *SCALED)
+    return renderer("adm", "render-manifests", *SCALED, "-o", "yaml")
 
 
 @pytest.fixture(scope="module")
 def rendered(stream: str) -> list[dict[str, Any]]:
-    return list(yaml.safe_load_all(stream))
+    documents = list(yaml.safe_load_all(stream))
+    assert stream.count("\n---\n") == len(documents) - 1
+    return documents
 
 
 def of_kind(rendered: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -227,7 +229,9 @@ def test_everything_namespaced_lands_in_the_namespace_asked_for(renderer: Cli) -
     assert one(rendered, "ClusterRoleBinding")["subjects"][0]["namespace"] == "reg"
 
 
-def test_the_same_input_renders_the_same_bytes(renderer: Cli, stream: str) -> None:
+def test_the_same_input_renders_the_same_bytes_yaml_being_the_default(
+    renderer: Cli, stream: str
+) -> None:
     assert renderer("adm", "render-manifests", *SCALED) == stream
 
 
