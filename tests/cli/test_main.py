@@ -36,6 +36,7 @@ COMMANDS = [
     ["adm", "policy", "add-cluster-role-to-user"],
     ["adm", "policy", "remove-cluster-role-from-group"],
     ["adm", "policy", "add-role-to-user"],
+    ["adm", "render-manifests"],
 ]
 
 

@@ -3,7 +3,7 @@
 import argparse
 from typing import Any
 
-from moorage.cli.commands import prune, rotate_keys
+from moorage.cli.commands import prune, render_manifests, rotate_keys
 from moorage.cli.commands.policy import CLUSTER_CHANGES, PROJECT_CHANGES, add_policy_commands
 from moorage.cli.options import add_command
 
@@ -12,13 +12,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     adm = add_command(
         commands,
         "adm",
-        "administrative commands: cluster-wide policy, pruning, registry token keys",
+        "administrative commands: cluster-wide policy, pruning, registry token keys, manifests",
         "Administrative commands, as `oc adm` has them.",
         common,
         "example:\n  moorage adm policy add-cluster-role-to-user prometheus-scraper alice",
     )
     groups = adm.add_subparsers(
-        dest="adm_command", metavar="policy|prune|rotate-registry-token-keys", required=True
+        dest="adm_command",
+        metavar="policy|prune|rotate-registry-token-keys|render-manifests",
+        required=True,
     )
     policy = add_command(
         groups,
@@ -36,3 +38,4 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     add_policy_commands(policy, common, PROJECT_CHANGES + CLUSTER_CHANGES, "adm policy ")
     prune.register(groups, common)
     rotate_keys.register(groups, common)
+    render_manifests.register(groups, common)

@@ -1,0 +1,1 @@
+"""Kubernetes manifests that run the registry on a cluster: `moorage adm render-manifests`."""
