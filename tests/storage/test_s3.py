@@ -83,16 +83,22 @@ def test_a_long_patch_sends_whole_parts_while_it_arrives(location: S3Location, b
     store.close()
 
 
-def test_an_upload_continued_after_chunk_size_shrank_loses_nothing(location: S3Location) -> None:
+def test_a_patch_ending_a_parts_worth_past_the_last_part_sends_it_as_a_part(
+    location: S3Location, bucket: Any
+) -> None:
     before = S3BlobStore(dataclasses.replace(location, chunk_size=2 * PART))
-    after = S3BlobStore(location)
-    data = os.urandom(3 * PART)
-    kept = PART + PART // 2  # a whole part under the new size, still segments under the old
+    after = S3BlobStore(location)  # another replica, since chunkSizeMiB shrank
+    data = os.urandom(3 * PART + 999)
+    first = PART + PART // 2  # less than a part of `before`, more than S3's least
 
     async def upload() -> None:
         await before.start_upload("u1")
-        await append(before, "u1", data[:kept])
-        await append(after, "u1", data[kept:])
+        await append(before, "u1", data[:first])
+        (multipart,) = bucket("list_multipart_uploads")["Uploads"]
+        listed = bucket("list_parts", Key=multipart["Key"], UploadId=multipart["UploadId"])
+        assert [part["Size"] for part in listed["Parts"]] == [first]
+        assert keys(bucket, "docker/registry/v2/uploads/u1/segments/") == []
+        await append(after, "u1", data[first:])
         assert await after.upload_size("u1") == len(data)
         await after.commit_upload("u1", digest_of(data))
 

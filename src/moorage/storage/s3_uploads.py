@@ -4,8 +4,8 @@ S3 keeps no growing objects and refuses multipart parts under 5 MiB (but the las
 a client may PATCH a few KiB at a time and must find every acknowledged byte again, on any
 replica. So an upload is:
 
-- whole parts (`chunk_size` each) of one S3 multipart upload at `uploads/<key>/data`,
-  created when the first whole part is ready;
+- whole parts (`chunk_size` each, or what a PATCH ends with once it is 5 MiB or more) of
+  one S3 multipart upload at `uploads/<key>/data`, created when the first part is ready;
 - the bytes past the last whole part, as segment objects `uploads/<key>/segments/<offset>`
   (each PATCH writes only its own bytes); once parts' worth has arrived they are read back,
   sent as a part and deleted;
@@ -23,6 +23,8 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from moorage.storage.s3_client import S3Calls
+
+LEAST_PART = 5 << 20  # S3 refuses a smaller part, but the last
 
 
 @dataclass
@@ -166,17 +168,24 @@ class S3UploadWriter:
         state = await self._loaded()
         while state.in_segments + len(self._pending) >= self._chunk_size:
             # Segments may already hold a part's worth when chunkSizeMiB shrank meanwhile.
-            take = max(0, self._chunk_size - state.in_segments)
-            body = await self._upload.segment_bytes(state) + bytes(self._pending[:take])
-            await self._upload.send_part(state, body)
-            del self._pending[:take]
-            self._consumed += state.segments
-            state.segments = []
-            state.size += take
+            await self._send_part(state, max(0, self._chunk_size - state.in_segments))
+
+    async def _send_part(self, state: UploadState, take: int) -> None:
+        """Send the segments and the first `take` pending bytes as the next part."""
+        body = await self._upload.segment_bytes(state) + bytes(self._pending[:take])
+        await self._upload.send_part(state, body)
+        del self._pending[:take]
+        self._consumed += state.segments
+        state.segments = []
+        state.size += take
 
     async def close(self) -> None:
         await self.drain()
         state = await self._loaded()
+        if state.in_segments + len(self._pending) >= LEAST_PART:
+            # Enough for a part: sent as one now, not kept as a segment to be read back and
+            # sent at the end (parts need not be of one size, only the least but the last).
+            await self._send_part(state, len(self._pending))
         if self._pending:
             await self._upload.calls.call(
                 "put_object", Key=self._upload.keys.segment(state.size), Body=bytes(self._pending)
