@@ -36,6 +36,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
     base = tmp_path_factory.mktemp("console")
     with serving_users(base, PASSWORDS, projects=()) as server:
         yield server
+    # Every refusal the tests provoke must be a page of the console's, never a crash.
+    assert "unhandled error" not in server.log(), server.log()[-5000:]
 
 
 @pytest.fixture(scope="session")

@@ -59,8 +59,8 @@ def test_logging_in_needs_no_mouse(page: Page) -> None:
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
 
 
-def test_the_token_is_kept_in_an_http_only_strict_cookie_and_in_no_address(
-    page: Page, context: BrowserContext
+def test_the_token_is_kept_in_an_http_only_strict_cookie_and_in_no_address_or_log(
+    page: Page, context: BrowserContext, console: RunningServer
 ) -> None:
     addresses: list[str] = []
     page.on("request", lambda request: addresses.append(request.url))
@@ -69,6 +69,8 @@ def test_the_token_is_kept_in_an_http_only_strict_cookie_and_in_no_address(
     assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/console/")
     assert not [url for url in addresses if str(cookie["value"]) in url]
     assert page.evaluate("document.cookie") == ""
+    page.get_by_role("link", name="Moorage").click()
+    assert str(cookie["value"]) not in console.log()
 
 
 def test_logging_out_revokes_the_token(

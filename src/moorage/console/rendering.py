@@ -18,15 +18,15 @@ _USER = web.RequestKey("console_user", str)
 
 
 def size(value: int | None) -> str:
-    """Bytes as people read them: `4.0 KiB`, and exact below a KiB."""
+    """Bytes as people read them: exact below a KiB, else `4.0 KiB`."""
     if value is None:
         return ""
-    amount = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if amount < 1024 or unit == "GiB":
-            return f"{value} B" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    raise AssertionError("unreachable")
+    if value < 1024:
+        return f"{value} B"
+    amount, units = value / 1024, ["KiB", "MiB", "GiB"]
+    while amount >= 1024 and len(units) > 1:
+        amount, units = amount / 1024, units[1:]
+    return f"{amount:.1f} {units[0]}"
 
 
 ENVIRONMENT.filters["size"] = size
