@@ -17,6 +17,7 @@ from tests.support.images import OCI_INDEX, Image, image, index, push_image
 from tests.support.server import RunningServer
 from tests.support.users import serving_users
 
+WHOAMI = "/apis/user.openshift.io/v1/users/~"
 PASSWORDS = {"developer": "developer-secret", "outsider": "outsider-secret"}
 HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">'
 
@@ -29,6 +30,19 @@ class Shop:
     labelled: Image
     platforms: list[Image]
     index_digest: str
+
+
+def token_cookie(context: BrowserContext) -> dict[str, object]:
+    """The console's token cookie, as the browser keeps it."""
+    (cookie,) = [c for c in context.cookies() if c["name"] == "moorage-token"]
+    return dict(cookie)
+
+
+def api_accepts(server: RunningServer, token: str) -> bool:
+    """Whether the API takes `token` (names its user) or refuses it (401)."""
+    answer = httpx.get(server.api_url + WHOAMI, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code in (200, 401), answer.text
+    return answer.status_code == 200
 
 
 @pytest.fixture(scope="session")

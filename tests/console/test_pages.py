@@ -108,3 +108,23 @@ def test_an_image_not_in_the_stream_is_not_found(page: Page, shop: Shop) -> None
     answer = page.goto(f"{STREAM}/app/images/{elsewhere}")
     assert answer is not None and answer.status == 404
     expect(page.get_by_role("alert")).to_contain_text(f"app@{elsewhere}")
+
+
+def test_a_keyboard_reaches_the_content_and_copies_with_focus_always_visible(
+    page: Page, shop: Shop
+) -> None:
+    log_in(page, "developer", PASSWORDS["developer"])
+    page.goto(f"{STREAM}/app")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    copy = page.get_by_role("button", name="Copy pull command for v1")
+    for _control in range(12):  # the header's, the breadcrumb's, then the tag's
+        page.keyboard.press("Tab")
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+        if copy.evaluate("button => button === document.activeElement"):
+            break
+    expect(copy).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Copied")

@@ -1,11 +1,9 @@
 """What every console answer carries (a strict CSP and its companions), and the CSRF check
 every change passes."""
 
-import httpx
 from playwright.sync_api import BrowserContext, Page
 
-from tests.console.conftest import PASSWORDS, Shop
-from tests.console.test_login import WHOAMI, bearer, token_cookie
+from tests.console.conftest import PASSWORDS, Shop, api_accepts, token_cookie
 from tests.support.browser import log_in
 from tests.support.server import RunningServer
 
@@ -54,7 +52,7 @@ def test_a_post_without_the_csrf_token_is_refused(
         assert refused.status == 403
         assert "CSRF" in refused.text()
 
-    assert httpx.get(console.api_url + WHOAMI, headers=bearer(token)).status_code == 200
+    assert api_accepts(console, token)
 
 
 def test_a_login_without_the_csrf_token_is_refused(page: Page) -> None:
