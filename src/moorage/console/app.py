@@ -6,6 +6,7 @@ Its pages are HTML, and so are its refusals: the API's own message, with the API
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 
 from moorage.console import login, pages
@@ -17,6 +18,16 @@ from moorage.console.upstream import Listener, Refused, Upstream
 
 PREFIX = "/console"
 STATIC = Path(__file__).parent / "static"
+# What a page answers with a page of its own (_failure): the login page, or an error page.
+FAILURES = (
+    NotLoggedIn,
+    CsrfRefused,
+    Refused,
+    BadPosition,
+    web.HTTPNotFound,
+    aiohttp.ClientError,  # the API stopping, or swamped
+    TimeoutError,
+)
 
 
 @web.middleware
@@ -44,7 +55,7 @@ async def _answered(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         await check_csrf(request)
         return await handler(request)
-    except (NotLoggedIn, CsrfRefused, Refused, BadPosition, web.HTTPNotFound) as exc:
+    except FAILURES as exc:
         return _failure(request, exc)
 
 
@@ -60,6 +71,8 @@ def _failure(request: web.Request, exc: Exception) -> web.StreamResponse:
         return error_page(request, exc.status, exc.reason or "Refused", exc.message)
     if isinstance(exc, BadPosition):
         return error_page(request, 400, "Bad request", "This page link is not valid.")
+    if isinstance(exc, aiohttp.ClientError | TimeoutError):
+        return error_page(request, 503, "Unavailable", "The API did not answer: try again.")
     return error_page(request, 404, "Not found", "There is no such page.")
 
 
