@@ -63,11 +63,13 @@ def image(
     docker: bool = False,
     arch: str = "amd64",
     compressed: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> Image:
     """A runnable-shaped image: an OCI (or Docker schema 2) manifest over tar layers.
 
     `compressed` gzips the layers, as registries usually hold them (clients that
     push to a registry compress uncompressed layers, which changes their digests).
+    `labels` go into the config's Labels, as a Containerfile's LABEL puts them.
     """
     contents = [layer(layer_size, f"file{i}") for i in range(layers)]
     blobs = [gzip.compress(c, mtime=0) for c in contents] if compressed else contents
@@ -75,7 +77,7 @@ def image(
         {
             "architecture": arch,
             "os": "linux",
-            "config": {},
+            "config": {"Labels": labels} if labels else {},
             "rootfs": {"type": "layers", "diff_ids": [digest_of(c) for c in contents]},
         }
     ).encode()

@@ -55,6 +55,7 @@ PARTS: dict[str, Part] = {
     "podman": Part(_program("podman"), APT.format("podman")),
     "buildah": Part(_program("buildah"), APT.format("buildah")),
     "postgresql": Part(postgres_bin, APT.format("postgresql")),
+    "chromium": Part(_program("chromium"), APT.format("chromium")),
     "docker-registry": Part(_program("docker-registry"), APT.format("docker-registry")),
     "prometheus": Part(_program("prometheus"), APT.format("prometheus")),
     "promtool": Part(_program("promtool"), APT.format("prometheus (it brings promtool)")),

@@ -27,8 +27,9 @@ OAUTH = "oauth.openshift.io"
 # A namespace (or project) is asked about inside itself, as Kubernetes and OpenShift do, so
 # that a project's admin may get, update and delete it.
 SELF_NAMESPACED = {("", "namespaces"), ("project.openshift.io", "projects")}
-# The login flow authenticates with a password, not a token: it answers for itself.
-OPEN_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server", *health.PATHS)
+# The login flow authenticates with a password, not a token: it answers for itself. The
+# console is a client of this API: it calls the API with its user's token for everything.
+OPEN_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server", "/console/", *health.PATHS)
 
 
 @web.middleware

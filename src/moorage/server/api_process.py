@@ -12,6 +12,8 @@ from moorage.auth.identities import Identities
 from moorage.auth.passwords import HtpasswdFile
 from moorage.auth.policy import StoredPolicy
 from moorage.auth.registry_access import RegistryAccess
+from moorage.console.app import install as install_console
+from moorage.console.upstream import Listener
 from moorage.imagestreams.imports import Imports
 from moorage.imagestreams.pruner import Pruner
 from moorage.imagestreams.scheduled import run_scheduled
@@ -52,6 +54,8 @@ async def _api(plan: WorkerPlan) -> None:
         catalogue(), store, streams, identities, policy, access, plan.pod_logs, imports, pruner
     )
     app.on_response_prepare.append(low_space_warning(plan.data_root))
+    trust = (plan.api_tls.ca or plan.api_tls.cert) if plan.api_tls else None
+    install_console(app, Listener(config.api_host, config.api_port, trust))
     _health(store).install(app)
     trimming = asyncio.create_task(_trim_events(store, identities))
     watching = asyncio.create_task(_warn_while_space_low(plan.data_root))

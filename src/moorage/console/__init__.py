@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages on the API listener, a client of the API."""
