@@ -31,9 +31,12 @@ from tests.operator.conftest import (
 )
 from tests.support.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 from tests.support.clients import Sandbox
-from tests.support.images import digest_of, image, push_blob, write_oci_layout
+from tests.support.connect_proxy import loopback_proxy
+from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
+
+BLOBS = "docker/registry/v2/blobs/"
 
 
 def credentials(azurite: Azurite, key: str = ACCOUNT_KEY) -> dict[str, str]:
@@ -174,3 +177,36 @@ def test_storage_that_goes_away_is_an_oci_error_and_is_used_again_when_it_is_bac
             assert http.get(path).content == data
     finally:
         own.stop()
+
+
+def test_the_container_is_reached_through_the_configs_proxy_unless_no_proxy_names_it(
+    cluster: RunningServer, oc: Cli, azurite: Azurite
+) -> None:
+    """The service URL's name resolves nowhere (RFC 2606 .invalid): only the proxy, which
+    takes every name to loopback, reaches it."""
+    hidden = f"http://blob.moorage-test.invalid:{azurite.port}/{ACCOUNT}"
+    with loopback_proxy() as proxy:
+        oc(
+            "patch",
+            CONFIG,
+            "--type",
+            "merge",
+            "-p",
+            json.dumps({"spec": {"proxy": {"http": proxy}}}),
+        )
+        container = azurite.new_container()
+        keys = {**credentials(azurite), "REGISTRY_STORAGE_AZURE_SERVICEURL": hidden}
+        run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, keys)
+        assert condition(oc, "Degraded")["status"] == "False", condition(oc, "Degraded")
+        img = image()
+        with cluster.registry_client() as registry:
+            assert push_image(registry, "openshift/app", img, "v1").status_code == 201
+        client = make_client(azurite.location(container))
+        stored = [
+            blob.name for blob in client.list_blobs(name_starts_with="docker/registry/v2/blobs/")
+        ]
+        client.close()
+        assert any(img.digest.removeprefix("sha256:") in name for name in stored)
+        direct = {"spec": {"proxy": {"noProxy": ".moorage-test.invalid"}}}
+        oc("patch", CONFIG, "--type", "merge", "-p", json.dumps(direct))
+        wait_for(lambda: degraded_with(oc, "cannot be used now"), "Degraded without the proxy")

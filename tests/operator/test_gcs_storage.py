@@ -15,6 +15,7 @@ from moorage.operator import gcs_storage
 from moorage.operator.gcs_storage import KEYFILE
 from moorage.storage.gcs import UPLOADS
 from moorage.storage.gcs_client import make_client
+from moorage.upstream.reach import Proxy
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
     CONFIG,
@@ -137,3 +138,11 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_gcs(
     client = make_client(gcs.location(bucket))
     assert [blob.name for blob in client.list_blobs(bucket, prefix=UPLOADS)] == []
     client.close()
+
+
+def test_the_bucket_is_reached_through_the_configs_proxy_unless_no_proxy_names_it() -> None:
+    spec, proxy = {"bucket": "images"}, "http://proxy.example:3128"
+    found, _ = gcs_storage.location(spec, {}, Proxy(https=proxy))
+    assert found.proxy == proxy  # to storage.googleapis.com
+    found, _ = gcs_storage.location(spec, {}, Proxy(https=proxy, no_proxy=".googleapis.com"))
+    assert found.proxy == ""

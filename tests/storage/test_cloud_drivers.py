@@ -15,18 +15,24 @@ import pytest
 from moorage.observability.metrics import STORAGE_ERRORS, Metrics
 from moorage.storage import BlobStore
 from moorage.storage.azure import AzureBlobStore
+from moorage.storage.azure_client import AzureLocation
 from moorage.storage.azure_client import make_client as azure_client
 from moorage.storage.base import StorageUnavailable
 from moorage.storage.gcs import GcsBlobStore
+from moorage.storage.gcs_client import GcsLocation
 from moorage.storage.gcs_client import make_client as gcs_client
 from moorage.storage.metered import MeteredBlobStore
 from moorage.storage.s3 import S3BlobStore
+from moorage.storage.s3_client import S3Location
 from tests.storage.test_blob_store_contract import append, collect, digest_of
 from tests.support.azurite import Azurite
+from tests.support.connect_proxy import loopback_proxy
 from tests.support.flaky import Flaky
 from tests.support.gcs_emulator import GcsEmulator
 from tests.support.moto import MotoServer
 from tests.support.server import free_port
+
+PROXY = "http://proxy-user:proxy-secret@proxy.example:3128"
 
 
 @dataclass
@@ -35,14 +41,16 @@ class Cloud:
 
     part: int  # the size the driver writes an upload in (S3's least: 5 MiB)
     emulator_port: int
-    at: Callable[[str], BlobStore]  # a store on the test's bucket, reached at this base URL
+    at: Callable[[str, str], BlobStore]  # a store on the test's bucket at a URL, via a proxy
     named: Callable[[str], BlobStore]  # a store on the bucket or container of this name
     names: Callable[[], list[str]]  # every object in the test's bucket
     made: list[BlobStore] = field(default_factory=list)
 
-    def store(self, base_url: str = "") -> BlobStore:
-        """A store on the test's bucket, as a replica has one; through `base_url` if given."""
-        self.made.append(self.at(base_url or f"http://127.0.0.1:{self.emulator_port}"))
+    def store(self, base_url: str = "", proxy: str = "") -> BlobStore:
+        """A store on the test's bucket, as a replica has one; at `base_url` if given, and
+        through the HTTP `proxy` if given."""
+        base_url = base_url or f"http://127.0.0.1:{self.emulator_port}"
+        self.made.append(self.at(base_url, proxy))
         return self.made[-1]
 
     def store_of(self, bucket: str) -> BlobStore:
@@ -62,7 +70,7 @@ def s3(moto: MotoServer) -> Cloud:
     return Cloud(
         part=location.chunk_size,
         emulator_port=moto.port,
-        at=lambda url: S3BlobStore(dataclasses.replace(location, endpoint=url)),
+        at=lambda url, proxy: S3BlobStore(dataclasses.replace(location, endpoint=url, proxy=proxy)),
         named=lambda bucket: S3BlobStore(moto.location(bucket)),
         names=names,
     )
@@ -77,9 +85,9 @@ def azure(azurite: Azurite) -> Cloud:
         container.close()
         return found
 
-    def at(url: str) -> BlobStore:
+    def at(url: str, proxy: str) -> BlobStore:
         where = f"{url}/{location.account_name}"
-        return AzureBlobStore(dataclasses.replace(location, service_url=where))
+        return AzureBlobStore(dataclasses.replace(location, service_url=where, proxy=proxy))
 
     return Cloud(
         part=location.block_size,
@@ -102,7 +110,9 @@ def gcs(emulator: GcsEmulator) -> Cloud:
     return Cloud(
         part=location.chunk_size,
         emulator_port=emulator.port,
-        at=lambda url: GcsBlobStore(dataclasses.replace(location, emulator_host=url)),
+        at=lambda url, proxy: GcsBlobStore(
+            dataclasses.replace(location, emulator_host=url, proxy=proxy)
+        ),
         named=lambda bucket: GcsBlobStore(emulator.location(bucket)),
         names=names,
     )
@@ -170,3 +180,30 @@ def test_an_endpoint_nobody_answers_is_unavailable_not_missing(cloud: Cloud) -> 
     store = cloud.store(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StorageUnavailable, match="cannot be used now"):
         asyncio.run(store.exists(digest_of(b"x")))
+
+
+def test_an_endpoint_only_a_proxy_reaches_is_used_through_it(cloud: Cloud) -> None:
+    """The endpoint's name resolves nowhere (RFC 2606 .invalid): only the proxy, which takes
+    every name to loopback, reaches it."""
+    hidden = f"http://store.moorage-test.invalid:{cloud.emulator_port}"
+    with loopback_proxy() as proxy:
+        store = cloud.store(hidden, proxy)
+        asyncio.run(store.write(digest_of(b"proxied"), b"proxied"))
+        assert asyncio.run(cloud.store().read(digest_of(b"proxied"))) == b"proxied"
+    with pytest.raises(StorageUnavailable, match="cannot be used now"):
+        asyncio.run(cloud.store(hidden).exists(digest_of(b"proxied")))
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        S3Location("b", proxy=PROXY),
+        AzureLocation("account", "container", proxy=PROXY),
+        GcsLocation("b", proxy=PROXY),
+    ],
+)
+def test_a_proxys_user_and_password_never_show_in_a_locations_repr(
+    location: S3Location | AzureLocation | GcsLocation,
+) -> None:
+    assert "proxy-secret" not in repr(location) and "proxy-user" not in repr(location)
+    assert "***@proxy.example:3128" in repr(location)

@@ -39,6 +39,9 @@ class Azurite:
                 "--skipApiVersionCheck",
                 "--loose",
                 "--disableTelemetry",  # without it, it tries to reach the internet
+                # The account is the path's first part, whatever host name reached it (a
+                # name under .invalid, through a proxy).
+                "--disableProductStyleUrl",
             ],
             self._answers,
         )

@@ -4,8 +4,9 @@ endpoint named by a host that resolves nowhere.
 
 HTTPS goes through a CONNECT tunnel: the client still speaks TLS to the route's hostname,
 so SNI and the certificate's name are checked as they would be with a real DNS record.
-Plain HTTP (a request in absolute form) is passed on as it came to the same port on
-loopback, which every HTTP/1.1 server must accept.
+Plain HTTP (a request in absolute form) is passed on to the same port on loopback in
+origin form (the path alone), as a forwarding proxy sends it: not every server takes the
+absolute form (Azurite and gcp-storage-emulator do not).
 """
 
 import socket
@@ -27,8 +28,12 @@ class _Tunnel(socketserver.StreamRequestHandler):
         if len(request) >= 2 and request[0] == "CONNECT":
             _, _, port = request[1].rpartition(":")
             self._forward(int(port), b"HTTP/1.1 200 Connection established\r\n\r\n", b"")
-        elif len(request) >= 2 and request[1].startswith("http://"):
-            self._forward(urlsplit(request[1]).port or 80, b"", b"".join(head))
+        elif len(request) == 3 and request[1].startswith("http://"):
+            method, target, version = request
+            url = urlsplit(target)
+            origin = url.path + (f"?{url.query}" if url.query else "") or "/"
+            line = f"{method} {origin} {version}\r\n".encode("latin-1")
+            self._forward(url.port or 80, b"", line + b"".join(head[1:]))
         else:
             self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
 

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -20,6 +21,14 @@ _NAMES = {
     logging.ERROR: "error",
     logging.CRITICAL: "fatal",
 }
+
+
+def without_credentials(url: str) -> str:
+    """`url` as it may be shown (logged): a proxy's user and password replaced."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _quote(value: object) -> str:

@@ -11,6 +11,7 @@ storage.managementState Managed a missing container is created and every contain
 
 import base64
 import binascii
+import dataclasses
 import logging
 from typing import Any
 
@@ -22,14 +23,18 @@ from moorage.operator.cloud_checks import PROBE_TIMEOUT, CheckedStorage
 from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.azure_client import SECRET, AzureLocation, explain, make_client
+from moorage.upstream.reach import NO_PROXY, Proxy
 
 ACCOUNT_KEY = "REGISTRY_STORAGE_AZURE_ACCOUNTKEY"
 SERVICE_URL = "REGISTRY_STORAGE_AZURE_SERVICEURL"
 
 
-def location(azure: Object, credentials: dict[str, str]) -> tuple[AzureLocation, str | None]:
+def location(
+    azure: Object, credentials: dict[str, str], proxy: Proxy = NO_PROXY
+) -> tuple[AzureLocation, str | None]:
     """The container spec.storage.azure names with the Secret's key (`credentials`: its data,
-    decoded), and what is missing to use it, if anything."""
+    decoded), reached through the Config's `proxy`, and what is missing to use it, if
+    anything."""
     found = AzureLocation(
         account_name=azure.get("accountName") or "",
         container=azure.get("container") or "",
@@ -37,6 +42,7 @@ def location(azure: Object, credentials: dict[str, str]) -> tuple[AzureLocation,
         cloud_name=azure.get("cloudName") or "AzurePublicCloud",
         service_url=credentials.get(SERVICE_URL, ""),
     )
+    found = dataclasses.replace(found, proxy=proxy.for_url(found.endpoint))
     return found, _problem(found)
 
 

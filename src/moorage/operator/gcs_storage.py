@@ -22,14 +22,19 @@ from moorage.operator.cloud_checks import PROBE_TIMEOUT, CheckedStorage
 from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.gcs_client import FAILURES, SECRET, GcsLocation, explain, make_client
+from moorage.upstream.reach import NO_PROXY, Proxy
 
 KEYFILE = "REGISTRY_STORAGE_GCS_KEYFILE"
 EMULATOR = "STORAGE_EMULATOR_HOST"
+GOOGLE_STORAGE = "https://storage.googleapis.com"
 
 
-def location(gcs: Object, credentials: dict[str, str]) -> tuple[GcsLocation, str | None]:
+def location(
+    gcs: Object, credentials: dict[str, str], proxy: Proxy = NO_PROXY
+) -> tuple[GcsLocation, str | None]:
     """The bucket spec.storage.gcs names with the Secret's key (`credentials`: its data,
-    decoded), and what is missing to use it, if anything."""
+    decoded), reached through the Config's `proxy`, and what is missing to use it, if
+    anything."""
     emulator = os.environ.get(EMULATOR, "")
     if emulator and "://" not in emulator:
         emulator = "http://" + emulator  # the variable's usual form is HOST:PORT
@@ -40,6 +45,7 @@ def location(gcs: Object, credentials: dict[str, str]) -> tuple[GcsLocation, str
         key_id=gcs.get("keyID") or "",
         keyfile=credentials.get(KEYFILE, ""),
         emulator_host=emulator,
+        proxy=proxy.for_url(emulator or GOOGLE_STORAGE),
     )
     return found, _problem(found)
 

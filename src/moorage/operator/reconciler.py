@@ -53,7 +53,8 @@ from moorage.upstream.reach import Proxy
 
 log = logging.getLogger("moorage.operator")
 
-CLOUD_LOCATIONS: dict[str, Callable[[Object, dict[str, str]], tuple[CloudLocation, str | None]]]
+CloudLocating = Callable[[Object, dict[str, str], Proxy], tuple[CloudLocation, str | None]]
+CLOUD_LOCATIONS: dict[str, CloudLocating]
 CLOUD_LOCATIONS = {"azure": azure_storage.location, "gcs": gcs_storage.location}
 CLUSTER_OPERATOR = Ref("config.openshift.io", "clusteroperators", "", "image-registry")
 
@@ -185,10 +186,12 @@ class Operator:
         chosen = storage_type(storage)
         if chosen is None or chosen not in self.clouds:
             return None
+        proxy = spec.get("proxy") or {}
+        reach = Proxy(proxy.get("http"), proxy.get("https"), proxy.get("noProxy"))
         if chosen == "s3":
-            found, problem = self._s3(storage, spec.get("proxy") or {})
+            found, problem = self._s3(storage, reach)
         else:
-            found, problem = self._location(chosen, storage)
+            found, problem = self._location(chosen, storage, reach)
         if problem is not None:
             return CheckedStorage(found, problem)
         managed = storage.get("managementState") == "Managed"
@@ -199,15 +202,18 @@ class Operator:
             return CheckedStorage(found, None, (checks.remove(found),) if gone else ())
         return checks.check(found, managed)
 
-    def _location(self, chosen: str, storage: Object) -> tuple[CloudLocation, str | None]:
+    def _location(
+        self, chosen: str, storage: Object, reach: Proxy
+    ) -> tuple[CloudLocation, str | None]:
         """The container or bucket spec.storage.azure or gcs names, with the Secret's
-        credentials, and what is wrong with them, if anything."""
+        credentials, reached through the Config's proxy, and what is wrong with them, if
+        anything."""
         with self.store.reading() as tx:
             credentials, problem = secret_data(tx.get(CREDENTIALS))
-        found, missing = CLOUD_LOCATIONS[chosen](storage[chosen], credentials)
+        found, missing = CLOUD_LOCATIONS[chosen](storage[chosen], credentials, reach)
         return found, problem or missing
 
-    def _s3(self, storage: Object, proxy: Object) -> tuple[CloudLocation, str | None]:
+    def _s3(self, storage: Object, reach: Proxy) -> tuple[CloudLocation, str | None]:
         """The bucket spec.storage.s3 names, with the Secret's credentials and the CA bundle
         its trustedCA names, reached through the Config's `proxy`, and what is wrong with
         them, if anything."""
@@ -218,7 +224,6 @@ class Operator:
         trusted, problem = (None, None)
         if ca_ref is not None:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
-        reach = Proxy(proxy.get("http"), proxy.get("https"), proxy.get("noProxy"))
         bucket, secret_problem = location(storage["s3"], secret, trusted, reach)
         return bucket, problem or secret_problem
 

@@ -24,13 +24,12 @@ from moorage.operator.status import Condition
 from moorage.resources.objects import Object
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
 from moorage.store.resources import Ref
-from moorage.upstream.reach import Proxy
+from moorage.upstream.reach import NO_PROXY, Proxy
 
 CONFIG_NAMESPACE = "openshift-config"
 CA_BUNDLE = "ca-bundle.crt"
 ACCESS_KEY, SECRET_KEY = "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"
 DEFAULT_REGION = "us-east-1"
-NO_PROXY = Proxy()
 DEFAULT_CHUNK_MIB = 10
 
 

@@ -23,6 +23,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ExponentialRetry
 
+from moorage.observability.logs import without_credentials
 from moorage.storage.base import Changed, StorageUnavailable
 
 T = TypeVar("T")
@@ -51,10 +52,12 @@ class AzureLocation:
     cloud_name: str = "AzurePublicCloud"
     service_url: str = ""  # REGISTRY_STORAGE_AZURE_SERVICEURL; empty: the cloud's endpoint
     block_size: int = 10 << 20  # an upload's bytes are staged in blocks of this size
+    proxy: str = ""  # the Config's proxy for the endpoint (noProxy applied); empty: direct
 
     def __repr__(self) -> str:
         key = hashlib.sha256(self.account_key.encode()).hexdigest()
         shown = {k: v for k, v in vars(self).items() if k != "account_key"}
+        shown["proxy"] = without_credentials(self.proxy)
         return f"AzureLocation({shown}, account key sha256 {key})"
 
     @property
@@ -80,6 +83,7 @@ def make_client(location: AzureLocation, attempts: int = ATTEMPTS, timeout: floa
         read_timeout=timeout,
         max_single_get_size=READ_CHUNK,
         max_chunk_get_size=READ_CHUNK,
+        proxies={"http": location.proxy, "https": location.proxy} if location.proxy else None,
     )
     return service.get_container_client(location.container)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+import requests
 from google.api_core.exceptions import (
     Forbidden,
     GoogleAPIError,
@@ -26,11 +27,13 @@ from google.api_core.exceptions import (
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import AuthorizedSession
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 from google.oauth2 import service_account
 from requests.exceptions import RequestException
 
+from moorage.observability.logs import without_credentials
 from moorage.storage.base import Changed, StorageUnavailable
 
 T = TypeVar("T")
@@ -51,10 +54,12 @@ class GcsLocation:
     keyfile: str = ""  # REGISTRY_STORAGE_GCS_KEYFILE, a service account's JSON key; never shown
     emulator_host: str = ""  # STORAGE_EMULATOR_HOST of `moorage serve`: anonymous, no signing
     chunk_size: int = 10 << 20  # an upload's bytes are written in parts of this size
+    proxy: str = ""  # the Config's proxy for the endpoint (noProxy applied); empty: direct
 
     def __repr__(self) -> str:
         key = hashlib.sha256(self.keyfile.encode()).hexdigest()
         shown = {k: v for k, v in vars(self).items() if k != "keyfile"}
+        shown["proxy"] = without_credentials(self.proxy)
         return f"GcsLocation({shown}, keyfile sha256 {key})"
 
     def describe(self) -> str:
@@ -68,17 +73,29 @@ def make_client(location: GcsLocation) -> storage.Client:
             project=location.project_id or "emulator",
             credentials=AnonymousCredentials(),
             client_options={"api_endpoint": location.emulator_host},
+            _http=_session(location, requests.Session()),
         )
     else:
         credentials = service_account.Credentials.from_service_account_info(
-            json.loads(location.keyfile)
+            json.loads(location.keyfile), scopes=storage.Client.SCOPE
         )
-        client = storage.Client(project=location.project_id or None, credentials=credentials)
+        client = storage.Client(
+            project=location.project_id or None,
+            credentials=credentials,
+            _http=_session(location, AuthorizedSession(credentials)),
+        )
     # From google-cloud-storage 3.x a client fetches each bucket's metadata on a thread of its
     # own, only to label trace spans: a request the registry never asked for, retried and
     # needing storage.buckets.get. None turns it off (every use is guarded by a truth test).
     client._bucket_metadata_cache = None
     return client
+
+
+def _session(location: GcsLocation, session: requests.Session) -> requests.Session:
+    """The client's HTTP session, through the Config's proxy when it names one."""
+    if location.proxy:
+        session.proxies = {"http": location.proxy, "https": location.proxy}
+    return session
 
 
 def explain(location: GcsLocation, exc: BaseException) -> str:

@@ -19,6 +19,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from moorage.observability.logs import without_credentials
 from moorage.storage.base import StorageUnavailable
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class S3Location:
     def __repr__(self) -> str:
         credentials = hashlib.sha256(f"{self.access_key}\0{self.secret_key}".encode())
         shown = {k: v for k, v in vars(self).items() if k not in ("access_key", "secret_key")}
+        shown["proxy"] = without_credentials(self.proxy)
         return f"S3Location({shown}, credentials sha256 {credentials.hexdigest()})"
 
     def describe(self) -> str:

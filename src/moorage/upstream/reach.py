@@ -56,6 +56,9 @@ class Proxy:
         return found
 
 
+NO_PROXY = Proxy()  # every call goes direct
+
+
 @dataclass(frozen=True)
 class Reach:
     proxy: Proxy = field(default_factory=Proxy)
