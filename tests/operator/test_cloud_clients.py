@@ -17,7 +17,7 @@ import pytest
 from tests.cli.conftest import Cli
 from tests.operator.conftest import CONFIG, condition, get_json, run_on, run_on_s3, wait_for
 from tests.support.azurite import ACCOUNT, Azurite
-from tests.support.clients import Layout, Sandbox, get_manifest, logged_requests
+from tests.support.clients import Layout, Sandbox, get_manifest, logged_requests, sandboxes_for
 from tests.support.gcs_emulator import GcsEmulator
 from tests.support.images import Image, digest_of, image, write_oci_layout
 from tests.support.moto import MotoServer
@@ -98,26 +98,21 @@ def registry(
     root = tmp_path_factory.mktemp(request.param)
     server = RunningServer(root / "data", root / "server.log", ["--workers", "1"], env=env)
     server.start()
-    oc = Cli(root / "kubeconfig", root, server)
-    oc("login", server.api_url, "-u", "kubeadmin", "-p", server.kubeadmin_password)
-    yield CloudRegistry(server, oc, move_onto(oc, emulator))
-    server.stop()
+    try:
+        oc = Cli(root / "kubeconfig", root, server)
+        oc("login", server.api_url, "-u", "kubeadmin", "-p", server.kubeadmin_password)
+        yield CloudRegistry(server, oc, move_onto(oc, emulator))
+    finally:
+        server.stop()
+    # Every answer the clients got must be a deliberate one, never a crash.
+    assert "unhandled error" not in server.log(), server.log()[-5000:]
 
 
 @pytest.fixture
 def sandboxes(registry: CloudRegistry, tmp_path: Path) -> Iterator[Callable[[str], Sandbox]]:
     """Client sandboxes under tmp_path by name, logged in to the registry as kubeadmin."""
-    made: list[Sandbox] = []
-
-    def make(name: str) -> Sandbox:
-        made.append(
-            Sandbox(tmp_path / name).log_in(registry.server.address, *registry.server.registry_auth)
-        )
-        return made[-1]
-
-    yield make
-    for sandbox in made:
-        sandbox.close()
+    with sandboxes_for(registry.server, tmp_path) as make:
+        yield make
 
 
 def small_image(tmp_path: Path) -> tuple[Image, Path]:
