@@ -129,7 +129,6 @@ def test_fields_kept_as_sent_are_the_only_ones_preserved_unknown(
         ".spec.storage.emptyDir",
         ".spec.storage.ibmcos",
         ".spec.storage.oss",
-        ".spec.storage.s3.cloudFront.privateKey",
         ".spec.storage.swift",
         ".spec.tolerations[items]",
         ".spec.topologySpreadConstraints[items]",

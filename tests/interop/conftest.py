@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clients import Sandbox
+from tests.support.clients import Sandbox, sandboxes_for
 from tests.support.server import RunningServer
 
 
@@ -20,15 +20,8 @@ def metadata_backend(request: pytest.FixtureRequest) -> str:
 def sandboxes(tmp_path: Path, server: RunningServer) -> Iterator[Callable[[str], Sandbox]]:
     """Makes client sandboxes under tmp_path by name, each with kubeadmin's credentials for
     `server`, and cleans them up after the test."""
-    made: list[Sandbox] = []
-
-    def make(name: str) -> Sandbox:
-        made.append(Sandbox(tmp_path / name).log_in(server.address, *server.registry_auth))
-        return made[-1]
-
-    yield make
-    for sandbox in made:
-        sandbox.close()
+    with sandboxes_for(server, tmp_path) as make:
+        yield make
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 and the credentials Secret), on a real Azure Blob endpoint (Azurite, its URL in the Secret's
 REGISTRY_STORAGE_AZURE_SERVICEURL): the replicas keep blobs in the container and redirect
 blob GETs to SAS URLs; a container that cannot be used is Degraded in words that say what to
-fix, and the running registry keeps serving."""
+fix, and the running registry keeps serving. The clients' round trips through every backend
+are in test_cloud_clients.py."""
 
 import base64
 import json
@@ -21,7 +22,6 @@ from tests.operator.conftest import (
     condition,
     create_credentials,
     degraded_with,
-    get_json,
     push_in_small_patches,
     registry_pods,
     run_on,
@@ -30,57 +30,19 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.support.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
-from tests.support.clients import Sandbox
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
+from tests.support.images import digest_of, image, push_blob, push_image
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
 
 BLOBS = "docker/registry/v2/blobs/"
 
 
-def credentials(azurite: Azurite, key: str = ACCOUNT_KEY) -> dict[str, str]:
-    return {
-        "REGISTRY_STORAGE_AZURE_ACCOUNTKEY": key,
-        "REGISTRY_STORAGE_AZURE_SERVICEURL": azurite.service_url,
-    }
-
-
-def test_skopeo_pushes_to_and_pulls_from_a_registry_on_azure(
-    cluster: RunningServer, oc: Cli, azurite: Azurite, tmp_path: Path
-) -> None:
-    require("skopeo")
-    container = azurite.new_container()
-    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, credentials(azurite))
-    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
-    assert condition(oc, "Degraded")["status"] == "False"
-    assert condition(oc, "StorageExists")["status"] == "True"
-
-    img = image(layers=2, layer_size=12 << 20)
-    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
-    skopeo = Sandbox(tmp_path / "skopeo").log_in(cluster.address, *cluster.registry_auth)
-    target = f"docker://{cluster.address}/openshift/app:v1"
-    skopeo.skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1", target)
-    pulled = tmp_path / "pulled"
-    skopeo.skopeo("copy", "--src-tls-verify=false", target, f"dir:{pulled}")
-    skopeo.close()
-
-    manifest = json.loads((pulled / "manifest.json").read_bytes())
-    client = make_client(azurite.location(container))
-    stored = {blob.name: blob.size for blob in client.list_blobs()}
-    client.close()
-    for blob in [manifest["config"], *manifest["layers"]]:
-        hex_ = blob["digest"].removeprefix("sha256:")
-        assert stored.get(f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data") == blob["size"]
-        assert (pulled / hex_).stat().st_size == blob["size"]
-    assert not [name for name in stored if "/uploads/" in name]
-
-
 def test_blob_gets_go_to_sas_urls_unless_redirects_are_disabled(
     cluster: RunningServer, oc: Cli, azurite: Azurite
 ) -> None:
     container = azurite.new_container()
-    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, credentials(azurite))
+    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, azurite.credentials())
     data = b"redirected bytes" * 1000
     path = f"/v2/openshift/app/blobs/{digest_of(data)}"
     with cluster.registry_client() as http:
@@ -107,7 +69,7 @@ def test_storage_that_cannot_be_used_is_degraded_in_words_and_the_registry_serve
     wait_for(lambda: degraded_with(oc, "no account key for the Azure container"), "Degraded")
 
     wrong = base64.b64encode(b"not the account key").decode()
-    create_credentials(oc, credentials(azurite, wrong))
+    create_credentials(oc, azurite.credentials(wrong))
     wait_for(lambda: degraded_with(oc, "refused the registry's credentials"), "Degraded")
     assert "check REGISTRY_STORAGE_AZURE_ACCOUNTKEY" in condition(oc, "Degraded")["message"]
 
@@ -143,7 +105,7 @@ def test_small_patches_over_fresh_connections_make_a_valid_blob_on_azure(
     cluster: RunningServer, oc: Cli, azurite: Azurite
 ) -> None:
     container = azurite.new_container()
-    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, credentials(azurite))
+    run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, azurite.credentials())
     push_in_small_patches(cluster, os.urandom(12 << 20), 300 << 10)
     client = make_client(azurite.location(container))
     assert [blob.name for blob in client.list_blobs(name_starts_with=UPLOADS)] == []
@@ -157,7 +119,7 @@ def test_storage_that_goes_away_is_an_oci_error_and_is_used_again_when_it_is_bac
     try:
         container = own.new_container()
         spec = {"accountName": ACCOUNT, "container": container}
-        run_on(oc, "azure", spec, credentials(own))
+        run_on(oc, "azure", spec, own.credentials())
         oc("patch", CONFIG, "--type", "merge", "-p", '{"spec":{"disableRedirect":true}}')
         wait_for(lambda: settled(oc), "the registry to run without redirects", timeout=120)
         data = os.urandom(3000)
@@ -195,7 +157,7 @@ def test_the_container_is_reached_through_the_configs_proxy_unless_no_proxy_name
             json.dumps({"spec": {"proxy": {"http": proxy}}}),
         )
         container = azurite.new_container()
-        keys = {**credentials(azurite), "REGISTRY_STORAGE_AZURE_SERVICEURL": hidden}
+        keys = {**azurite.credentials(), "REGISTRY_STORAGE_AZURE_SERVICEURL": hidden}
         run_on(oc, "azure", {"accountName": ACCOUNT, "container": container}, keys)
         assert condition(oc, "Degraded")["status"] == "False", condition(oc, "Degraded")
         img = image()

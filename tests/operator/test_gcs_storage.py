@@ -2,9 +2,9 @@
 a real GCS endpoint (gcp-storage-emulator, named by STORAGE_EMULATOR_HOST in the environment
 of `moorage serve`): the replicas keep blobs in the bucket and stream them, since the
 emulator cannot sign URLs; a bucket that cannot be used is Degraded in words that say what
-to fix, and the running registry keeps serving."""
+to fix, and the running registry keeps serving. The clients' round trips through every
+backend are in test_cloud_clients.py."""
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +18,8 @@ from moorage.storage.gcs_client import make_client
 from moorage.upstream.reach import Proxy
 from tests.cli.conftest import Cli
 from tests.operator.conftest import (
-    CONFIG,
     condition,
     degraded_with,
-    get_json,
     push_in_small_patches,
     registry_pods,
     run_on,
@@ -30,10 +28,8 @@ from tests.operator.conftest import (
     wait_for,
 )
 from tests.storage.test_gcs import service_account_keyfile
-from tests.support.clients import Sandbox
 from tests.support.gcs_emulator import GcsEmulator
-from tests.support.images import digest_of, image, push_blob, write_oci_layout
-from tests.support.requirements import require
+from tests.support.images import digest_of, push_blob
 from tests.support.server import RunningServer
 
 
@@ -49,37 +45,6 @@ def cluster(tmp_path: Path, gcs: GcsEmulator) -> Iterator[RunningServer]:
     yield server.start()
     if server.process is not None and server.process.poll() is None:
         server.stop()
-
-
-def test_podman_pushes_to_and_pulls_from_a_registry_on_gcs(
-    cluster: RunningServer, oc: Cli, gcs: GcsEmulator, tmp_path: Path
-) -> None:
-    require("podman")
-    bucket = gcs.new_bucket()
-    run_on(oc, "gcs", {"bucket": bucket, "projectID": "registry-project"}, {})
-    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
-    assert condition(oc, "StorageExists")["status"] == "True"
-
-    img = image(layers=2, layer_size=12 << 20, compressed=True)
-    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
-    pusher = Sandbox(tmp_path / "pusher").log_in(cluster.address, *cluster.registry_auth)
-    remote = f"{cluster.address}/openshift/app:v1"
-    pusher.podman("pull", "-q", f"oci:{layout}:v1")
-    pusher.podman("tag", digest_of(img.config).removeprefix("sha256:"), remote)
-    pusher.podman("push", "--tls-verify=false", remote)
-    puller = Sandbox(tmp_path / "puller").log_in(cluster.address, *cluster.registry_auth)
-    puller.podman("pull", "-q", "--tls-verify=false", remote)
-    pulled = json.loads(puller.podman("image", "inspect", remote))[0]
-    assert pulled["Id"] == digest_of(img.config).removeprefix("sha256:")
-    pusher.close()
-    puller.close()
-
-    client = make_client(gcs.location(bucket))
-    stored = [blob.name for blob in client.list_blobs(bucket)]
-    client.close()
-    hex_ = digest_of(img.config).removeprefix("sha256:")
-    assert f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data" in stored
-    assert not [name for name in stored if "/uploads/" in name]
 
 
 def test_blob_gets_are_streamed_since_the_emulator_cannot_sign(

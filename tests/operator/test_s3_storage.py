@@ -1,7 +1,8 @@
 """spec.storage.s3, configured the way the specification does it (a patch of the Config and
 the credentials Secret), on a real S3 endpoint (moto's server): the replicas keep blobs in
 the bucket; a bucket that cannot be used is Degraded in words that say what to fix, and the
-running registry keeps serving; Managed storage creates its bucket; new credentials roll out."""
+running registry keeps serving; Managed storage creates its bucket; new credentials roll out.
+The clients' round trips through every backend are in test_cloud_clients.py."""
 
 import json
 import os
@@ -30,43 +31,11 @@ from tests.operator.conftest import (
     use_s3,
     wait_for,
 )
-from tests.support.clients import Sandbox
 from tests.support.connect_proxy import loopback_proxy
-from tests.support.images import digest_of, image, push_blob, push_image, write_oci_layout
+from tests.support.images import digest_of, image, push_blob, push_image
 from tests.support.moto import SECRET_KEY, MotoServer
 from tests.support.requirements import require
 from tests.support.server import RunningServer, free_port
-
-
-def test_skopeo_pushes_to_and_pulls_from_a_registry_on_s3(
-    cluster: RunningServer, oc: Cli, moto: MotoServer, tmp_path: Path
-) -> None:
-    require("skopeo")
-    bucket = moto.new_bucket()
-    run_on_s3(oc, {"bucket": bucket, "regionEndpoint": moto.endpoint, "chunkSizeMiB": 5})
-    assert get_json(oc, CONFIG)["spec"]["storage"]["managementState"] == "Unmanaged"
-    assert condition(oc, "Degraded")["status"] == "False"
-
-    img = image(layers=2, layer_size=12 << 20)
-    layout = write_oci_layout(tmp_path / "layout", {"v1": img.manifest}, [img])
-    skopeo = Sandbox(tmp_path / "skopeo").log_in(cluster.address, *cluster.registry_auth)
-    target = f"docker://{cluster.address}/openshift/app:v1"
-    skopeo.skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1", target)
-    pulled = tmp_path / "pulled"
-    skopeo.skopeo("copy", "--src-tls-verify=false", target, f"dir:{pulled}")
-    skopeo.close()
-
-    manifest = json.loads((pulled / "manifest.json").read_bytes())
-    client: Any = moto.client()
-    listed = client.list_objects_v2(Bucket=bucket, Prefix="docker/registry/v2/")
-    stored = {item["Key"]: item["Size"] for item in listed.get("Contents", [])}
-    client.close()
-    for blob in [manifest["config"], *manifest["layers"]]:
-        hex_ = blob["digest"].removeprefix("sha256:")
-        key = f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data"
-        assert stored.get(key) == blob["size"]
-        assert (pulled / hex_).stat().st_size == blob["size"]
-    assert not [key for key in stored if "/uploads/" in key]
 
 
 def test_small_patches_over_fresh_connections_make_a_valid_blob_on_s3(

@@ -63,6 +63,13 @@ class Azurite:
             block_size=block_size,
         )
 
+    def credentials(self, key: str = ACCOUNT_KEY) -> dict[str, str]:
+        """The credentials Secret's keys that reach this Azurite with `key`."""
+        return {
+            "REGISTRY_STORAGE_AZURE_ACCOUNTKEY": key,
+            "REGISTRY_STORAGE_AZURE_SERVICEURL": self.service_url,
+        }
+
     def new_container(self) -> str:
         name = f"test-{uuid.uuid4().hex[:16]}"
         client = make_client(self.location(name))

@@ -9,7 +9,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,23 @@ class Sandbox:
 
     def buildah(self, *args: str | Path) -> str:
         return run(["buildah", *self._storage(), *args], self.env)
+
+
+@contextmanager
+def sandboxes_for(server: RunningServer, root: Path) -> Iterator[Callable[[str], Sandbox]]:
+    """Makes client sandboxes under `root` by name, each with kubeadmin's credentials for
+    `server`, and cleans them up on leaving."""
+    made: list[Sandbox] = []
+
+    def make(name: str) -> Sandbox:
+        made.append(Sandbox(root / name).log_in(server.address, *server.registry_auth))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for sandbox in made:
+            sandbox.close()
 
 
 def sha256_file(path: Path) -> str:

@@ -28,6 +28,7 @@ from moorage.operator.cloud_checks import (
     secret_data,
 )
 from moorage.operator.cloud_checks import with_defaults as cloud_defaults
+from moorage.operator.cloudfront import cloud_front, private_key_ref
 from moorage.operator.deployment import DeploymentView
 from moorage.operator.desired import Desired, claim_name, desired
 from moorage.operator.first_start import CONFIG, NAMESPACE, seed
@@ -215,17 +216,21 @@ class Operator:
 
     def _s3(self, storage: Object, reach: Proxy) -> tuple[CloudLocation, str | None]:
         """The bucket spec.storage.s3 names, with the Secret's credentials and the CA bundle
-        its trustedCA names, reached through the Config's `proxy`, and what is wrong with
-        them, if anything."""
-        ca_ref = trusted_ca_ref(storage["s3"])
+        its trustedCA names, reached through the Config's `proxy`, its blobs served from
+        the CloudFront distribution its cloudFront names, and what is wrong with them, if
+        anything."""
+        s3 = storage["s3"]
+        ca_ref, key_ref = trusted_ca_ref(s3), private_key_ref(s3)
         with self.store.reading() as tx:
             secret = tx.get(CREDENTIALS)
             config_map = tx.get(ca_ref) if ca_ref is not None else None
+            key_secret = tx.get(key_ref) if key_ref is not None else None
         trusted, problem = (None, None)
         if ca_ref is not None:
             trusted, problem = trusted_ca_file(ca_ref, config_map, self.data_root / "tls")
-        bucket, secret_problem = location(storage["s3"], secret, trusted, reach)
-        return bucket, problem or secret_problem
+        front, front_problem = cloud_front(s3, key_secret)
+        bucket, secret_problem = location(s3, secret, trusted, reach, front)
+        return bucket, problem or front_problem or secret_problem
 
     def _tear_down(self, spec: Object, claim: Object) -> None:
         """Removed, with Managed storage: the storage the operator provisioned goes, once no

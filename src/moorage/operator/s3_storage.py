@@ -22,6 +22,7 @@ from moorage.operator import s3_managed
 from moorage.operator.cloud_checks import CREDENTIALS, PROBE_TIMEOUT, CheckedStorage, secret_data
 from moorage.operator.status import Condition
 from moorage.resources.objects import Object
+from moorage.storage.cloudfront import CloudFront
 from moorage.storage.s3_client import S3Location, error_code, explain, make_client
 from moorage.store.resources import Ref
 from moorage.upstream.reach import NO_PROXY, Proxy
@@ -49,11 +50,15 @@ def with_defaults(storage: Object) -> Object | None:
 
 
 def location(
-    s3: Object, secret: Object | None, trusted_ca: Path | None = None, proxy: Proxy = NO_PROXY
+    s3: Object,
+    secret: Object | None,
+    trusted_ca: Path | None = None,
+    proxy: Proxy = NO_PROXY,
+    cloud_front: CloudFront | None = None,
 ) -> tuple[S3Location, str | None]:
     """The bucket spec.storage.s3 names with the Secret's credentials (and the CA bundle its
-    trustedCA names, in a file) reached through the Config's `proxy`, and what is wrong with
-    that Secret, if anything."""
+    trustedCA names, in a file) reached through the Config's `proxy`, its blobs served from
+    `cloud_front` if given, and what is wrong with that Secret, if anything."""
     keys, problem = _credentials(secret)
     region = s3.get("region") or DEFAULT_REGION
     endpoint = s3.get("regionEndpoint") or ""
@@ -70,6 +75,7 @@ def location(
         encrypt=bool(s3.get("encrypt")),
         key_id=s3.get("keyID") or "",
         proxy=proxy.for_url(endpoint or f"https://s3.{region}.amazonaws.com"),
+        cloud_front=cloud_front,
     ), problem
 
 

@@ -7,9 +7,9 @@ registry (emptyDir with more than one replica) is the operator's to report.
 """
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from moorage.resources.base import Open, Strict
 from moorage.resources.core import TopLevel
@@ -25,17 +25,19 @@ LogLevel = Literal["Normal", "Debug", "Trace", "TraceAll"]
 STORAGE_TYPES = ("emptyDir", "pvc", "s3", "gcs", "azure", "swift", "ibmcos", "oss")
 
 
+def _duration(value: str) -> str:
+    if not DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration such as 30s, 1m or 1h30m")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
 class Limits(Strict):
     max_running: int = Field(default=0, ge=0)
     max_in_queue: int = Field(default=0, ge=0)
-    max_wait_in_queue: str | None = None
-
-    @field_validator("max_wait_in_queue")
-    @classmethod
-    def _duration(cls, value: str | None) -> str | None:
-        if value is not None and not DURATION.match(value):
-            raise ValueError(f"{value!r} is not a duration such as 30s, 1m or 1h30m")
-        return value
+    max_wait_in_queue: Duration | None = None
 
 
 class Requests(Strict):
@@ -59,11 +61,19 @@ class Pvc(Strict):
     claim: str | None = None
 
 
+class SecretKeySelector(Strict):
+    """A key of a Secret in openshift-image-registry (corev1.SecretKeySelector)."""
+
+    name: str = Field(min_length=1)
+    key: str = Field(min_length=1)
+    optional: bool | None = None
+
+
 class S3CloudFront(Strict):
-    base_url: str = Field(alias="baseURL")
-    private_key: dict[str, Any]
-    keypair_id: str = Field(alias="keypairID")
-    duration: str | None = None
+    base_url: str = Field(alias="baseURL", pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$")
+    private_key: SecretKeySelector
+    keypair_id: str = Field(alias="keypairID", min_length=1)
+    duration: Duration | None = None
 
 
 class S3(Strict):

@@ -61,6 +61,9 @@ class S3BlobStore:
         return None
 
     def redirect_url(self, digest: str) -> str | None:
+        cloud_front = self._calls.location.cloud_front
+        if cloud_front is not None:
+            return cloud_front.signed_url(self._blob(digest))
         url: str = self._calls.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self._calls.location.bucket, "Key": self._blob(digest)},

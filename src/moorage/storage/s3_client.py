@@ -21,6 +21,7 @@ import botocore.exceptions
 
 from moorage.observability.logs import without_credentials
 from moorage.storage.base import StorageUnavailable
+from moorage.storage.cloudfront import CloudFront
 
 T = TypeVar("T")
 THREADS = 16
@@ -49,6 +50,7 @@ class S3Location:
     encrypt: bool = False  # server-side encryption of every object written: SSE-S3, or
     key_id: str = ""  # with encrypt, SSE-KMS with this KMS key
     proxy: str = ""  # the Config's proxy for the endpoint (noProxy applied); empty: direct
+    cloud_front: CloudFront | None = None  # blob GETs go to its signed URLs, not S3's
 
     def __repr__(self) -> str:
         credentials = hashlib.sha256(f"{self.access_key}\0{self.secret_key}".encode())
