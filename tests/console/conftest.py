@@ -80,7 +80,9 @@ def shop(console: RunningServer, developer_token: str) -> Shop:
     return Shop([newer, older], labelled, platforms, answer.headers["Docker-Content-Digest"])
 
 
-@pytest.fixture(scope="session")
+# Package, not session: while Playwright's sync API runs, its event loop is the thread's
+# running loop, and every asyncio.run() a later test on the same worker makes would fail.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = launch(playwright)
